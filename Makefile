@@ -1,0 +1,50 @@
+# Two commands for users: `make run` and `make test` (see README.md).
+# Every install step skips itself when its tool is already there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+CARGO_LEPTOS_VERSION := 0.3.10
+# The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# cargo-leptos finds wasm-opt (npm `binaryen`) and wasm-bindgen on PATH instead of downloading them.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: run test tools browser wasm-target cargo-leptos wasm-bindgen
+
+## Build in release mode and serve http://127.0.0.1:5000
+run: tools
+	cargo leptos build --release
+	./target/release/iot-center
+
+## Run every test: the Rust workspace, then Playwright against a freshly built server.
+test: tools browser
+	cargo test --workspace
+	cargo leptos build
+	cd end2end && npx playwright test
+
+tools: wasm-target cargo-leptos wasm-bindgen end2end/node_modules/.package-lock.json
+
+wasm-target:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+
+cargo-leptos:
+	@cargo leptos --version 2>/dev/null | grep -q " $(CARGO_LEPTOS_VERSION)$$" \
+	  || cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION)
+
+# Installed without --locked: the CLI's own lock pins a crate the registry no longer serves.
+wasm-bindgen:
+	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" \
+	  || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+end2end/node_modules/.package-lock.json: end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	touch $@
+
+# Debian's Chromium; Playwright never downloads a browser here.
+browser:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update \
+	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }

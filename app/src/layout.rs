@@ -1,0 +1,35 @@
+//! The frame around every page: the brand, the navigation and the content area.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The pages in the navigation, in order: (path, label).
+const NAV: [(&str, &str); 6] = [
+    ("/", "Overview"),
+    ("/devices", "Devices"),
+    ("/write", "Write data"),
+    ("/data", "Query data"),
+    ("/buckets", "Buckets"),
+    ("/health", "Health"),
+];
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <div class="layout">
+            <nav class="sidebar" aria-label="Main">
+                <a class="brand" href="/">
+                    <span class="brand-mark">"◉"</span>
+                    " IoT Center"
+                </a>
+                <ul>
+                    {NAV
+                        .into_iter()
+                        .map(|(href, label)| view! { <li><A href=href exact=true>{label}</A></li> })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <main class="content">{children()}</main>
+        </div>
+    }
+}

@@ -1,0 +1,73 @@
+//! The IoT Center user interface: routes, pages, components, server functions and the typed
+//! models the server and the browser share.
+//!
+//! Compiled twice: with `ssr` into the server (pages render to HTML, server functions run),
+//! and with `hydrate` into the wasm frontend (pages come alive, server functions become HTTP
+//! calls). Code that must only exist on the server sits behind `#[cfg(feature = "ssr")]`.
+
+pub mod api;
+mod layout;
+pub mod models;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: the shell's navigation and one route per page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/iot-center.css"/>
+        <Title formatter=|page: String| format!("{page} · IoT Center")/>
+        <Router>
+            <layout::Layout>
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("") view=pages::Overview/>
+                    <Route path=path!("devices") view=pages::Devices/>
+                    <Route path=path!("devices/:id") view=pages::DeviceDetail/>
+                    <Route path=path!("write") view=pages::WriteData/>
+                    <Route path=path!("data") view=pages::QueryData/>
+                    <Route path=path!("buckets") view=pages::Buckets/>
+                    <Route path=path!("health") view=pages::Health/>
+                </Routes>
+            </layout::Layout>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<body>` once the wasm has taken over the page, so end-to-end
+/// tests (and curious humans) can tell a live page from server-rendered HTML. Effects never
+/// run on the server, so the attribute cannot appear before hydration.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

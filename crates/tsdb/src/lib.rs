@@ -1,0 +1,1 @@
+//! Embedded InfluxDB-v2-compatible time-series store (work in progress: see issue 3).
