@@ -1,0 +1,53 @@
+//! `tsdb`: the embedded store on its own, for tools and clients that speak InfluxDB v2.
+
+use anyhow::Context;
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "tsdb",
+    version,
+    about = "An InfluxDB-v2-compatible time-series store"
+)]
+struct Cli {
+    /// Address of the HTTP API
+    #[arg(long, default_value = "127.0.0.1:8086")]
+    http_bind_address: SocketAddr,
+    /// Directory for the data (created if missing)
+    #[arg(long, default_value = "tsdb-data")]
+    data_dir: PathBuf,
+    /// Largest accepted /write body in bytes, after decompression
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    max_write_bytes: usize,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let store = Arc::new(tsdb::storage::Store::open(&cli.data_dir).context("opening the store")?);
+    let listener = tokio::net::TcpListener::bind(cli.http_bind_address)
+        .await
+        .with_context(|| format!("listening on {}", cli.http_bind_address))?;
+    tracing::info!(
+        "tsdb {} listening on http://{}",
+        tsdb::VERSION,
+        listener.local_addr()?
+    );
+    let config = tsdb::Config {
+        max_write_bytes: cli.max_write_bytes,
+        ..tsdb::Config::default()
+    };
+    tsdb::serve(listener, store, config, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("serving HTTP")
+}

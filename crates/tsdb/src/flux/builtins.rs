@@ -1,0 +1,285 @@
+//! The functions a query can call, by name, and the storage read they start from.
+
+use super::aggregate;
+use super::eval::{truthy, Args, Interpreter};
+use super::read::{self, Pick, ReadPlan};
+use super::schema;
+use super::table::{regroup, Column, Table};
+use super::transform;
+use super::value::{ColType, Stream, Value};
+use super::FluxError;
+use std::sync::Arc;
+
+const UNIVERSE: [&str; 25] = [
+    "from",
+    "range",
+    "filter",
+    "first",
+    "last",
+    "min",
+    "max",
+    "count",
+    "mean",
+    "sum",
+    "aggregateWindow",
+    "window",
+    "pivot",
+    "group",
+    "sort",
+    "limit",
+    "keep",
+    "drop",
+    "rename",
+    "distinct",
+    "map",
+    "fill",
+    "yield",
+    "buckets",
+    "now",
+];
+
+pub fn universe(name: &str) -> Option<&'static str> {
+    UNIVERSE.iter().find(|n| **n == name).copied()
+}
+
+pub fn package(path: &str) -> Option<&'static str> {
+    match path {
+        "influxdata/influxdb/schema" => Some("schema"),
+        _ => None,
+    }
+}
+
+pub fn package_member(package: &str, name: &str) -> Option<&'static str> {
+    match package {
+        "schema" => schema::FUNCTIONS
+            .iter()
+            .find(|f| f.strip_prefix("schema.") == Some(name))
+            .copied(),
+        _ => None,
+    }
+}
+
+pub fn tables(tables: Vec<Table>) -> Value {
+    Value::Tables(Arc::new(Stream::Tables(tables)))
+}
+
+pub fn call(it: &mut Interpreter, name: &str, args: Args) -> Result<Value, FluxError> {
+    match name {
+        "now" => Ok(Value::Time(it.now)),
+        "from" => from(&args),
+        "range" => range(it, &args),
+        "filter" => filter(it, &args),
+        "yield" => {
+            let result = it.materialize(args.tables()?)?;
+            let name = args.string("name")?.unwrap_or_else(|| "_result".into());
+            it.yield_tables(&name, result.clone())?;
+            Ok(tables(result))
+        }
+        "buckets" => buckets(it),
+        "first" | "last" => select_edge(it, name, &args),
+        "min" | "max" => aggregate::selector(it, name, &args),
+        "count" | "mean" | "sum" => aggregate::aggregate(it, name, &args),
+        "aggregateWindow" => aggregate::aggregate_window(it, &args),
+        "window" => transform::window(it, &args),
+        "pivot" => transform::pivot(it, &args),
+        "group" => transform::group(it, &args),
+        "sort" => transform::sort(it, &args),
+        "limit" => transform::limit(it, &args),
+        "keep" | "drop" => transform::keep_or_drop(it, name == "keep", &args),
+        "rename" => transform::rename(it, &args),
+        "distinct" => transform::distinct(it, &args),
+        "map" => transform::map(it, &args),
+        "fill" => transform::fill(it, &args),
+        s if s.starts_with("schema.") => schema::call(it, s, &args),
+        other => Err(FluxError::Invalid(format!(
+            "function \"{other}\" is not supported"
+        ))),
+    }
+}
+
+fn from(args: &Args) -> Result<Value, FluxError> {
+    let bucket = match (args.string("bucket")?, args.string("bucketID")?) {
+        (Some(b), _) => b,
+        (None, Some(id)) => id,
+        (None, None) => {
+            return Err(FluxError::Invalid(
+                "error calling function \"from\": missing required argument \"bucket\"".into(),
+            ))
+        }
+    };
+    Ok(Value::Tables(Arc::new(Stream::Unbounded(bucket))))
+}
+
+/// A time bound: a duration relative to now, a time, or an integer of Unix seconds.
+pub fn time_bound(it: &Interpreter, args: &Args, name: &str) -> Result<Option<i64>, FluxError> {
+    Ok(match args.get(name) {
+        None => None,
+        Some(Value::Time(t)) => Some(*t),
+        Some(Value::Int(secs)) => Some(secs.saturating_mul(1_000_000_000)),
+        Some(Value::Duration(d)) => Some(add_duration(it.now, *d)?),
+        Some(v) => return Err(args.type_error(name, "a time, duration or integer", v)),
+    })
+}
+
+pub fn add_duration(t: i64, d: super::ast::Duration) -> Result<i64, FluxError> {
+    use chrono::{DateTime, Months};
+    let mut t = t;
+    if d.months != 0 {
+        let dt = DateTime::from_timestamp_nanos(t);
+        let months = Months::new(d.months.unsigned_abs() as u32);
+        let moved = if d.months > 0 {
+            dt.checked_add_months(months)
+        } else {
+            dt.checked_sub_months(months)
+        };
+        t = moved
+            .and_then(|m| m.timestamp_nanos_opt())
+            .ok_or_else(|| FluxError::Invalid("time out of range".into()))?;
+    }
+    t.checked_add(d.nanos)
+        .ok_or_else(|| FluxError::Invalid("time out of range".into()))
+}
+
+fn range(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+    let start = time_bound(it, args, "start")?.ok_or_else(|| {
+        FluxError::Invalid(
+            "error calling function \"range\": missing required argument \"start\"".into(),
+        )
+    })?;
+    let stop = time_bound(it, args, "stop")?.unwrap_or(it.now);
+    match args.tables()? {
+        Stream::Unbounded(bucket) => Ok(Value::Tables(Arc::new(Stream::Read(ReadPlan {
+            bucket,
+            start,
+            stop,
+            series_filters: Vec::new(),
+            row_filters: Vec::new(),
+            pick: Pick::All,
+        })))),
+        stream => {
+            let input = it.materialize(stream)?;
+            Ok(tables(transform::bound(input, start, stop)))
+        }
+    }
+}
+
+fn filter(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+    let f = args.required_function("fn")?;
+    let keep_empty = args.string("onEmpty")?.as_deref() == Some("keep");
+    match args.tables()? {
+        Stream::Read(mut plan) if !keep_empty && plan.pick == Pick::All => {
+            if read::is_series_predicate(&f) && plan.row_filters.is_empty() {
+                plan.series_filters.push(f);
+            } else {
+                plan.row_filters.push(f);
+            }
+            Ok(Value::Tables(Arc::new(Stream::Read(plan))))
+        }
+        stream => {
+            let mut out = Vec::new();
+            for mut t in it.materialize(stream)? {
+                let mut rows = Vec::with_capacity(t.rows.len());
+                for row in std::mem::take(&mut t.rows) {
+                    if truthy(&it.call_row(&f, t.record(&row))?) {
+                        rows.push(row);
+                    }
+                }
+                if !rows.is_empty() || keep_empty {
+                    t.rows = rows;
+                    out.push(t);
+                }
+            }
+            Ok(tables(out))
+        }
+    }
+}
+
+/// `first`/`last`: straight after a read they read one point per series.
+fn select_edge(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, FluxError> {
+    let column = args.string("column")?.unwrap_or_else(|| "_value".into());
+    match args.tables()? {
+        Stream::Read(mut plan)
+            if plan.row_filters.is_empty() && plan.pick == Pick::All && column == "_value" =>
+        {
+            plan.pick = if name == "first" {
+                Pick::First
+            } else {
+                Pick::Last
+            };
+            Ok(Value::Tables(Arc::new(Stream::Read(plan))))
+        }
+        _ => aggregate::selector(it, name, args),
+    }
+}
+
+pub fn materialize(it: &mut Interpreter, stream: Stream) -> Result<Vec<Table>, FluxError> {
+    let plan = match stream {
+        Stream::Tables(t) => return Ok(t),
+        Stream::Unbounded(bucket) => {
+            return Err(FluxError::Invalid(format!(
+                "cannot submit unbounded read to \"{bucket}\"; try bounding 'from' with a call to 'range'"
+            )))
+        }
+        Stream::Read(plan) => plan,
+    };
+    let bucket = it.source.bucket(&plan.bucket)?;
+    let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
+    let mut out = Vec::new();
+    'series: for s in it.source.series(&bucket)? {
+        for f in &plan.series_filters {
+            if !truthy(&it.call_row(f, read::series_record(&plan, &s))?) {
+                continue 'series;
+            }
+        }
+        let mut table = read::series_table(&plan, &s);
+        if start < plan.stop {
+            for (time, value) in it.source.points(&s, start, plan.stop, plan.pick)? {
+                let row = read::series_row(&table, time, value);
+                let mut keep = true;
+                for f in &plan.row_filters {
+                    if !truthy(&it.call_row(f, table.record(&row))?) {
+                        keep = false;
+                        break;
+                    }
+                }
+                if keep {
+                    table.rows.push(row);
+                }
+            }
+        }
+        if !table.rows.is_empty() {
+            out.push(table);
+        }
+    }
+    Ok(out)
+}
+
+fn buckets(it: &mut Interpreter) -> Result<Value, FluxError> {
+    let columns = vec![
+        Column::new("name", ColType::String),
+        Column::new("id", ColType::String),
+        Column::new("organizationID", ColType::String),
+        Column::new("retentionPolicy", ColType::String),
+        Column::new("retentionPeriod", ColType::Long),
+    ];
+    let rows = it
+        .source
+        .buckets()?
+        .into_iter()
+        .map(|b| {
+            vec![
+                Value::Str(b.name),
+                Value::Str(b.id),
+                Value::Str(b.org_id),
+                Value::Str(String::new()),
+                Value::Int(b.retention_ns),
+            ]
+        })
+        .collect();
+    let all = Table {
+        columns,
+        key: Vec::new(),
+        rows,
+    };
+    Ok(tables(regroup(vec![all], &["organizationID".to_string()])?))
+}

@@ -1,0 +1,458 @@
+//! Evaluates a parsed Flux program: expressions, closures, calls and the results it yields.
+
+use super::ast::*;
+use super::read::SeriesSource;
+use super::scope::Scope;
+use super::table::Table;
+use super::value::{Function, Record, Stream, Value};
+use super::{builtins, FluxError, QueryResult};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub struct Interpreter<'a> {
+    pub source: &'a dyn SeriesSource,
+    /// The query's `now()`, ns.
+    pub now: i64,
+    pub results: Vec<QueryResult>,
+    imports: HashMap<String, &'static str>,
+}
+
+/// Arguments of a call: named values plus the piped-in value.
+pub struct Args {
+    pub named: Vec<(String, Value)>,
+    pub piped: Option<Value>,
+    pub function: String,
+}
+
+impl Args {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.named.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+    pub fn type_error(&self, name: &str, want: &str, got: &Value) -> FluxError {
+        FluxError::Invalid(format!(
+            "error calling function \"{}\": argument \"{name}\" must be {want}, got {}",
+            self.function,
+            got.type_name()
+        ))
+    }
+    pub fn string(&self, name: &str) -> Result<Option<String>, FluxError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.clone())),
+            Some(v) => Err(self.type_error(name, "a string", v)),
+        }
+    }
+    pub fn int(&self, name: &str) -> Result<Option<i64>, FluxError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Int(n)) => Ok(Some(*n)),
+            Some(v) => Err(self.type_error(name, "an integer", v)),
+        }
+    }
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, FluxError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => Err(self.type_error(name, "a boolean", v)),
+        }
+    }
+    pub fn strings(&self, name: &str) -> Result<Option<Vec<String>>, FluxError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v {
+                    Value::Str(s) => Ok(s.clone()),
+                    v => Err(self.type_error(name, "an array of strings", v)),
+                })
+                .collect::<Result<_, _>>()
+                .map(Some),
+            Some(v) => Err(self.type_error(name, "an array of strings", v)),
+        }
+    }
+    pub fn function(&self, name: &str) -> Result<Option<Arc<Function>>, FluxError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Func(f)) => Ok(Some(f.clone())),
+            Some(v) => Err(self.type_error(name, "a function", v)),
+        }
+    }
+    pub fn required_function(&self, name: &str) -> Result<Arc<Function>, FluxError> {
+        self.function(name)?.ok_or_else(|| self.missing(name))
+    }
+    pub fn missing(&self, name: &str) -> FluxError {
+        FluxError::Invalid(format!(
+            "error calling function \"{}\": missing required argument \"{name}\"",
+            self.function
+        ))
+    }
+    /// The piped-in stream of tables.
+    pub fn tables(&self) -> Result<Stream, FluxError> {
+        match &self.piped {
+            Some(Value::Tables(s)) => Ok((**s).clone()),
+            _ => Err(FluxError::Invalid(format!(
+                "error calling function \"{}\": missing required argument \"tables\" (pipe a stream of tables into it)",
+                self.function
+            ))),
+        }
+    }
+}
+
+impl<'a> Interpreter<'a> {
+    pub fn new(source: &'a dyn SeriesSource, now: i64) -> Self {
+        Interpreter {
+            source,
+            now,
+            results: Vec::new(),
+            imports: HashMap::new(),
+        }
+    }
+
+    pub fn run(&mut self, program: &[Statement]) -> Result<(), FluxError> {
+        let mut scope = Scope::default();
+        for statement in program {
+            match statement {
+                Statement::Import { path, alias } => {
+                    let package = builtins::package(path).ok_or_else(|| {
+                        FluxError::Invalid(format!("unknown import path: \"{path}\""))
+                    })?;
+                    let name = alias
+                        .clone()
+                        .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path).to_string());
+                    self.imports.insert(name, package);
+                }
+                Statement::Option(name, expr) => {
+                    // `option now = () => …` fixes the query's clock; other options are accepted.
+                    let value = self.eval(expr, &scope)?;
+                    if name == "now" {
+                        if let Value::Time(t) = self.call_value(&value, Vec::new(), None, "now")? {
+                            self.now = t;
+                        }
+                    } else if !name.contains('.') {
+                        scope = scope.child(HashMap::from([(name.clone(), value)]));
+                    }
+                }
+                Statement::Var(name, expr) => {
+                    let value = self.eval(expr, &scope)?;
+                    scope = scope.child(HashMap::from([(name.clone(), value)]));
+                }
+                Statement::Expr(expr) => {
+                    let value = self.eval(expr, &scope)?;
+                    // A bare stream of tables is yielded as `_result`, unless it already yielded.
+                    if let Value::Tables(stream) = value {
+                        if !ends_in_yield(expr) {
+                            let tables = self.materialize((*stream).clone())?;
+                            self.yield_tables("_result", tables)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn yield_tables(&mut self, name: &str, tables: Vec<Table>) -> Result<(), FluxError> {
+        if self.results.iter().any(|r| r.name == name) {
+            return Err(FluxError::Invalid(format!(
+                "duplicate yield name \"{name}\""
+            )));
+        }
+        self.results.push(QueryResult {
+            name: name.to_string(),
+            tables,
+        });
+        Ok(())
+    }
+
+    pub fn eval(&mut self, expr: &Expr, scope: &Scope) -> Result<Value, FluxError> {
+        Ok(match expr {
+            Expr::Ident(name) => self.resolve(name, scope)?,
+            Expr::Str(s) => Value::Str(s.clone()),
+            Expr::Interpolated(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        StrPart::Text(t) => out.push_str(t),
+                        StrPart::Expr(e) => match self.eval(e, scope)? {
+                            Value::Str(s) => out.push_str(&s),
+                            v => {
+                                return Err(FluxError::Invalid(format!(
+                                    "string interpolation requires a string, got {}",
+                                    v.type_name()
+                                )))
+                            }
+                        },
+                    }
+                }
+                Value::Str(out)
+            }
+            Expr::Int(n) => Value::Int(*n),
+            Expr::Float(f) => Value::Float(*f),
+            Expr::Duration(d) => Value::Duration(*d),
+            Expr::Time(t) => Value::Time(*t),
+            Expr::Regex(re) => {
+                Value::Regex(Arc::new(regex::Regex::new(re).map_err(|e| {
+                    FluxError::Invalid(format!("invalid regular expression: {e}"))
+                })?))
+            }
+            Expr::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|e| self.eval(e, scope))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Record { with, fields } => {
+                let mut record = match with {
+                    Some(base) => match self.eval(base, scope)? {
+                        Value::Record(r) => r,
+                        v => {
+                            return Err(FluxError::Invalid(format!(
+                                "cannot extend a {}",
+                                v.type_name()
+                            )))
+                        }
+                    },
+                    None => Record::default(),
+                };
+                for (name, e) in fields {
+                    let value = self.eval(e, scope)?;
+                    record.set(name, value);
+                }
+                Value::Record(record)
+            }
+            Expr::Member(obj, name) => match self.eval(obj, scope)? {
+                Value::Record(r) => r.get(name).cloned().unwrap_or(Value::Null),
+                Value::Package(p) => builtins::package_member(p, name)
+                    .map(|f| Value::Func(Arc::new(Function::Builtin(f))))
+                    .ok_or_else(|| {
+                        FluxError::Invalid(format!("{name} is not a member of package {p}"))
+                    })?,
+                Value::Null => Value::Null,
+                v => {
+                    return Err(FluxError::Invalid(format!(
+                        "cannot access property \"{name}\" of a {}",
+                        v.type_name()
+                    )))
+                }
+            },
+            Expr::Index(obj, index) => match (self.eval(obj, scope)?, self.eval(index, scope)?) {
+                (Value::Array(items), Value::Int(i)) => usize::try_from(i)
+                    .ok()
+                    .and_then(|i| items.get(i).cloned())
+                    .ok_or_else(|| FluxError::Invalid(format!("index out of bounds: {i}")))?,
+                (Value::Record(r), Value::Str(k)) => r.get(&k).cloned().unwrap_or(Value::Null),
+                (o, i) => {
+                    return Err(FluxError::Invalid(format!(
+                        "cannot index a {} with a {}",
+                        o.type_name(),
+                        i.type_name()
+                    )))
+                }
+            },
+            Expr::Call(callee, args) => {
+                let f = self.eval(callee, scope)?;
+                let args = self.eval_args(args, scope)?;
+                self.call_value(&f, args, None, &callee_name(callee))?
+            }
+            Expr::Pipe(lhs, call) => {
+                let piped = self.eval(lhs, scope)?;
+                let Expr::Call(callee, args) = &**call else {
+                    unreachable!("the parser only pipes into calls")
+                };
+                let f = self.eval(callee, scope)?;
+                let args = self.eval_args(args, scope)?;
+                self.call_value(&f, args, Some(piped), &callee_name(callee))?
+            }
+            Expr::Func(params, body) => Value::Func(Arc::new(Function::Closure {
+                params: params.clone(),
+                body: (**body).clone(),
+                scope: scope.clone(),
+            })),
+            Expr::Unary(op, e) => {
+                let v = self.eval(e, scope)?;
+                match (op, v) {
+                    (UnaryOp::Exists, v) => Value::Bool(!v.is_null()),
+                    (UnaryOp::Not, Value::Null) => Value::Null,
+                    (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (UnaryOp::Neg, Value::Int(n)) => Value::Int(-n),
+                    (UnaryOp::Neg, Value::Float(f)) => Value::Float(-f),
+                    (UnaryOp::Neg, Value::Duration(d)) => Value::Duration(d.neg()),
+                    (UnaryOp::Neg, Value::Null) => Value::Null,
+                    (op, v) => {
+                        return Err(FluxError::Invalid(format!(
+                            "invalid operand {} for {op:?}",
+                            v.type_name()
+                        )))
+                    }
+                }
+            }
+            Expr::Binary(op, a, b) => {
+                let (a, b) = (self.eval(a, scope)?, self.eval(b, scope)?);
+                super::ops::binary(*op, a, b)?
+            }
+            Expr::Logical(op, a, b) => {
+                let lhs = truthy(&self.eval(a, scope)?);
+                match op {
+                    LogicalOp::And if !lhs => Value::Bool(false),
+                    LogicalOp::Or if lhs => Value::Bool(true),
+                    _ => Value::Bool(truthy(&self.eval(b, scope)?)),
+                }
+            }
+            Expr::Conditional(cond, then, otherwise) => {
+                if truthy(&self.eval(cond, scope)?) {
+                    self.eval(then, scope)?
+                } else {
+                    self.eval(otherwise, scope)?
+                }
+            }
+        })
+    }
+
+    fn resolve(&self, name: &str, scope: &Scope) -> Result<Value, FluxError> {
+        if let Some(v) = scope.lookup(name) {
+            return Ok(v.clone());
+        }
+        if let Some(p) = self.imports.get(name) {
+            return Ok(Value::Package(p));
+        }
+        match name {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => builtins::universe(name)
+                .map(|f| Value::Func(Arc::new(Function::Builtin(f))))
+                .ok_or_else(|| FluxError::Invalid(format!("undefined identifier {name}"))),
+        }
+    }
+
+    fn eval_args(
+        &mut self,
+        args: &[(String, Expr)],
+        scope: &Scope,
+    ) -> Result<Vec<(String, Value)>, FluxError> {
+        args.iter()
+            .map(|(k, e)| Ok((k.clone(), self.eval(e, scope)?)))
+            .collect()
+    }
+
+    pub fn call_value(
+        &mut self,
+        f: &Value,
+        named: Vec<(String, Value)>,
+        piped: Option<Value>,
+        name: &str,
+    ) -> Result<Value, FluxError> {
+        match f {
+            Value::Func(f) => self.call(f, named, piped, name),
+            v => Err(FluxError::Invalid(format!(
+                "cannot call a {}",
+                v.type_name()
+            ))),
+        }
+    }
+
+    pub fn call(
+        &mut self,
+        f: &Function,
+        named: Vec<(String, Value)>,
+        piped: Option<Value>,
+        name: &str,
+    ) -> Result<Value, FluxError> {
+        match f {
+            Function::Builtin(builtin) => builtins::call(
+                self,
+                builtin,
+                Args {
+                    named,
+                    piped,
+                    function: builtin.to_string(),
+                },
+            ),
+            Function::Closure {
+                params,
+                body,
+                scope,
+            } => {
+                let mut vars = HashMap::new();
+                let mut named = named;
+                for p in params {
+                    let value = if p.piped {
+                        piped.clone()
+                    } else if let Some(i) = named.iter().position(|(k, _)| *k == p.name) {
+                        Some(named.swap_remove(i).1)
+                    } else {
+                        None
+                    };
+                    let value = match (value, &p.default) {
+                        (Some(v), _) => v,
+                        (None, Some(d)) => self.eval(d, scope)?,
+                        (None, None) => {
+                            return Err(FluxError::Invalid(format!(
+                                "missing required argument \"{}\" in call to {name}",
+                                p.name
+                            )))
+                        }
+                    };
+                    vars.insert(p.name.clone(), value);
+                }
+                if let Some((k, _)) = named.first() {
+                    return Err(FluxError::Invalid(format!(
+                        "unexpected argument \"{k}\" in call to {name}"
+                    )));
+                }
+                let mut inner = scope.child(vars);
+                for (var, e) in &body.vars {
+                    let v = self.eval(e, &inner)?;
+                    inner = inner.child(HashMap::from([(var.clone(), v)]));
+                }
+                self.eval(&body.result, &inner)
+            }
+        }
+    }
+
+    /// Calls a one-parameter row function (`fn: (r) => …`) with a record.
+    pub fn call_row(&mut self, f: &Function, record: Record) -> Result<Value, FluxError> {
+        match f {
+            Function::Closure {
+                params,
+                body,
+                scope,
+            } if params.len() == 1 && body.vars.is_empty() => {
+                let inner = scope.child(HashMap::from([(
+                    params[0].name.clone(),
+                    Value::Record(record),
+                )]));
+                self.eval(&body.result, &inner)
+            }
+            f => {
+                let name = match f {
+                    Function::Closure { params, .. } => {
+                        params.first().map_or("r".to_string(), |p| p.name.clone())
+                    }
+                    Function::Builtin(_) => "r".to_string(),
+                };
+                self.call(f, vec![(name, Value::Record(record))], None, "fn")
+            }
+        }
+    }
+
+    /// Turns a stream into tables, reading storage if it is still a read.
+    pub fn materialize(&mut self, stream: Stream) -> Result<Vec<Table>, FluxError> {
+        super::builtins::materialize(self, stream)
+    }
+}
+
+pub fn truthy(v: &Value) -> bool {
+    matches!(v, Value::Bool(true))
+}
+
+fn callee_name(e: &Expr) -> String {
+    match e {
+        Expr::Ident(n) => n.clone(),
+        Expr::Member(o, n) => format!("{}.{n}", callee_name(o)),
+        _ => "function".into(),
+    }
+}
+
+fn ends_in_yield(e: &Expr) -> bool {
+    matches!(e, Expr::Pipe(_, call) if matches!(&**call, Expr::Call(f, _) if matches!(&**f, Expr::Ident(n) if n == "yield")))
+}

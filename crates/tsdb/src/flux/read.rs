@@ -1,0 +1,164 @@
+//! Storage reads (`from |> range |> filter |> first/last`): what can be decided per series is
+//! decided before any point is read, and `first`/`last` read one point per series.
+
+use super::table::{Column, Table};
+use super::value::{ColType, Function, Record, Value};
+use super::FluxError;
+use std::sync::Arc;
+
+/// What the evaluator needs from the store; implemented over SQLite in `storage`.
+pub trait SeriesSource {
+    /// The bucket `name`, if it exists and the caller may read it.
+    fn bucket(&self, name: &str) -> Result<BucketRef, FluxError>;
+    fn series(&self, bucket: &BucketRef) -> Result<Vec<SeriesMeta>, FluxError>;
+    /// Points of one series with `start <= time < stop`, in time order.
+    fn points(
+        &self,
+        series: &SeriesMeta,
+        start: i64,
+        stop: i64,
+        pick: Pick,
+    ) -> Result<Vec<(i64, Value)>, FluxError>;
+    /// The buckets the caller may read, for `buckets()`.
+    fn buckets(&self) -> Result<Vec<BucketInfo>, FluxError>;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    All,
+    First,
+    Last,
+}
+
+#[derive(Clone, Debug)]
+pub struct BucketRef {
+    pub id: String,
+    pub name: String,
+    /// Points before this time have expired (retention), if the bucket has a retention.
+    pub expired_before: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct BucketInfo {
+    pub name: String,
+    pub id: String,
+    pub org_id: String,
+    pub retention_ns: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeriesMeta {
+    pub id: i64,
+    pub measurement: String,
+    /// Sorted by key.
+    pub tags: Vec<(String, String)>,
+    pub field: String,
+    pub ty: ColType,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReadPlan {
+    pub bucket: String,
+    pub start: i64,
+    pub stop: i64,
+    /// Predicates that only look at the series key (measurement, field, tags, bounds).
+    pub series_filters: Vec<Arc<Function>>,
+    /// Predicates on whole rows, applied as points are read.
+    pub row_filters: Vec<Arc<Function>>,
+    pub pick: Pick,
+}
+
+/// Which filter predicates can run per series: those that read only key columns of `r`.
+pub fn is_series_predicate(f: &Function) -> bool {
+    use super::ast::Expr;
+    let Function::Closure { params, body, .. } = f else {
+        return false;
+    };
+    let [param] = params.as_slice() else {
+        return false;
+    };
+    fn key_only(e: &Expr, r: &str) -> bool {
+        match e {
+            Expr::Member(obj, name) if matches!(&**obj, Expr::Ident(i) if i == r) => {
+                name != "_time" && name != "_value"
+            }
+            Expr::Ident(i) => i != r,
+            Expr::Member(obj, _) => key_only(obj, r),
+            Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::Logical(_, a, b) => {
+                key_only(a, r) && key_only(b, r)
+            }
+            Expr::Unary(_, a) => key_only(a, r),
+            Expr::Conditional(a, b, c) => key_only(a, r) && key_only(b, r) && key_only(c, r),
+            Expr::Call(f, args) => key_only(f, r) && args.iter().all(|(_, a)| key_only(a, r)),
+            Expr::Array(items) => items.iter().all(|a| key_only(a, r)),
+            Expr::Str(_)
+            | Expr::Int(_)
+            | Expr::Float(_)
+            | Expr::Duration(_)
+            | Expr::Time(_)
+            | Expr::Regex(_) => true,
+            _ => false,
+        }
+    }
+    body.vars.is_empty() && key_only(&body.result, &param.name)
+}
+
+/// The record a series-level predicate sees.
+pub fn series_record(plan: &ReadPlan, s: &SeriesMeta) -> Record {
+    let mut r = vec![
+        ("_start".to_string(), Value::Time(plan.start)),
+        ("_stop".to_string(), Value::Time(plan.stop)),
+        ("_field".to_string(), Value::Str(s.field.clone())),
+        (
+            "_measurement".to_string(),
+            Value::Str(s.measurement.clone()),
+        ),
+    ];
+    r.extend(
+        s.tags
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::Str(v.clone()))),
+    );
+    Record(r)
+}
+
+/// Columns and key of the table of one series: `_start,_stop,_time,_value,_field,_measurement,tags…`.
+pub fn series_table(plan: &ReadPlan, s: &SeriesMeta) -> Table {
+    let mut columns = vec![
+        Column::new("_start", ColType::Time),
+        Column::new("_stop", ColType::Time),
+        Column::new("_time", ColType::Time),
+        Column::new("_value", s.ty),
+        Column::new("_field", ColType::String),
+        Column::new("_measurement", ColType::String),
+    ];
+    let mut key = vec![
+        ("_start".to_string(), Value::Time(plan.start)),
+        ("_stop".to_string(), Value::Time(plan.stop)),
+        ("_field".to_string(), Value::Str(s.field.clone())),
+        (
+            "_measurement".to_string(),
+            Value::Str(s.measurement.clone()),
+        ),
+    ];
+    for (k, v) in &s.tags {
+        columns.push(Column::new(k, ColType::String));
+        key.push((k.clone(), Value::Str(v.clone())));
+    }
+    Table {
+        columns,
+        key,
+        rows: Vec::new(),
+    }
+}
+
+/// The row of one point in a series table.
+pub fn series_row(table: &Table, time: i64, value: Value) -> Vec<Value> {
+    let mut row = Vec::with_capacity(table.columns.len());
+    row.push(table.key[0].1.clone());
+    row.push(table.key[1].1.clone());
+    row.push(Value::Time(time));
+    row.push(value);
+    row.extend(table.key[2..].iter().map(|(_, v)| v.clone()));
+    row
+}

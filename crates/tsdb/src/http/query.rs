@@ -1,0 +1,282 @@
+//! `/api/v2/query`: Flux in, annotated CSV out. Errors before any output are JSON; an error
+//! after a finished result is written as the CSV error table, as InfluxDB does.
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::{resolve_org, AppState};
+use crate::annotated_csv::{self, Annotation, Dialect};
+use crate::flux::{self, BucketInfo, BucketRef, FluxError, Pick, SeriesMeta, SeriesSource, Value};
+use crate::storage::{now_nanos, Authorization, Org, Store};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+pub struct OrgParams {
+    org: Option<String>,
+    #[serde(rename = "orgID")]
+    org_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct QueryBody {
+    query: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    dialect: Option<DialectBody>,
+    now: Option<String>,
+    #[serde(rename = "extern")]
+    externs: Option<serde_json::Value>,
+    params: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+struct DialectBody {
+    header: Option<bool>,
+    delimiter: Option<String>,
+    annotations: Option<Vec<String>>,
+}
+
+fn bad_body(message: impl std::fmt::Display) -> ApiError {
+    ApiError::invalid(format!("failed to decode request body: {message}"))
+}
+
+fn dialect(d: Option<DialectBody>) -> Result<Dialect, ApiError> {
+    let Some(d) = d else {
+        return Ok(Dialect::default());
+    };
+    let delimiter = match d.delimiter.as_deref() {
+        None | Some("") => b',',
+        Some(s) if s.len() == 1 => s.as_bytes()[0],
+        Some(_) => return Err(bad_body("invalid dialect delimeter: must be length 1")),
+    };
+    let annotations = d
+        .annotations
+        .unwrap_or_default()
+        .iter()
+        .map(|a| match a.as_str() {
+            "datatype" => Ok(Annotation::Datatype),
+            "group" => Ok(Annotation::Group),
+            "default" => Ok(Annotation::Default),
+            other => Err(bad_body(format!(
+                "unknown dialect annotation type: {other}"
+            ))),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Dialect {
+        header: d.header.unwrap_or(true),
+        delimiter,
+        annotations,
+    })
+}
+
+/// A JSON value as a Flux literal, for `params` and `extern` options.
+fn flux_literal(v: &serde_json::Value) -> Option<String> {
+    Some(match v {
+        serde_json::Value::String(s) => flux_string(s),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(flux_literal)
+                .collect::<Option<Vec<_>>>()?
+                .join(", ")
+        ),
+        _ => return None,
+    })
+}
+
+fn flux_string(s: &str) -> String {
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace("${", "\\${")
+    )
+}
+
+/// `option name = literal` lines from the `extern` AST (the literal kinds clients send).
+fn extern_options(ext: &serde_json::Value) -> Result<String, ApiError> {
+    let mut out = String::new();
+    for statement in ext
+        .get("body")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let assignment = &statement["assignment"];
+        let name = assignment["id"]["name"]
+            .as_str()
+            .ok_or_else(|| bad_body("extern: unsupported statement"))?;
+        let init = &assignment["init"];
+        let literal = match init["type"].as_str().unwrap_or("") {
+            "StringLiteral" => flux_string(init["value"].as_str().unwrap_or("")),
+            "IntegerLiteral" | "FloatLiteral" | "UnsignedIntegerLiteral" => {
+                init["value"].to_string().trim_matches('"').to_string()
+            }
+            "BooleanLiteral" => init["value"].as_bool().unwrap_or(false).to_string(),
+            "DateTimeLiteral" => init["value"].as_str().unwrap_or("").to_string(),
+            "DurationLiteral" => init["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| format!("{}{}", d["magnitude"], d["unit"].as_str().unwrap_or("")))
+                .collect(),
+            other => return Err(bad_body(format!("extern: unsupported literal {other}"))),
+        };
+        out.push_str(&format!("option {name} = {literal}\n"));
+    }
+    Ok(out)
+}
+
+/// The store as the evaluator sees it: buckets of one organization, read permission checked.
+struct Source {
+    store: Arc<Store>,
+    org: Org,
+    auth: Authorization,
+}
+
+impl SeriesSource for Source {
+    fn bucket(&self, name: &str) -> Result<BucketRef, FluxError> {
+        let internal = |e: crate::storage::StorageError| FluxError::Internal(e.to_string());
+        let bucket = match self
+            .store
+            .bucket_by_name(&self.org.id, name)
+            .map_err(internal)?
+        {
+            Some(b) => b,
+            None => self
+                .store
+                .bucket(name)
+                .map_err(internal)?
+                .filter(|b| b.org_id == self.org.id)
+                .ok_or_else(|| {
+                    FluxError::NotFound(format!(
+                        "failed to initialize execute state: could not find bucket \"{name}\""
+                    ))
+                })?,
+        };
+        if !self
+            .auth
+            .grants("read", "buckets", Some(&bucket.org_id), Some(&bucket.id))
+        {
+            return Err(FluxError::Forbidden(format!(
+                "insufficient permissions for read on bucket \"{name}\""
+            )));
+        }
+        let expired_before = (bucket.retention_secs > 0)
+            .then(|| now_nanos() - bucket.retention_secs * 1_000_000_000);
+        Ok(BucketRef {
+            id: bucket.id,
+            name: bucket.name,
+            expired_before,
+        })
+    }
+
+    fn series(&self, bucket: &BucketRef) -> Result<Vec<SeriesMeta>, FluxError> {
+        Ok(self.store.series_of(&bucket.id))
+    }
+
+    fn points(
+        &self,
+        series: &SeriesMeta,
+        start: i64,
+        stop: i64,
+        pick: Pick,
+    ) -> Result<Vec<(i64, Value)>, FluxError> {
+        self.store
+            .read_points(series, start, stop, pick)
+            .map_err(|e| FluxError::Internal(e.to_string()))
+    }
+
+    fn buckets(&self) -> Result<Vec<BucketInfo>, FluxError> {
+        let all = self
+            .store
+            .buckets()
+            .map_err(|e| FluxError::Internal(e.to_string()))?;
+        Ok(all
+            .into_iter()
+            .filter(|b| {
+                b.org_id == self.org.id
+                    && self
+                        .auth
+                        .grants("read", "buckets", Some(&b.org_id), Some(&b.id))
+            })
+            .map(|b| BucketInfo {
+                name: b.name,
+                id: b.id,
+                org_id: b.org_id,
+                retention_ns: b.retention_secs * 1_000_000_000,
+            })
+            .collect())
+    }
+}
+
+pub async fn query(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(p): Query<OrgParams>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let (source_text, dialect, now) = if content_type.starts_with("application/vnd.flux") {
+        let text =
+            String::from_utf8(body.to_vec()).map_err(|_| bad_body("query is not valid UTF-8"))?;
+        (text, Dialect::default(), now_nanos())
+    } else {
+        let req: QueryBody = serde_json::from_slice(&body).map_err(bad_body)?;
+        if let Some(kind) = req.kind.as_deref().filter(|k| *k != "flux") {
+            return Err(bad_body(format!("unknown query type: {kind}")));
+        }
+        let now = match req.now.as_deref() {
+            Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+                .ok()
+                .and_then(|t| t.timestamp_nanos_opt())
+                .ok_or_else(|| bad_body(format!("invalid now time {t:?}")))?,
+            None => now_nanos(),
+        };
+        let mut prefix = match &req.externs {
+            Some(ext) => extern_options(ext)?,
+            None => String::new(),
+        };
+        if let Some(params) = &req.params {
+            let fields = params
+                .iter()
+                .map(|(k, v)| {
+                    flux_literal(v)
+                        .map(|lit| format!("{k}: {lit}"))
+                        .ok_or_else(|| bad_body(format!("unsupported value for param {k}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            prefix.push_str(&format!("params = {{{}}}\n", fields.join(", ")));
+        }
+        (format!("{prefix}{}", req.query), dialect(req.dialect)?, now)
+    };
+    let org = resolve_org(&s.store, p.org.as_deref(), p.org_id.as_deref())
+        .map_err(|e| bad_body(e.message))?;
+    let source = Source {
+        store: s.store.clone(),
+        org,
+        auth: caller.0,
+    };
+    let outcome = tokio::task::spawn_blocking(move || flux::execute(&source_text, &source, now))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if let (Some(error), true) = (&outcome.error, outcome.results.is_empty()) {
+        return Err(ApiError::from(error.clone()));
+    }
+    let mut csv = String::new();
+    annotated_csv::encode(&outcome.results, &dialect, &mut csv);
+    if let Some(error) = outcome.error {
+        annotated_csv::encode_error(&error.to_string(), &dialect, &mut csv);
+    }
+    Ok(([("content-type", "text/csv; charset=utf-8")], csv).into_response())
+}
