@@ -1,0 +1,703 @@
+//! The HTTP API, endpoint by endpoint: shapes, status codes, errors and permissions.
+
+mod common;
+
+use common::{json, start, start_with, TOKEN};
+use serde_json::json;
+
+#[tokio::test]
+async fn health_ping_ready_and_version_headers() {
+    let s = start().await;
+    let r = s
+        .client
+        .get(format!("{}/health", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-influxdb-build"], "OSS");
+    assert!(r.headers()["x-influxdb-version"]
+        .to_str()
+        .unwrap()
+        .starts_with('v'));
+    let body = json(r).await;
+    assert_eq!(body["status"], "pass");
+    assert_eq!(body["message"], "ready for queries and writes");
+
+    let r = s
+        .client
+        .head(format!("{}/ping", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(r.headers().contains_key("x-influxdb-version"));
+
+    let ready = json(
+        s.client
+            .get(format!("{}/ready", s.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(ready["status"], "ready");
+    assert!(ready["up"].as_str().unwrap().ends_with('s'));
+}
+
+#[tokio::test]
+async fn setup_runs_once() {
+    let s = start().await;
+    let allowed = json(
+        s.client
+            .get(format!("{}/api/v2/setup", s.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(allowed["allowed"], false);
+    let r = s
+        .client
+        .post(format!("{}/api/v2/setup", s.url))
+        .json(&json!({"username": "u", "password": "password1", "org": "o", "bucket": "b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        json(r).await["message"],
+        "onboarding has already been completed"
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_required_and_checked() {
+    let s = start().await;
+    let r = s
+        .client
+        .get(format!("{}/api/v2/buckets", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["x-platform-error-code"], "unauthorized");
+    assert_eq!(
+        json(r).await,
+        json!({"code": "unauthorized", "message": "unauthorized access"})
+    );
+    assert_eq!(
+        s.get("/api/v2/buckets", "wrong")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let bearer = s
+        .client
+        .get(format!("{}/api/v2/buckets", s.url))
+        .header("Authorization", format!("bearer {TOKEN}"));
+    assert_eq!(bearer.send().await.unwrap().status(), 200);
+    assert_eq!(
+        s.client
+            .get(format!("{}/api/v2/nothing", s.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let r = s.get("/api/v2/nothing", TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(json(r).await["message"], "path not found");
+}
+
+#[tokio::test]
+async fn orgs_list_create_patch_delete() {
+    let s = start().await;
+    let list = json(
+        s.get("/api/v2/orgs?org=my-org", TOKEN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(list["orgs"][0]["id"], s.org_id.as_str());
+    let r = s.get("/api/v2/orgs?org=nope", TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        json(r).await["message"],
+        "organization name \"nope\" not found"
+    );
+
+    let r = s
+        .post("/api/v2/orgs", TOKEN)
+        .json(&json!({"name": "second"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = json(r).await["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        s.post("/api/v2/orgs", TOKEN)
+            .json(&json!({"name": "second"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(
+        s.post("/api/v2/orgs", TOKEN)
+            .json(&json!({"name": ""}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let patched = json(
+        s.patch(&format!("/api/v2/orgs/{id}"), TOKEN)
+            .json(&json!({"description": "d"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(patched["description"], "d");
+    // Every org gets the system buckets.
+    let buckets = json(
+        s.get(&format!("/api/v2/buckets?orgID={id}"), TOKEN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let names: Vec<&str> = buckets["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"_tasks") && names.contains(&"_monitoring"),
+        "{names:?}"
+    );
+    assert_eq!(
+        s.delete(&format!("/api/v2/orgs/{id}"), TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        s.get(&format!("/api/v2/orgs/{id}"), TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn buckets_with_retention_and_lookups() {
+    let s = start().await;
+    let body = json!({"orgID": s.org_id, "name": "weekly", "retentionRules": [{"type": "expire", "everySeconds": 604800}]});
+    let r = s
+        .post("/api/v2/buckets", TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let b = json(r).await;
+    assert_eq!(b["retentionRules"][0]["everySeconds"], 604800);
+    assert_eq!(b["retentionRules"][0]["shardGroupDurationSeconds"], 86400);
+    assert_eq!(b["type"], "user");
+    let id = b["id"].as_str().unwrap().to_string();
+
+    assert_eq!(
+        s.post("/api/v2/buckets", TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    let r = s
+        .post("/api/v2/buckets", TOKEN)
+        .json(&json!({"orgID": s.org_id, "name": "_x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let short = json!({"orgID": s.org_id, "name": "short", "retentionRules": [{"type": "expire", "everySeconds": 60}]});
+    assert_eq!(
+        s.post("/api/v2/buckets", TOKEN)
+            .json(&short)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(
+        s.post("/api/v2/buckets", TOKEN)
+            .json(&json!({"name": "x"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+
+    // By name without org: a filter (empty list); with org: an exact lookup (404).
+    let r = json(
+        s.get("/api/v2/buckets?name=missing", TOKEN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r["buckets"], json!([]));
+    assert_eq!(
+        s.get("/api/v2/buckets?name=missing&org=my-org", TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let r = json(
+        s.get("/api/v2/buckets?name=weekly", TOKEN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r["buckets"][0]["id"], id.as_str());
+    assert_eq!(
+        s.get("/api/v2/buckets?limit=101", TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+
+    let r = s
+        .patch(&format!("/api/v2/buckets/{id}"), TOKEN)
+        .json(&json!({"name": "my-bucket"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = s
+        .patch(&format!("/api/v2/buckets/{id}"), TOKEN)
+        .json(&json!({"description": "seven days"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(r).await["description"], "seven days");
+    assert_eq!(
+        s.delete(&format!("/api/v2/buckets/{id}"), TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        s.get(&format!("/api/v2/buckets/{id}"), TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_write_only_bucket_token_does_exactly_that() {
+    let s = start().await;
+    let other = json(
+        s.post("/api/v2/buckets", TOKEN)
+            .json(&json!({"orgID": s.org_id, "name": "registry"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (id, device) = s
+        .create_token(json!([{"action": "write", "resource": {"type": "buckets", "id": s.bucket_id, "orgID": s.org_id}}]))
+        .await;
+    assert_eq!(device.len(), 88, "tokens look like InfluxDB's");
+
+    assert_eq!(s.write("m,clientId=a v=1 1", &device).await.status(), 204);
+    let (status, body) = s
+        .query("from(bucket: \"my-bucket\") |> range(start: 0)", &device)
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let r = s
+        .post("/api/v2/write?org=my-org&bucket=registry", &device)
+        .body("m v=1 1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        json(r).await["message"],
+        "insufficient permissions for write"
+    );
+    assert_eq!(other["name"], "registry");
+    let grant = json!({"orgID": s.org_id, "permissions": [{"action": "write", "resource": {"type": "buckets", "id": s.bucket_id}}]});
+    assert_eq!(
+        s.post("/api/v2/authorizations", &device)
+            .json(&grant)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        s.get("/api/v2/buckets", &device)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["buckets"],
+        json!([])
+    );
+
+    // Tokens are shown once; an inactive token authenticates but may do nothing.
+    let listed = json(
+        s.get(&format!("/api/v2/authorizations/{id}"), TOKEN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(listed["token"], "");
+    assert_eq!(listed["permissions"][0]["resource"]["name"], "my-bucket");
+    let r = s
+        .patch(&format!("/api/v2/authorizations/{id}"), TOKEN)
+        .json(&json!({"status": "inactive"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(r).await["status"], "inactive");
+    assert_eq!(s.write("m,clientId=a v=2 2", &device).await.status(), 403);
+    assert_eq!(
+        s.delete(&format!("/api/v2/authorizations/{id}"), TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(s.write("m,clientId=a v=3 3", &device).await.status(), 401);
+}
+
+#[tokio::test]
+async fn authorizations_are_validated() {
+    let s = start().await;
+    let r = s
+        .post("/api/v2/authorizations", TOKEN)
+        .json(&json!({"orgID": s.org_id, "permissions": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        json(r).await["message"],
+        "authorization must include permissions"
+    );
+    let r = s
+        .post("/api/v2/authorizations", TOKEN)
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let list = json(
+        s.get("/api/v2/authorizations?org=my-org", TOKEN)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(list["authorizations"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn write_checks_in_influxdb_order() {
+    let s = start().await;
+    let r = s
+        .post(
+            "/api/v2/write?org=my-org&bucket=my-bucket&precision=h",
+            TOKEN,
+        )
+        .body("m v=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        json(r).await["message"],
+        "invalid precision; valid precision units are ns, us, ms, and s"
+    );
+    assert_eq!(
+        s.post("/api/v2/write?org=my-org", TOKEN)
+            .body("m v=1")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let r = s
+        .post("/api/v2/write?bucket=my-bucket", TOKEN)
+        .body("m v=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json(r).await["message"],
+        "Please provide either orgID or org"
+    );
+    let r = s
+        .post("/api/v2/write?org=nope&bucket=my-bucket", TOKEN)
+        .body("m v=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = s
+        .post("/api/v2/write?org=my-org&bucket=nope", TOKEN)
+        .body("m v=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(r).await["message"], "bucket \"nope\" not found");
+    // The org may be given by id, the bucket by id.
+    let path = format!("/api/v2/write?org={}&bucket={}", s.org_id, s.bucket_id);
+    assert_eq!(
+        s.post(&path, TOKEN)
+            .body("m v=1 1")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+}
+
+#[tokio::test]
+async fn a_parse_error_rejects_the_batch_and_a_type_conflict_writes_the_rest() {
+    let s = start().await;
+    let r = s.write("m v=1 1\nm v=\n", TOKEN).await;
+    assert_eq!(r.status(), 400);
+    let body = json(r).await;
+    assert_eq!(body["code"], "invalid");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("unable to parse 'm v=':"),
+        "{body}"
+    );
+    assert_eq!(
+        s.query_plain("from(bucket: \"my-bucket\") |> range(start: 0)")
+            .await,
+        "\r\n",
+        "nothing was written"
+    );
+
+    assert_eq!(s.write("m v=1 1", TOKEN).await.status(), 204);
+    let r = s.write("m v=2i 2\nm v=3 3", TOKEN).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        json(r).await["message"],
+        "failure writing points to database: partial write: field type conflict: input field \"v\" on measurement \"m\" is type integer, already exists as type float dropped=1"
+    );
+    let csv = s
+        .query_plain("from(bucket: \"my-bucket\") |> range(start: 0) |> count()")
+        .await;
+    assert!(
+        csv.contains(",_result,0,1970-01-01T00:00:00Z,2024-01-01T00:00:00Z,2,v,m\r\n"),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn gzip_bodies_and_the_size_limit() {
+    use std::io::Write;
+    let s = start_with(tsdb::Config {
+        max_write_bytes: 1000,
+        ..Default::default()
+    })
+    .await;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"m v=1 1\nm v=2 2").unwrap();
+    let r = s
+        .post(
+            "/api/v2/write?org=my-org&bucket=my-bucket&precision=s",
+            TOKEN,
+        )
+        .header("Content-Encoding", "gzip")
+        .body(gz.finish().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = s
+        .post("/api/v2/write?org=my-org&bucket=my-bucket", TOKEN)
+        .header("Content-Encoding", "gzip")
+        .body("not gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let big = "m v=1 1\n".repeat(200);
+    let r = s.write(&big, TOKEN).await;
+    assert_eq!(r.status(), 413);
+    assert_eq!(json(r).await["code"], "request too large");
+}
+
+#[tokio::test]
+async fn delete_is_inclusive_and_honours_the_predicate() {
+    let s = start().await;
+    s.write(
+        "m,host=a v=1 1\nm,host=a v=2 2\nm,host=a v=3 3\nm,host=b v=4 2",
+        TOKEN,
+    )
+    .await;
+    let r = s
+        .post("/api/v2/delete?org=my-org&bucket=my-bucket", TOKEN)
+        .json(&json!({"start": "1970-01-01T00:00:01Z", "stop": "1970-01-01T00:00:02Z", "predicate": "host=\"a\""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let csv = s.query_plain("from(bucket: \"my-bucket\") |> range(start: 0) |> group() |> sort(columns: [\"_value\"]) |> keep(columns: [\"_value\"])").await;
+    assert_eq!(
+        csv,
+        ",result,table,_value\r\n,_result,0,3\r\n,_result,0,4\r\n\r\n"
+    );
+
+    let bad = |predicate: &str| json!({"start": "1970-01-01T00:00:00Z", "stop": "2030-01-01T00:00:00Z", "predicate": predicate});
+    let r = s
+        .post("/api/v2/delete?org=my-org&bucket=my-bucket", TOKEN)
+        .json(&bad("a=\"1\" OR b=\"2\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = s
+        .post("/api/v2/delete?org=my-org&bucket=my-bucket", TOKEN)
+        .json(&bad("_field=\"v\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 501);
+    let r = s
+        .post("/api/v2/delete?org=my-org", TOKEN)
+        .json(&bad(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = s
+        .post("/api/v2/delete?org=my-org&bucket=my-bucket", TOKEN)
+        .json(&json!({"start": "yesterday", "stop": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn query_errors_before_and_after_output() {
+    let s = start().await;
+    s.write("m v=1 1", TOKEN).await;
+    let (status, body) = s
+        .query(
+            "from(bucket: \"my-bucket\") |> range(start: 0) |> nosuch()",
+            TOKEN,
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("nosuch"), "{body}");
+    let (status, body) = s.query("from(bucket: \"my-bucket\")", TOKEN).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("cannot submit unbounded read"), "{body}");
+    let (status, body) = s
+        .query("from(bucket: \"missing\") |> range(start: 0)", TOKEN)
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _) = s
+        .query("from(bucket: \"my-bucket\") |> range(start: -1h", TOKEN)
+        .await;
+    assert_eq!(status, 400);
+
+    // A finished result, then a failure: the error table follows the output.
+    let (status, body) = s.query("from(bucket: \"my-bucket\") |> range(start: 0) |> yield(name: \"a\")\nfrom(bucket: \"missing\") |> range(start: 0)", TOKEN).await;
+    assert_eq!(status, 200);
+    assert!(body.ends_with("\r\n\r\n\r\n#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n,\"failed to initialize execute state: could not find bucket \"\"missing\"\"\",\r\n"), "{body:?}");
+
+    let r = s
+        .post("/api/v2/query?org=my-org", TOKEN)
+        .json(&json!({"query": "buckets()", "type": "sql"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = s
+        .post("/api/v2/query", TOKEN)
+        .json(&json!({"query": "buckets()"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn raw_flux_params_and_externs() {
+    let s = start().await;
+    s.write("m,host=a v=1 1", TOKEN).await;
+    let r = s
+        .post("/api/v2/query?org=my-org", TOKEN)
+        .header("Content-Type", "application/vnd.flux")
+        .body("from(bucket: \"my-bucket\") |> range(start: 0) |> keep(columns: [\"host\", \"_value\"])")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        r.text().await.unwrap(),
+        ",result,table,_value,host\r\n,_result,0,1,a\r\n\r\n"
+    );
+
+    let body = json!({
+        "query": "from(bucket: b) |> range(start: 0) |> filter(fn: (r) => r.host == params.host) |> keep(columns: [\"_value\"])",
+        "params": {"host": "a"},
+        "extern": {"imports": [], "body": [{"type": "OptionStatement", "assignment": {"type": "VariableAssignment",
+            "id": {"name": "b"}, "init": {"type": "StringLiteral", "value": "my-bucket"}}}]},
+    });
+    let r = s
+        .post("/api/v2/query?org=my-org", TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.text().await.unwrap(),
+        ",result,table,_value\r\n,_result,0,1\r\n\r\n"
+    );
+}
