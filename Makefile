@@ -19,9 +19,11 @@ run: tools
 	cargo leptos build --release
 	./target/release/iot-center
 
-## Run every test: the Rust workspace, then Playwright against a freshly built server.
-test: tools browser
+## Run every test: the Rust workspace, the official InfluxDB Python client against tsdb,
+## then Playwright against a freshly built server.
+test: tools browser .venv/bin/pytest
 	cargo test --workspace
+	TSDB_BIN=target/debug/tsdb .venv/bin/pytest -q -p no:cacheprovider crates/tsdb/tests/python
 	cargo leptos build
 	cd end2end && npx playwright test
 
@@ -43,6 +45,11 @@ wasm-bindgen:
 end2end/node_modules/.package-lock.json: end2end/package-lock.json
 	cd end2end && npm ci --no-audit --no-fund
 	touch $@
+
+# The official InfluxDB Python client judges tsdb's compatibility.
+.venv/bin/pytest:
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet influxdb-client==1.50.0 pytest
 
 # Debian's Chromium; Playwright never downloads a browser here.
 browser:
