@@ -11,6 +11,7 @@ mod eval;
 mod lexer;
 mod ops;
 mod parser;
+pub use parser::parse;
 pub mod read;
 mod schema;
 mod scope;

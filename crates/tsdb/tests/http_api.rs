@@ -280,14 +280,25 @@ async fn buckets_with_retention_and_lookups() {
     )
     .await;
     assert_eq!(r["buckets"][0]["id"], id.as_str());
-    assert_eq!(
-        s.get("/api/v2/buckets?limit=101", TOKEN)
+    let r = s
+        .get("/api/v2/buckets?limit=101", TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(r).await["message"], "limit must be between 1 and 100");
+    let page = json(
+        s.get("/api/v2/buckets?limit=2&offset=1", TOKEN)
             .send()
             .await
-            .unwrap()
-            .status(),
-        400
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page["buckets"].as_array().unwrap().len(), 2);
+    assert!(
+        page["links"]["next"].as_str().unwrap().contains("offset=3"),
+        "{page}"
     );
+    assert!(page["links"]["prev"].is_string());
 
     let r = s
         .patch(&format!("/api/v2/buckets/{id}"), TOKEN)

@@ -19,14 +19,13 @@ pub struct OrgFilter {
     org: Option<String>,
     #[serde(rename = "orgID")]
     org_id: Option<String>,
-    #[serde(flatten)]
-    paging: Paging,
 }
 
 pub async fn list_orgs(
     State(s): State<AppState>,
     caller: Caller,
     Query(f): Query<OrgFilter>,
+    Query(paging): Query<Paging>,
 ) -> Result<Json, ApiError> {
     let mut orgs = s.store.orgs()?;
     if let Some(name) = &f.org {
@@ -41,7 +40,7 @@ pub async fn list_orgs(
         orgs.retain(|o| &o.id == id);
     }
     orgs.retain(|o| caller.may("read", "orgs", Some(&o.id), Some(&o.id)));
-    let (orgs, links) = page(orgs, &f.paging, "/api/v2/orgs")?;
+    let (orgs, links) = page(orgs, &paging, "/api/v2/orgs")?;
     Ok(Json(
         json!({ "links": links, "orgs": orgs.iter().map(org_json).collect::<Vec<_>>() }),
     ))
@@ -124,14 +123,13 @@ pub struct BucketFilter {
     org_id: Option<String>,
     name: Option<String>,
     id: Option<String>,
-    #[serde(flatten)]
-    paging: Paging,
 }
 
 pub async fn list_buckets(
     State(s): State<AppState>,
     caller: Caller,
     Query(f): Query<BucketFilter>,
+    Query(paging): Query<Paging>,
 ) -> Result<Json, ApiError> {
     let mut buckets = s.store.buckets()?;
     let has_org = f.org.is_some() || f.org_id.is_some();
@@ -150,7 +148,7 @@ pub async fn list_buckets(
         buckets.retain(|b| &b.id == id);
     }
     buckets.retain(|b| caller.may("read", "buckets", Some(&b.org_id), Some(&b.id)));
-    let (buckets, links) = page(buckets, &f.paging, "/api/v2/buckets")?;
+    let (buckets, links) = page(buckets, &paging, "/api/v2/buckets")?;
     Ok(Json(
         json!({ "links": links, "buckets": buckets.iter().map(bucket_json).collect::<Vec<_>>() }),
     ))
