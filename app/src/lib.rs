@@ -6,6 +6,8 @@
 //! calls). Code that must only exist on the server sits behind `#[cfg(feature = "ssr")]`.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
 mod layout;
 pub mod models;
 mod pages;

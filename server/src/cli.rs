@@ -1,15 +1,40 @@
-//! The command line; every option can also come from the environment.
+//! The command line; every option can also come from the environment (`--help` names it).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
-#[derive(Debug, clap::Parser)]
+#[derive(Debug, Default, clap::Parser)]
 #[command(
     name = "iot-center",
     version,
     about = "IoT Center: devices, telemetry and health on InfluxDB"
 )]
 pub struct Cli {
+    /// Configuration file with an [APP] section (the Python tutorial's keys)
+    #[arg(long, env = "IOT_CENTER_CONFIG", default_value = "config.ini")]
+    pub config: PathBuf,
+    /// Directory for the embedded store and its operator token [default: ./data]
+    #[arg(long, env = "IOT_CENTER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Address of the web server [default: site-addr of Leptos.toml, 127.0.0.1:5000]
     #[arg(long, env = "IOT_CENTER_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Address of the embedded store, when no INFLUX_URL is set (port 0 picks a free one) [default: 127.0.0.1:8086]
+    #[arg(long, env = "IOT_CENTER_TSDB_LISTEN")]
+    pub tsdb_listen: Option<SocketAddr>,
+    /// URL of InfluxDB 2.x or Cloud; without it the embedded store runs
+    #[arg(long, env = "INFLUX_URL")]
+    pub influx_url: Option<String>,
+    /// Operator token of that InfluxDB
+    #[arg(long, env = "INFLUX_TOKEN", hide_env_values = true)]
+    pub influx_token: Option<String>,
+    /// Organization: its name or its id
+    #[arg(long, env = "INFLUX_ORG")]
+    pub influx_org: Option<String>,
+    /// Bucket for telemetry [default: iot_center]
+    #[arg(long, env = "INFLUX_BUCKET")]
+    pub influx_bucket: Option<String>,
+    /// Bucket for the device registry [default: iot_center_devices]
+    #[arg(long, env = "INFLUX_BUCKET_AUTH")]
+    pub influx_bucket_auth: Option<String>,
 }

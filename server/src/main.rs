@@ -1,11 +1,15 @@
 //! `iot-center`: serves the IoT Center web application.
 
 mod cli;
+mod config;
+mod device_api;
+mod startup;
 mod web;
 
 use anyhow::Context;
 use clap::Parser;
 use leptos::config::get_configuration;
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -15,24 +19,25 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = cli::Cli::parse();
+    let file = config::FileSettings::load(&cli.config)?;
+    let config = config::Config::resolve(cli, &file)?;
 
     // Leptos.toml holds the runtime options when the binary is started directly;
     // LEPTOS_* variables (set by cargo-leptos) override it.
     let leptos_options = get_configuration(Some("Leptos.toml"))
         .context("reading Leptos.toml (start iot-center from the repository root)")?
         .leptos_options;
-    let addr = cli.listen.unwrap_or(leptos_options.site_addr);
 
-    let listener = tokio::net::TcpListener::bind(addr)
+    let backend = Arc::new(startup::connect(&config).await?);
+    let listen = config.listen.unwrap_or(leptos_options.site_addr);
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("listening on {addr}"))?;
+        .with_context(|| format!("listening on {listen}"))?;
     tracing::info!("IoT Center on http://{}", listener.local_addr()?);
-    axum::serve(listener, web::router(leptos_options))
-        .with_graceful_shutdown(shutdown_signal())
+    axum::serve(listener, web::router(leptos_options, backend))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
         .await
         .context("serving HTTP")
-}
-
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -1,20 +1,31 @@
-//! The HTTP routes: the Leptos pages and server functions, and the static site files.
+//! The HTTP routes: the Leptos pages and server functions, the device API, the static files.
 
+use app::backend::Backend;
 use app::{shell, App};
 use axum::Router;
-use leptos::prelude::LeptosOptions;
+use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 
-/// Builds the whole web application.
-pub fn router(leptos_options: LeptosOptions) -> Router {
+/// Builds the whole web application around `backend`.
+pub fn router(leptos_options: LeptosOptions, backend: Arc<Backend>) -> Router {
     let routes = generate_route_list(App);
-    Router::new()
-        .leptos_routes(&leptos_options, routes, {
-            let leptos_options = leptos_options.clone();
-            move || shell(leptos_options.clone())
-        })
+    let context_backend = backend.clone();
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_backend.clone()),
+            {
+                let leptos_options = leptos_options.clone();
+                move || shell(leptos_options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options);
+    crate::device_api::routes()
+        .with_state(backend)
+        .merge(pages)
         .layer(CompressionLayer::new())
-        .with_state(leptos_options)
 }

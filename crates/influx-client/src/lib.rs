@@ -6,6 +6,7 @@
 //! - [`Point`] (`point.rs`): typed points and their line protocol.
 //! - [`AnnotatedCsvReader`] (`annotated_csv.rs`): query results, record by record.
 //! - [`flux`]: safe Flux literals and the queries the application runs.
+//! - [`onboarding`]: setting up a fresh InfluxDB.
 //!
 //! # Example
 //! ```no_run
@@ -25,6 +26,7 @@ mod client;
 mod error;
 pub mod flux;
 mod models;
+pub mod onboarding;
 mod point;
 mod resources;
 
@@ -32,4 +34,4 @@ pub use annotated_csv::{AnnotatedCsvReader, FluxValue, Record};
 pub use client::{Client, ClientConfig, Precision};
 pub use error::Error;
 pub use models::{Authorization, Bucket, Health, Org, Permission, Resource, RetentionRule};
-pub use point::{FieldValue, Point};
+pub use point::{to_line_protocol, FieldValue, Point};

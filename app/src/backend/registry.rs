@@ -1,0 +1,239 @@
+//! The device registry, as the reference IoT Center keeps it: measurement `deviceauth` in the
+//! registry bucket, tag `deviceId`, string fields `key` (authorization id), `token`,
+//! `createdAt`. Each device gets its own token that may only write the telemetry bucket.
+
+use super::{Backend, TELEMETRY_MEASUREMENT};
+use crate::models::{AppError, DeviceId, DeviceSummary};
+use chrono::{DateTime, SecondsFormat, Utc};
+use influx_client::{flux, FluxValue, Permission, Point, Precision};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A registered device with its token, for the device itself or its operator only.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Registration {
+    pub id: DeviceId,
+    pub key: String,
+    pub token: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub newly_registered: bool,
+}
+
+const REGISTRY_MEASUREMENT: &str = "deviceauth";
+
+/// The description of a device's authorization, as the reference writes it.
+pub fn token_description(id: &DeviceId) -> String {
+    format!("IoTCenterDevice: {id}")
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The latest registry row of each device: field → (value, time).
+type Rows = BTreeMap<String, BTreeMap<String, (String, DateTime<Utc>)>>;
+
+async fn registry_rows(
+    b: &Backend,
+    id: Option<&DeviceId>,
+    with_tokens: bool,
+) -> Result<Rows, AppError> {
+    let q = flux::registry(
+        &b.settings.registry_bucket,
+        id.map(DeviceId::as_str),
+        with_tokens,
+    );
+    let mut rows: Rows = BTreeMap::new();
+    for r in b.client.query(&q).await? {
+        let (Some(device), Some(field), Some(time)) = (
+            r.get("deviceId").and_then(FluxValue::as_str),
+            r.field(),
+            r.time(),
+        ) else {
+            continue;
+        };
+        let value = r
+            .value()
+            .and_then(FluxValue::as_str)
+            .unwrap_or_default()
+            .to_string();
+        rows.entry(device.to_string())
+            .or_default()
+            .insert(field.to_string(), (value, time));
+    }
+    Ok(rows)
+}
+
+fn registration_from(
+    id: &DeviceId,
+    fields: &BTreeMap<String, (String, DateTime<Utc>)>,
+) -> Registration {
+    let get = |k: &str| fields.get(k).map(|(v, _)| v.clone()).unwrap_or_default();
+    let updated = fields
+        .values()
+        .map(|(_, t)| *t)
+        .max()
+        .unwrap_or_else(Utc::now);
+    Registration {
+        id: id.clone(),
+        key: get("key"),
+        token: get("token"),
+        created_at: get("createdAt"),
+        updated_at: updated.to_rfc3339_opts(SecondsFormat::Millis, true),
+        newly_registered: false,
+    }
+}
+
+/// The device's registration, if it has a working token (exists, active, may write telemetry).
+pub async fn lookup(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, AppError> {
+    let rows = registry_rows(b, Some(id), true).await?;
+    let Some(reg) = rows.get(id.as_str()).map(|f| registration_from(id, f)) else {
+        return Ok(None);
+    };
+    if reg.key.is_empty() || reg.token.is_empty() {
+        return Ok(None);
+    }
+    let usable = b.client.authorization(&reg.key).await?.is_some_and(|a| {
+        a.is_active()
+            && a.permissions.iter().any(|p| {
+                p.action == "write"
+                    && p.resource.id.as_deref() == Some(&b.settings.telemetry_bucket_id)
+            })
+    });
+    Ok(usable.then_some(reg))
+}
+
+/// Registers a device, or returns its registration when it already has a working token:
+/// registering twice never mints a second token.
+pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, AppError> {
+    if let Some(existing) = lookup(b, id).await? {
+        return Ok(existing);
+    }
+    let rows = registry_rows(b, Some(id), false).await?;
+    let previous = rows.get(id.as_str());
+    // A stale authorization (inactive, or scoped wrongly) is deleted before a new one is made.
+    if let Some(key) = previous
+        .and_then(|f| f.get("key"))
+        .map(|(k, _)| k.clone())
+        .filter(|k| !k.is_empty())
+    {
+        if b.client.authorization(&key).await?.is_some() {
+            b.client.delete_authorization(&key).await?;
+        }
+    }
+    let created_at = previous
+        .and_then(|f| f.get("createdAt"))
+        .map(|(v, _)| v.clone())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(now);
+    let permission = Permission::write_bucket(&b.settings.org_id, &b.settings.telemetry_bucket_id);
+    let auth = b
+        .client
+        .create_authorization(&token_description(id), vec![permission])
+        .await?;
+    let row = Point::new(REGISTRY_MEASUREMENT)
+        .tag("deviceId", id.as_str())
+        .field("key", auth.id.as_str())
+        .field("token", auth.token.as_str())
+        .field("createdAt", created_at.as_str());
+    if let Err(e) = b
+        .client
+        .write(&b.settings.registry_bucket, Precision::Ms, &[row])
+        .await
+    {
+        // Without its registry row the token would be orphaned: take it back.
+        let _ = b.client.delete_authorization(&auth.id).await;
+        return Err(e.into());
+    }
+    let stamp = now();
+    Ok(Registration {
+        id: id.clone(),
+        key: auth.id,
+        token: auth.token,
+        created_at,
+        updated_at: stamp,
+        newly_registered: true,
+    })
+}
+
+/// Every registered device (tokens never read), with when it last wrote telemetry: two
+/// queries for the whole fleet, whatever its size.
+pub async fn list(b: &Backend) -> Result<Vec<DeviceSummary>, AppError> {
+    let rows = registry_rows(b, None, false).await?;
+    let seen_query = flux::fleet_last_seen(
+        &b.settings.telemetry_bucket,
+        TELEMETRY_MEASUREMENT,
+        &flux::TimeRange::last(Duration::from_secs(30 * 86_400)),
+    );
+    let mut last_seen: BTreeMap<String, String> = BTreeMap::new();
+    for r in b.client.query(&seen_query).await? {
+        if let (Some(id), Some(t)) = (r.get("clientId").and_then(FluxValue::as_str), r.time()) {
+            last_seen.insert(
+                id.to_string(),
+                t.to_rfc3339_opts(SecondsFormat::Millis, true),
+            );
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, fields)| {
+            let get = |k: &str| {
+                fields
+                    .get(k)
+                    .map(|(v, _)| v.clone())
+                    .filter(|v| !v.is_empty())
+            };
+            let updated = fields
+                .values()
+                .map(|(_, t)| *t)
+                .max()
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
+            DeviceSummary {
+                last_seen: last_seen.get(&id).cloned(),
+                created_at: get("createdAt"),
+                updated_at: updated,
+                removed: get("key").is_none(),
+                key: get("key"),
+                id,
+            }
+        })
+        .collect())
+}
+
+/// One device's registry data (no token), or `None` when it was never registered.
+pub async fn get(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, AppError> {
+    let rows = registry_rows(b, Some(id), true).await?;
+    Ok(rows.get(id.as_str()).map(|f| registration_from(id, f)))
+}
+
+/// Removes a device: its token stops working, its registry row is emptied (history kept),
+/// and with `delete_telemetry` its data goes too. `false` when the device is unknown.
+pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Result<bool, AppError> {
+    let Some(reg) = get(b, id).await? else {
+        return Ok(false);
+    };
+    if !reg.key.is_empty() && b.client.authorization(&reg.key).await?.is_some() {
+        b.client.delete_authorization(&reg.key).await?;
+    }
+    let row = Point::new(REGISTRY_MEASUREMENT)
+        .tag("deviceId", id.as_str())
+        .field("key", "")
+        .field("token", "")
+        .field("createdAt", reg.created_at.as_str());
+    b.client
+        .write(&b.settings.registry_bucket, Precision::Ms, &[row])
+        .await?;
+    if delete_telemetry {
+        let epoch = DateTime::from_timestamp(0, 0).unwrap_or_default();
+        b.client
+            .delete(
+                &b.settings.telemetry_bucket,
+                epoch,
+                Utc::now(),
+                &format!("clientId=\"{id}\""),
+            )
+            .await?;
+    }
+    Ok(true)
+}

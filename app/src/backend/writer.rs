@@ -1,0 +1,203 @@
+//! Writes for the virtual devices, always with each device's own token: one point now, a
+//! back-fill of the last days at 1-minute steps, or a continuous writer that runs until
+//! stopped (it lives in the server, so it survives page reloads).
+
+use super::registry::{self, Registration};
+use super::virtual_device::{point, reading};
+use super::Backend;
+use crate::models::{AppError, DeviceId, WriterStatus};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use influx_client::{Client, ClientConfig, Precision};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Points per write request of a back-fill.
+const BATCH: usize = 5_000;
+
+#[derive(Default)]
+pub struct Writer {
+    status: Mutex<WriterStatus>,
+    continuous: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    pub fn status(&self) -> WriterStatus {
+        self.status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+    fn update(&self, f: impl FnOnce(&mut WriterStatus)) {
+        f(&mut self.status.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+/// A client that writes as the device (its own token), never as the operator.
+async fn device_client(b: &Backend, id: &DeviceId) -> Result<(Registration, Client), AppError> {
+    let reg = registry::lookup(b, id).await?.ok_or_else(|| {
+        AppError::NotFound(format!("device {id} is not registered (or was removed)"))
+    })?;
+    let client = Client::new(ClientConfig::new(
+        b.client.url(),
+        reg.token.clone(),
+        b.settings.org_id.clone(),
+    ))?;
+    Ok((reg, client))
+}
+
+/// Writes one point per device, stamped now; returns how many were written.
+pub async fn write_now(b: &Backend, ids: &[DeviceId]) -> Result<usize, AppError> {
+    let now = Utc::now();
+    let home = (b.settings.default_lat, b.settings.default_lon);
+    for id in ids {
+        let (_, client) = device_client(b, id).await?;
+        let p = point(id, now, &reading(id, now, home, &mut rand::rng()));
+        client
+            .write(&b.settings.telemetry_bucket, Precision::S, &[p])
+            .await?;
+    }
+    b.writer.update(|s| s.points_written += ids.len() as u64);
+    Ok(ids.len())
+}
+
+/// The times of a back-fill: every minute of the last `days` days, oldest first.
+pub fn backfill_times(now: DateTime<Utc>, days: u32) -> impl Iterator<Item = DateTime<Utc>> {
+    let minutes = days as i64 * 24 * 60;
+    let end = now - ChronoDuration::seconds(now.timestamp() % 60);
+    (1..=minutes)
+        .rev()
+        .map(move |m| end - ChronoDuration::minutes(m))
+}
+
+/// Starts back-filling `days` of 1-minute data for each device; progress is in the status.
+pub async fn start_backfill(
+    b: Arc<Backend>,
+    ids: Vec<DeviceId>,
+    days: u32,
+) -> Result<(), AppError> {
+    if !(1..=30).contains(&days) {
+        return Err(AppError::Invalid("back-fill between 1 and 30 days".into()));
+    }
+    if ids.is_empty() {
+        return Err(AppError::Invalid("choose at least one device".into()));
+    }
+    if b.writer.status().backfill.is_some() {
+        return Err(AppError::Invalid("a back-fill is already running".into()));
+    }
+    let mut clients = Vec::new();
+    for id in &ids {
+        clients.push((id.clone(), device_client(&b, id).await?.1));
+    }
+    let total = (days as u64 * 24 * 60) * ids.len() as u64;
+    b.writer.update(|s| {
+        s.backfill = Some((0, total));
+        s.last_error = None;
+    });
+    tokio::spawn(async move {
+        let now = Utc::now();
+        let home = (b.settings.default_lat, b.settings.default_lon);
+        for (id, client) in clients {
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut times = backfill_times(now, days).peekable();
+            while let Some(t) = times.next() {
+                batch.push(point(&id, t, &reading(&id, t, home, &mut rand::rng())));
+                if batch.len() == BATCH || times.peek().is_none() {
+                    let n = batch.len() as u64;
+                    if let Err(e) = client
+                        .write(&b.settings.telemetry_bucket, Precision::S, &batch)
+                        .await
+                    {
+                        b.writer.update(|s| {
+                            s.last_error = Some(format!("back-fill of {id} stopped: {e}"));
+                            s.backfill = None;
+                        });
+                        return;
+                    }
+                    batch.clear();
+                    b.writer.update(|s| {
+                        s.points_written += n;
+                        s.backfill = s.backfill.map(|(done, total)| (done + n, total));
+                    });
+                }
+            }
+        }
+        b.writer.update(|s| s.backfill = None);
+    });
+    Ok(())
+}
+
+/// Starts (or restarts) writing one point per device every `interval`.
+pub async fn start_continuous(
+    b: Arc<Backend>,
+    ids: Vec<DeviceId>,
+    interval_seconds: u64,
+) -> Result<(), AppError> {
+    if !(1..=3600).contains(&interval_seconds) {
+        return Err(AppError::Invalid(
+            "the interval is between 1 and 3600 seconds".into(),
+        ));
+    }
+    if ids.is_empty() {
+        return Err(AppError::Invalid("choose at least one device".into()));
+    }
+    for id in &ids {
+        device_client(&b, id).await?;
+    }
+    stop_continuous(&b);
+    b.writer.update(|s| {
+        s.continuous_devices = ids.iter().map(DeviceId::to_string).collect();
+        s.interval_seconds = interval_seconds;
+        s.last_error = None;
+    });
+    let task_backend = b.clone();
+    let task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(interval_seconds));
+        loop {
+            tick.tick().await;
+            let result = write_now(&task_backend, &ids).await;
+            task_backend
+                .writer
+                .update(|s| s.last_error = result.err().map(|e| e.to_string()));
+        }
+    });
+    *b.writer
+        .continuous
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some(task);
+    Ok(())
+}
+
+pub fn stop_continuous(b: &Backend) {
+    if let Some(task) = b
+        .writer
+        .continuous
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
+        task.abort();
+    }
+    b.writer.update(|s| s.continuous_devices.clear());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_seven_day_backfill_is_10080_minutes_ending_before_now() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 8, 12, 30, 45).unwrap();
+        let times: Vec<_> = backfill_times(now, 7).collect();
+        assert_eq!(times.len(), 10_080);
+        assert_eq!(
+            times[0],
+            Utc.with_ymd_and_hms(2026, 1, 1, 12, 30, 0).unwrap()
+        );
+        assert_eq!(
+            *times.last().unwrap(),
+            Utc.with_ymd_and_hms(2026, 1, 8, 12, 29, 0).unwrap()
+        );
+    }
+}

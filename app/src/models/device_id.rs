@@ -1,0 +1,95 @@
+//! Device ids are validated before they go near Flux, line protocol or a URL.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A device id: 1–64 characters of `A–Z a–z 0–9 . _ -`, starting with a letter or digit.
+/// The reference devices' ids (`ESP32-A0B1C2D3E4F5`) fit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DeviceId(String);
+
+pub const MAX_LEN: usize = 64;
+
+impl DeviceId {
+    pub fn parse(raw: &str) -> Result<DeviceId, String> {
+        let id = raw.trim();
+        if id.is_empty() {
+            return Err("a device id is required".into());
+        }
+        if id.len() > MAX_LEN {
+            return Err(format!(
+                "a device id has at most {MAX_LEN} characters, this one has {}",
+                id.chars().count()
+            ));
+        }
+        if let Some(c) = id
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        {
+            return Err(format!(
+                "{c:?} is not allowed in a device id: use letters, digits, '.', '_' and '-'"
+            ));
+        }
+        if !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err("a device id starts with a letter or a digit".into());
+        }
+        Ok(DeviceId(id.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for DeviceId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        DeviceId::parse(&s)
+    }
+}
+
+impl From<DeviceId> for String {
+    fn from(id: DeviceId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_ids_pass() {
+        for id in [
+            "ESP32-A0B1C2D3E4F5",
+            "ESP8266-0123456789AB",
+            "virtual_1",
+            "a",
+            "dev.2-b_c",
+        ] {
+            assert_eq!(DeviceId::parse(id).unwrap().as_str(), id);
+        }
+        assert_eq!(DeviceId::parse("  padded ").unwrap().as_str(), "padded");
+    }
+
+    #[test]
+    fn everything_else_is_refused_with_a_reason() {
+        assert!(DeviceId::parse("").unwrap_err().contains("required"));
+        assert!(DeviceId::parse(&"x".repeat(65))
+            .unwrap_err()
+            .contains("at most 64"));
+        assert!(DeviceId::parse("a\"b").unwrap_err().contains("not allowed"));
+        assert!(DeviceId::parse("a b").is_err());
+        assert!(DeviceId::parse("dev/1").is_err());
+        assert!(DeviceId::parse("-x").unwrap_err().contains("starts with"));
+        assert!(DeviceId::parse("ünï").is_err());
+        assert!(serde_json::from_str::<DeviceId>("\"a,b\"").is_err());
+    }
+}

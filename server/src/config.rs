@@ -1,0 +1,210 @@
+//! The settings the server runs with: command line > environment > `config.ini` `[APP]` >
+//! defaults. (clap already puts the command line over the environment.)
+
+use crate::cli::Cli;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Influx {
+    /// No `INFLUX_URL`: run the embedded store on this address.
+    Embedded { listen: SocketAddr },
+    Remote {
+        url: String,
+        token: String,
+        org: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// `None`: the site address of the Leptos options (Leptos.toml or LEPTOS_SITE_ADDR).
+    pub listen: Option<SocketAddr>,
+    pub data_dir: PathBuf,
+    pub influx: Influx,
+    pub telemetry_bucket: String,
+    pub registry_bucket: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("INFLUX_URL is set, so {0} must be set too (flag, environment or config.ini)")]
+    Missing(&'static str),
+}
+
+/// The `[APP]` keys of a `config.ini`; a missing file has none.
+#[derive(Debug, Default, PartialEq)]
+pub struct FileSettings(Vec<(String, String)>);
+
+impl FileSettings {
+    pub fn load(path: &Path) -> Result<FileSettings, ConfigError> {
+        if !path.exists() {
+            return Ok(FileSettings::default());
+        }
+        let ini = ini::Ini::load_from_file(path).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Ok(FileSettings(
+            ini.section(Some("APP"))
+                .map(|s| {
+                    s.iter()
+                        .map(|(k, v)| (k.to_uppercase(), v.trim().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ))
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().expect("a valid built-in address")
+}
+
+impl Config {
+    pub fn resolve(cli: Cli, file: &FileSettings) -> Result<Config, ConfigError> {
+        let pick = |flag: Option<String>, key: &str| {
+            flag.filter(|v| !v.is_empty()).or_else(|| file.get(key))
+        };
+        let influx = match pick(cli.influx_url, "INFLUX_URL") {
+            None => Influx::Embedded {
+                listen: cli.tsdb_listen.unwrap_or_else(|| addr("127.0.0.1:8086")),
+            },
+            Some(url) => Influx::Remote {
+                url,
+                token: pick(cli.influx_token, "INFLUX_TOKEN")
+                    .ok_or(ConfigError::Missing("INFLUX_TOKEN"))?,
+                org: pick(cli.influx_org, "INFLUX_ORG")
+                    .ok_or(ConfigError::Missing("INFLUX_ORG"))?,
+            },
+        };
+        Ok(Config {
+            listen: cli.listen,
+            data_dir: cli.data_dir.unwrap_or_else(|| PathBuf::from("data")),
+            influx,
+            telemetry_bucket: pick(cli.influx_bucket, "INFLUX_BUCKET")
+                .unwrap_or_else(|| "iot_center".into()),
+            registry_bucket: pick(cli.influx_bucket_auth, "INFLUX_BUCKET_AUTH")
+                .unwrap_or_else(|| "iot_center_devices".into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn file(pairs: &[(&str, &str)]) -> FileSettings {
+        FileSettings(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn nothing_configured_means_the_embedded_store_and_defaults() {
+        let c = Config::resolve(Cli::default(), &FileSettings::default()).unwrap();
+        assert_eq!(
+            c.influx,
+            Influx::Embedded {
+                listen: addr("127.0.0.1:8086")
+            }
+        );
+        assert_eq!(c.listen, None);
+        assert_eq!(
+            (c.telemetry_bucket.as_str(), c.registry_bucket.as_str()),
+            ("iot_center", "iot_center_devices")
+        );
+        assert_eq!(c.data_dir, PathBuf::from("data"));
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let f = file(&[
+            ("INFLUX_URL", "http://file:8086"),
+            ("INFLUX_TOKEN", "file-token"),
+            ("INFLUX_ORG", "0123456789abcdef"),
+            ("INFLUX_BUCKET", "file_bucket"),
+        ]);
+        let cli = Cli::try_parse_from([
+            "iot-center",
+            "--influx-url",
+            "http://flag:8086",
+            "--influx-bucket-auth",
+            "flag_registry",
+        ])
+        .unwrap();
+        let c = Config::resolve(cli, &f).unwrap();
+        assert_eq!(
+            c.influx,
+            Influx::Remote {
+                url: "http://flag:8086".into(),
+                token: "file-token".into(),
+                org: "0123456789abcdef".into()
+            }
+        );
+        assert_eq!(
+            (c.telemetry_bucket.as_str(), c.registry_bucket.as_str()),
+            ("file_bucket", "flag_registry")
+        );
+    }
+
+    #[test]
+    fn a_remote_influxdb_needs_a_token_and_an_org() {
+        let e = Config::resolve(
+            Cli {
+                influx_url: Some("http://x".into()),
+                ..Cli::default()
+            },
+            &FileSettings::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("INFLUX_TOKEN"), "{e}");
+    }
+
+    #[test]
+    fn the_environment_sits_between_flags_and_the_file() {
+        // The one test that touches the process environment, with a variable no other test reads.
+        std::env::set_var("INFLUX_BUCKET_AUTH", "env_registry");
+        let from_env = Cli::try_parse_from(["iot-center"]).unwrap();
+        let from_flag =
+            Cli::try_parse_from(["iot-center", "--influx-bucket-auth", "flag_registry"]).unwrap();
+        std::env::remove_var("INFLUX_BUCKET_AUTH");
+        let f = file(&[("INFLUX_BUCKET_AUTH", "file_registry")]);
+        assert_eq!(
+            Config::resolve(from_env, &f).unwrap().registry_bucket,
+            "env_registry"
+        );
+        assert_eq!(
+            Config::resolve(from_flag, &f).unwrap().registry_bucket,
+            "flag_registry"
+        );
+    }
+
+    #[test]
+    fn config_ini_is_read_from_its_app_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.ini");
+        std::fs::write(&path, "[APP]\nINFLUX_URL = http://localhost:8086\nINFLUX_TOKEN = t\nINFLUX_ORG = my-org\n[OTHER]\nINFLUX_BUCKET = no\n").unwrap();
+        let f = FileSettings::load(&path).unwrap();
+        assert_eq!(f.get("INFLUX_ORG").as_deref(), Some("my-org"));
+        assert_eq!(f.get("INFLUX_BUCKET"), None);
+        assert_eq!(
+            FileSettings::load(&dir.path().join("missing.ini")).unwrap(),
+            FileSettings::default()
+        );
+    }
+}

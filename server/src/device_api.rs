@@ -1,0 +1,118 @@
+//! The device HTTP API of the reference IoT Center, so its devices work unchanged:
+//! `GET /api/env/{id}`, `GET /api/devices`, `DELETE /api/devices/{id}`, `GET /api/health`.
+
+use app::backend::device_env::DeviceEnv;
+use app::backend::{registry, Backend};
+use app::models::{AppError, DeviceId};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<Backend>> {
+    Router::new()
+        .route("/api/env/{id}", get(env))
+        .route("/api/devices", get(devices))
+        .route("/api/devices/{id}", axum::routing::delete(delete_device))
+        .route("/api/health", get(health))
+}
+
+/// An error as JSON with a reason, and a status that says whose fault it is.
+struct ApiError(AppError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self.0 {
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Influx(_) => StatusCode::BAD_GATEWAY,
+            AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, Json(json!({ "error": self.0.to_string() }))).into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+fn device_id(raw: &str) -> Result<DeviceId, ApiError> {
+    DeviceId::parse(raw).map_err(|reason| ApiError(AppError::Invalid(reason)))
+}
+
+#[derive(Deserialize)]
+struct EnvQuery {
+    register: Option<String>,
+    accept: Option<String>,
+}
+
+async fn env(
+    State(b): State<Arc<Backend>>,
+    Path(id): Path<String>,
+    Query(q): Query<EnvQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = device_id(&id)?;
+    let registration = if q.register.as_deref() == Some("false") {
+        match registry::lookup(&b, &id).await? {
+            Some(r) => r,
+            None => {
+                return Ok((
+                    StatusCode::FORBIDDEN,
+                    Json(json!({ "id": id.as_str(), "registered": false })),
+                )
+                    .into_response())
+            }
+        }
+    } else {
+        registry::register(&b, &id).await?
+    };
+    let env = DeviceEnv::new(&b.settings, &registration);
+    let wants_text = q.accept.as_deref() == Some("text/plain")
+        || headers
+            .get("accept")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.starts_with("text/plain"));
+    Ok(if wants_text {
+        (
+            [("content-type", "text/plain; charset=utf-8")],
+            env.to_text(),
+        )
+            .into_response()
+    } else {
+        Json(env).into_response()
+    })
+}
+
+async fn devices(State(b): State<Arc<Backend>>) -> Result<Response, ApiError> {
+    let list: Vec<_> = registry::list(&b)
+        .await?
+        .into_iter()
+        .map(|d| json!({ "deviceId": d.id, "key": d.key.unwrap_or_default(), "createdAt": d.created_at, "updatedAt": d.updated_at }))
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+async fn delete_device(
+    State(b): State<Arc<Backend>>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = device_id(&id)?;
+    match registry::remove(&b, &id, false).await? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(ApiError(AppError::NotFound(format!(
+            "device {id} is not registered"
+        )))),
+    }
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "pass" }))
+}
