@@ -8,6 +8,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod components;
 mod layout;
 pub mod models;
 mod pages;

@@ -110,7 +110,7 @@ pub fn device_last_values(
 pub fn fleet_last_seen(bucket: &str, measurement: &str, range: &TimeRange) -> String {
     format!(
         "from(bucket: {}) |> {} |> filter(fn: (r) => r._measurement == {}) |> last() \
-         |> group(columns: [\"clientId\"]) |> max(column: \"_time\") |> keep(columns: [\"clientId\", \"_time\"])",
+         |> keep(columns: [\"clientId\", \"_time\"]) |> group(columns: [\"clientId\"]) |> max(column: \"_time\")",
         string(bucket),
         range.flux(),
         string(measurement)

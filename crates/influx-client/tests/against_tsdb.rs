@@ -278,3 +278,30 @@ async fn buckets_authorizations_delete_and_health() {
     assert!(c.ready().await.unwrap());
     assert!(c.ping().await.unwrap().starts_with("v2"));
 }
+
+#[tokio::test]
+async fn fleet_last_seen_across_field_types() {
+    let t = tsdb().await;
+    let c = client(&t, "op-token", "my-org");
+    let lp = "environment,clientId=a Temperature=1.5,CO2=400i 60\nenvironment,clientId=a CO2=410i 90\nenvironment,clientId=b Temperature=2 120";
+    c.write_line_protocol("iot", Precision::S, lp.as_bytes().to_vec())
+        .await
+        .unwrap();
+    let range = flux::TimeRange {
+        start: flux::RangeBound::At(chrono::DateTime::from_timestamp(0, 0).unwrap()),
+        stop: None,
+    };
+    let seen: Vec<(String, i64)> = c
+        .query(&flux::fleet_last_seen("iot", "environment", &range))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.get("clientId").unwrap().as_str().unwrap().to_string(),
+                r.time().unwrap().timestamp(),
+            )
+        })
+        .collect();
+    assert_eq!(seen, vec![("a".to_string(), 90), ("b".to_string(), 120)]);
+}

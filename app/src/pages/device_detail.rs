@@ -1,0 +1,117 @@
+//! One device: its registration, the configuration it fetches, its token on request, removal.
+
+use crate::api::{get_device, RemoveDevice, RevealToken};
+use crate::components::{format_time, show, ErrorBanner, Loading};
+use crate::models::DeviceDetail as Detail;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn DeviceDetail() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let remove = ServerAction::<RemoveDevice>::new();
+    let detail = Resource::new(
+        move || (id(), remove.version().get()),
+        |(id, _)| get_device(id),
+    );
+    view! {
+        <Title text=move || format!("Device {}", id())/>
+        <p class="crumbs"><a href="/devices">"Devices"</a> " / " {id}</p>
+        <Transition fallback=Loading>
+            {move || detail.get().map(|r| show(r, move |d| view! { <DeviceView detail=d remove/> }.into_any()))}
+        </Transition>
+    }
+}
+
+#[component]
+fn DeviceView(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoView {
+    let d = detail.summary.clone();
+    let id = d.id.clone();
+    let (status, class) = if d.removed {
+        ("removed", "badge removed")
+    } else {
+        ("active", "badge ok")
+    };
+    view! {
+        <h1>{id.clone()} " " <span class=class data-testid="device-status">{status}</span></h1>
+        <section class="card">
+            <h2>"Registration"</h2>
+            <dl class="facts">
+                <dt>"Registered"</dt><dd>{d.created_at.as_deref().map(format_time).unwrap_or_default()}</dd>
+                <dt>"Last seen"</dt><dd>{d.last_seen.as_deref().map_or_else(|| "never".to_string(), format_time)}</dd>
+                <dt>"Authorization"</dt><dd><code>{d.key.clone().unwrap_or_else(|| "none (removed)".into())}</code></dd>
+            </dl>
+        </section>
+        <section class="card">
+            <h2>"Configuration"</h2>
+            <p>"What the device receives from " <code>{format!("GET /api/env/{id}")}</code> ":"</p>
+            <pre class="config" data-testid="device-config">{detail.config_text.clone()}</pre>
+            {(!d.removed).then(|| view! { <TokenReveal id=id.clone()/> })}
+        </section>
+        {(!d.removed).then(|| view! { <RemoveDevicePanel id=id.clone() remove/> })}
+    }
+}
+
+#[component]
+fn TokenReveal(id: String) -> impl IntoView {
+    let reveal = ServerAction::<RevealToken>::new();
+    let token = move || {
+        match reveal.value().get() {
+        Some(Ok(token)) => Some(
+            view! {
+                <p class="hint">"Give this token to the device; it can write telemetry and nothing else."</p>
+                <pre class="config token" data-testid="device-token">{token}</pre>
+            }
+            .into_any(),
+        ),
+        Some(Err(e)) => Some(view! { <ErrorBanner error=e/> }.into_any()),
+        None => None,
+    }
+    };
+    view! {
+        <button class="secondary" on:click=move |_| { reveal.dispatch(RevealToken { id: id.clone() }); }>
+            "Reveal token"
+        </button>
+        {token}
+    }
+}
+
+#[component]
+fn RemoveDevicePanel(id: String, remove: ServerAction<RemoveDevice>) -> impl IntoView {
+    let (confirming, set_confirming) = signal(false);
+    let (delete_data, set_delete_data) = signal(false);
+    let id_for_remove = id.clone();
+    view! {
+        <section class="card danger-zone">
+            <h2>"Remove"</h2>
+            <p>"The device's token stops working at once. Its registration history is kept."</p>
+            <Show
+                when=move || confirming.get()
+                fallback=move || view! {
+                    <button class="danger" on:click=move |_| set_confirming.set(true)>"Remove device…"</button>
+                }
+            >
+                <div class="confirm" role="group" aria-label="Confirm removal">
+                    <label>
+                        <input type="checkbox" prop:checked=delete_data on:change=move |ev| set_delete_data.set(event_target_checked(&ev))/>
+                        " Also delete its telemetry"
+                    </label>
+                    <button
+                        class="danger"
+                        disabled=move || remove.pending().get()
+                        on:click={
+                            let id = id_for_remove.clone();
+                            move |_| { remove.dispatch(RemoveDevice { id: id.clone(), delete_telemetry: delete_data.get_untracked() }); }
+                        }
+                    >
+                        {format!("Yes, remove {id}")}
+                    </button>
+                    <button class="secondary" on:click=move |_| set_confirming.set(false)>"Cancel"</button>
+                </div>
+            </Show>
+            {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBanner error=e/> })}
+        </section>
+    }
+}

@@ -1,0 +1,112 @@
+//! The device list and the registration form.
+
+use crate::api::{list_devices, RegisterDevice};
+use crate::components::{format_time, show, ErrorBanner, Loading};
+use crate::models::{DeviceId, DeviceSummary};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn Devices() -> impl IntoView {
+    let register = ServerAction::<RegisterDevice>::new();
+    let devices = Resource::new(move || register.version().get(), |_| list_devices());
+    view! {
+        <Title text="Devices"/>
+        <h1>"Devices"</h1>
+        <p class="lead">"Each device gets its own token, which may only write telemetry."</p>
+        <RegisterForm register/>
+        <section class="card">
+            <h2>"Registered devices"</h2>
+            <Transition fallback=Loading>
+                {move || devices.get().map(|r| show(r, |list| view! { <DeviceTable list/> }.into_any()))}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn RegisterForm(register: ServerAction<RegisterDevice>) -> impl IntoView {
+    let (id, set_id) = signal(String::new());
+    // Checked as the user types, with the same rule the server applies.
+    let problem = move || {
+        let raw = id.get();
+        (!raw.is_empty())
+            .then(|| DeviceId::parse(&raw).err())
+            .flatten()
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(valid) = DeviceId::parse(&id.get_untracked()) {
+            register.dispatch(RegisterDevice {
+                id: valid.to_string(),
+            });
+        }
+    };
+    let outcome = move || {
+        match register.value().get() {
+        Some(Ok(registered)) => Some(
+            view! {
+                <p class="answer ok" data-testid="register-result">
+                    "Registered " <a href=format!("/devices/{registered}")>{registered.clone()}</a> "."
+                </p>
+            }
+            .into_any(),
+        ),
+        Some(Err(e)) => Some(view! { <ErrorBanner error=e/> }.into_any()),
+        None => None,
+    }
+    };
+    view! {
+        <section class="card">
+            <h2>"Register a device"</h2>
+            <form class="inline-form" on:submit=submit>
+                <label for="device-id">"Device id"</label>
+                <input
+                    id="device-id"
+                    name="id"
+                    placeholder="ESP32-A0B1C2D3E4F5"
+                    autocomplete="off"
+                    prop:value=id
+                    on:input=move |ev| set_id.set(event_target_value(&ev))
+                />
+                <button type="submit" disabled=move || register.pending().get() || problem().is_some() || id.get().trim().is_empty()>
+                    "Register"
+                </button>
+            </form>
+            <p class="hint">"Letters, digits, '.', '_' and '-'; up to 64 characters."</p>
+            {move || problem().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+            {outcome}
+        </section>
+    }
+}
+
+#[component]
+fn DeviceTable(list: Vec<DeviceSummary>) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="muted" data-testid="no-devices">"No devices yet: register one above."</p> }.into_any();
+    }
+    view! {
+        <table class="data" data-testid="device-table">
+            <thead>
+                <tr><th>"Device"</th><th>"Registered"</th><th>"Last seen"</th><th>"Status"</th></tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|d| {
+                        let (label, class) = if d.removed { ("removed", "badge removed") } else { ("active", "badge ok") };
+                        view! {
+                            <tr>
+                                <td><a href=format!("/devices/{}", d.id)>{d.id.clone()}</a></td>
+                                <td>{d.created_at.as_deref().map(format_time).unwrap_or_default()}</td>
+                                <td>{d.last_seen.as_deref().map_or_else(|| "never".to_string(), format_time)}</td>
+                                <td><span class=class>{label}</span></td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

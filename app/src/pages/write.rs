@@ -1,0 +1,173 @@
+//! Writing telemetry from the built-in virtual devices, each with its own token: one point
+//! now, a back-fill of the last days, or a continuous writer that runs in the server.
+
+use crate::api::{
+    get_writer_status, list_devices, StartBackfill, StartWriter, StopWriter, WritePointNow,
+};
+use crate::components::{show, ErrorBanner, Loading};
+use crate::models::{AppError, WriterStatus};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use std::time::Duration;
+
+#[component]
+pub fn WriteData() -> impl IntoView {
+    let devices = Resource::new(|| (), |_| list_devices());
+    let selected = RwSignal::new(Vec::<String>::new());
+    // The writer's status, refreshed every second once the page is live.
+    let tick = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        let _ = leptos::leptos_dom::helpers::set_interval_with_handle(
+            move || tick.update(|t| *t += 1),
+            Duration::from_secs(1),
+        );
+    });
+    let status = LocalResource::new(move || {
+        tick.track();
+        get_writer_status()
+    });
+
+    view! {
+        <Title text="Write data"/>
+        <h1>"Write data"</h1>
+        <p class="lead">"Virtual devices write plausible telemetry with their own tokens, as real ones would."</p>
+        <section class="card">
+            <h2>"Devices"</h2>
+            <Transition fallback=Loading>
+                {move || devices.get().map(|r| show(r, move |list| {
+                    let active: Vec<String> = list.into_iter().filter(|d| !d.removed).map(|d| d.id).collect();
+                    if active.is_empty() {
+                        return view! { <p class="muted">"No devices yet: " <a href="/devices">"register one"</a> " first."</p> }.into_any();
+                    }
+                    view! {
+                        <div class="checks" data-testid="device-choices">
+                            {active.into_iter().map(|id| {
+                                let value = id.clone();
+                                let checked = { let id = id.clone(); move || selected.read().contains(&id) };
+                                view! {
+                                    <label class="check">
+                                        <input type="checkbox" prop:checked=checked on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            selected.update(|s| { s.retain(|x| *x != value); if on { s.push(value.clone()); } });
+                                        }/>
+                                        " " {id}
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }.into_any()
+                }))}
+            </Transition>
+        </section>
+        <div class="grid">
+            <WriteNow selected/>
+            <Backfill selected status/>
+            <Continuous selected status/>
+        </div>
+    }
+}
+
+fn outcome<T: Clone + Send + Sync + 'static>(
+    action: ServerAction<T>,
+    ok: &'static str,
+) -> impl IntoView
+where
+    T: leptos::server_fn::ServerFn<Error = AppError>,
+    T::Output: Clone + Send + Sync + 'static,
+{
+    move || match action.value().get() {
+        Some(Ok(_)) => Some(view! { <p class="answer ok">{ok}</p> }.into_any()),
+        Some(Err(e)) => Some(view! { <ErrorBanner error=e/> }.into_any()),
+        None => None,
+    }
+}
+
+#[component]
+fn WriteNow(selected: RwSignal<Vec<String>>) -> impl IntoView {
+    let write = ServerAction::<WritePointNow>::new();
+    view! {
+        <section class="card">
+            <h2>"One point now"</h2>
+            <p>"Each chosen device writes its current readings."</p>
+            <button disabled=move || selected.read().is_empty() || write.pending().get()
+                on:click=move |_| { write.dispatch(WritePointNow { ids: selected.get_untracked() }); }>
+                "Write one point"
+            </button>
+            {outcome(write, "Written.")}
+        </section>
+    }
+}
+
+#[component]
+fn Backfill(
+    selected: RwSignal<Vec<String>>,
+    status: LocalResource<Result<WriterStatus, AppError>>,
+) -> impl IntoView {
+    let backfill = ServerAction::<StartBackfill>::new();
+    let (days, set_days) = signal(7u32);
+    let progress = move || status.get().and_then(|s| s.ok()).and_then(|s| s.backfill);
+    view! {
+        <section class="card">
+            <h2>"Back-fill"</h2>
+            <p>"The last days at 1-minute steps (7 days: 10,080 points per device)."</p>
+            <div class="inline-form">
+                <label for="backfill-days">"Days"</label>
+                <input id="backfill-days" type="number" min="1" max="30" prop:value=move || days.get().to_string()
+                    on:input=move |ev| set_days.set(event_target_value(&ev).parse().unwrap_or(0))/>
+                <button disabled=move || selected.read().is_empty() || progress().is_some() || !(1..=30).contains(&days.get())
+                    on:click=move |_| { backfill.dispatch(StartBackfill { ids: selected.get_untracked(), days: days.get_untracked() }); }>
+                    "Back-fill"
+                </button>
+            </div>
+            {move || progress().map(|(done, total)| view! {
+                <div class="progress" data-testid="backfill-progress">
+                    <progress max=total.to_string() value=done.to_string()></progress>
+                    <span>{format!("{done} of {total} points")}</span>
+                </div>
+            })}
+            {move || backfill.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBanner error=e/> })}
+        </section>
+    }
+}
+
+#[component]
+fn Continuous(
+    selected: RwSignal<Vec<String>>,
+    status: LocalResource<Result<WriterStatus, AppError>>,
+) -> impl IntoView {
+    let start = ServerAction::<StartWriter>::new();
+    let stop = ServerAction::<StopWriter>::new();
+    let (interval, set_interval) = signal(10u64);
+    let current = move || status.get().and_then(|s| s.ok()).unwrap_or_default();
+    view! {
+        <section class="card">
+            <h2>"Continuous"</h2>
+            <p>"Writes a point per device every few seconds until stopped, whether or not this page is open."</p>
+            <div class="inline-form">
+                <label for="interval">"Every (s)"</label>
+                <input id="interval" type="number" min="1" max="3600" prop:value=move || interval.get().to_string()
+                    on:input=move |ev| set_interval.set(event_target_value(&ev).parse().unwrap_or(0))/>
+                <button disabled=move || selected.read().is_empty() || !(1..=3600).contains(&interval.get())
+                    on:click=move |_| { start.dispatch(StartWriter { ids: selected.get_untracked(), interval_seconds: interval.get_untracked() }); }>
+                    "Start"
+                </button>
+                <button class="secondary" disabled=move || current().continuous_devices.is_empty()
+                    on:click=move |_| { stop.dispatch(StopWriter {}); }>
+                    "Stop"
+                </button>
+            </div>
+            <p class="writer-state" data-testid="writer-state">
+                {move || {
+                    let s = current();
+                    if s.continuous_devices.is_empty() {
+                        format!("Stopped. {} points written since the server started.", s.points_written)
+                    } else {
+                        format!("Writing every {} s for {}. {} points written.", s.interval_seconds, s.continuous_devices.join(", "), s.points_written)
+                    }
+                }}
+            </p>
+            {move || current().last_error.map(|e| view! { <p class="field-error">{e}</p> })}
+            {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBanner error=e/> })}
+        </section>
+    }
+}

@@ -1,0 +1,42 @@
+import { test, expect } from "@playwright/test";
+import { freshId, open, register } from "./helpers";
+
+test("register a device, see it listed, reveal its token", async ({ page }) => {
+  const id = freshId("ESP32");
+  await register(page, id);
+  const row = page.getByTestId("device-table").getByRole("row", { name: new RegExp(id) });
+  await expect(row).toContainText("active");
+  await expect(row).toContainText("never");
+
+  await row.getByRole("link", { name: id }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(id);
+  const config = page.getByTestId("device-config");
+  await expect(config).toContainText(`id: ${id}`);
+  await expect(config).toContainText("influx_token: ••••••");
+  await expect(page.getByTestId("device-token")).toHaveCount(0);
+  await page.getByRole("button", { name: "Reveal token" }).click();
+  await expect(page.getByTestId("device-token")).toHaveText(/^[A-Za-z0-9_=-]{88}$/);
+});
+
+test("a bad device id is explained and not sent", async ({ page }) => {
+  await open(page, "/devices");
+  await page.getByLabel("Device id").fill("bad id!");
+  await expect(page.getByRole("alert")).toContainText("is not allowed in a device id");
+  await expect(page.getByRole("button", { name: "Register" })).toBeDisabled();
+});
+
+test("registering twice keeps one token", async ({ page, request }) => {
+  const id = freshId("twice");
+  const first = await (await request.get(`/api/env/${id}`)).json();
+  const second = await (await request.get(`/api/env/${id}`)).json();
+  expect(first.newlyRegistered).toBe(true);
+  expect(second.newlyRegistered).toBe(false);
+  expect(second.influx_token).toBe(first.influx_token);
+  const unknown = await request.get(`/api/env/${freshId("unknown")}?register=false`);
+  expect(unknown.status()).toBe(403);
+  const bad = await request.get(`/api/env/bad%20id`);
+  expect(bad.status()).toBe(400);
+  expect((await bad.json()).error).toContain("not allowed");
+  await open(page, "/devices");
+  await expect(page.getByTestId("device-table")).toContainText(id);
+});

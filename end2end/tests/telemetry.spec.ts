@@ -1,0 +1,57 @@
+import { test, expect } from "@playwright/test";
+import { freshId, open, register } from "./helpers";
+
+test("back-fill a device, query it, remove it and see its token stop working", async ({ page, request }) => {
+  const id = freshId("virtual");
+  await register(page, id);
+
+  // The token and InfluxDB URL the device was given.
+  const env = await (await request.get(`/api/env/${id}`)).json();
+  const write = (body: string) =>
+    request.post(`${env.influx_url}/api/v2/write?org=${env.influx_org}&bucket=${env.influx_bucket}&precision=s`, {
+      headers: { Authorization: `Token ${env.influx_token}` },
+      data: body,
+    });
+  expect((await write(`environment,clientId=${id} Temperature=20.5`)).status()).toBe(204);
+
+  await open(page, "/write");
+  await page.getByTestId("device-choices").getByLabel(id).check();
+  await page.getByLabel("Days").fill("1");
+  await page.getByRole("button", { name: "Back-fill" }).click();
+  await expect(page.getByTestId("backfill-progress")).toBeVisible();
+  await expect(page.getByTestId("backfill-progress")).toBeHidden({ timeout: 30_000 });
+  await expect(page.getByTestId("writer-state")).toContainText("points written");
+
+  await open(page, `/data?device=${id}&range=1d`);
+  const tiles = page.getByTestId("last-values");
+  for (const field of ["Temperature", "Humidity", "Pressure", "CO2", "TVOC", "Lat", "Lon"]) {
+    await expect(tiles).toContainText(field);
+  }
+  await expect(page.getByTestId("records").locator("tbody tr")).toHaveCount(20);
+  await expect(page.getByRole("heading", { name: /Records \(14\d\d in the last 1d\)/ })).toBeVisible();
+  await page.getByRole("link", { name: "Older →" }).click();
+  await expect(page).toHaveURL(/page=1/);
+  await page.getByRole("link", { name: "5m" }).click();
+  await expect(page).toHaveURL(/range=5m/);
+
+  await open(page, `/devices/${id}`);
+  await page.getByRole("button", { name: "Remove device…" }).click();
+  await page.getByRole("button", { name: `Yes, remove ${id}` }).click();
+  await expect(page.getByTestId("device-status")).toHaveText("removed");
+  expect((await write(`environment,clientId=${id} Temperature=21.5`)).status()).toBe(401);
+});
+
+test("a device without data says so", async ({ page }) => {
+  const id = freshId("quiet");
+  await register(page, id);
+  await open(page, `/data?device=${id}&range=1h`);
+  await expect(page.getByTestId("no-data")).toContainText("No data in this range");
+});
+
+test("the buckets page lists the telemetry and registry buckets", async ({ page }) => {
+  await open(page, "/buckets");
+  const table = page.getByTestId("bucket-table");
+  await expect(table).toContainText("iot_center");
+  await expect(table).toContainText("iot_center_devices");
+  await expect(table).toContainText("forever");
+});
