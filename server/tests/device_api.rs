@@ -1,0 +1,242 @@
+//! The device HTTP API through HTTP, on the real binary with its embedded store; and what a
+//! device's token may do at the store: write telemetry, nothing else.
+
+use serde_json::{json, Value};
+use std::process::{Child, Command};
+use std::time::Duration;
+
+struct Server {
+    url: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Stops the server and hands back its data directory.
+    fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
+        dir
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start() -> Server {
+    start_in(tempfile::tempdir().unwrap()).await
+}
+
+async fn start_in(dir: tempfile::TempDir) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_iot-center"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--tsdb-listen",
+            "127.0.0.1:0",
+            "--config",
+            "/nonexistent.ini",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env_remove("INFLUX_URL")
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if reqwest::get(format!("{url}/api/health"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return Server {
+                url,
+                child,
+                _dir: dir,
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("iot-center did not start");
+}
+
+#[tokio::test]
+async fn the_device_protocol_and_the_device_token_scope() {
+    let s = start().await;
+    let http = reqwest::Client::new();
+    let env: Value = http
+        .get(format!("{}/api/env/ESP32-A0B1C2D3E4F5", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(env["id"], "ESP32-A0B1C2D3E4F5");
+    assert_eq!(env["newlyRegistered"], true);
+    assert_eq!(env["influx_bucket"], "iot_center");
+    let (influx, org, token) = (
+        env["influx_url"].as_str().unwrap(),
+        env["influx_org"].as_str().unwrap(),
+        env["influx_token"].as_str().unwrap(),
+    );
+    let auth = format!("Token {token}");
+
+    // The device's token writes telemetry …
+    let write = |bucket: &str| {
+        http.post(format!(
+            "{influx}/api/v2/write?org={org}&bucket={bucket}&precision=s"
+        ))
+        .header("Authorization", &auth)
+        .body("environment,clientId=ESP32-A0B1C2D3E4F5 Temperature=21.5")
+    };
+    assert_eq!(write("iot_center").send().await.unwrap().status(), 204);
+    // … and nothing else: no reading, no registry, no new tokens.
+    let read = http
+        .post(format!("{influx}/api/v2/query?org={org}"))
+        .header("Authorization", &auth)
+        .json(&json!({"query": "from(bucket: \"iot_center\") |> range(start: -1h)"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 403);
+    assert_eq!(
+        write("iot_center_devices").send().await.unwrap().status(),
+        403
+    );
+    let orgs: Value = http
+        .get(format!("{influx}/api/v2/orgs"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orgs["orgs"], json!([]));
+    let operator = format!(
+        "Token {}",
+        std::fs::read_to_string(s._dir.path().join("operator-token"))
+            .unwrap()
+            .trim()
+    );
+    let orgs: Value = http
+        .get(format!("{influx}/api/v2/orgs"))
+        .header("Authorization", &operator)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let org_id = orgs["orgs"][0]["id"].as_str().unwrap();
+    let mint = http
+        .post(format!("{influx}/api/v2/authorizations"))
+        .header("Authorization", &auth)
+        .json(&json!({"orgID": org_id, "permissions": [{"action": "write", "resource": {"type": "buckets", "orgID": org_id}}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mint.status(), 403);
+
+    // The list has the device, never a token; the text form has one key per line.
+    let list: Value = http
+        .get(format!("{}/api/devices", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["deviceId"], "ESP32-A0B1C2D3E4F5");
+    assert!(!list.to_string().contains(token));
+    let text = http
+        .get(format!("{}/api/env/ESP32-A0B1C2D3E4F5", s.url))
+        .header("Accept", "text/plain")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "influx_url: {influx}\ninflux_org: {org}\ninflux_token: {token}\n"
+        )),
+        "{text}"
+    );
+
+    // Removal: 204, the token stops working, an unknown device is 404, a bad id is 400.
+    let delete = |id: &str| http.delete(format!("{}/api/devices/{id}", s.url)).send();
+    assert_eq!(delete("ESP32-A0B1C2D3E4F5").await.unwrap().status(), 204);
+    assert_eq!(write("iot_center").send().await.unwrap().status(), 401);
+    assert_eq!(delete("never-registered").await.unwrap().status(), 404);
+    let bad = http
+        .get(format!("{}/api/env/a%22b", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.json::<Value>().await.unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .contains("not allowed"));
+    let gone = http
+        .get(format!(
+            "{}/api/env/ESP32-A0B1C2D3E4F5?register=false",
+            s.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 403);
+}
+
+#[tokio::test]
+async fn the_embedded_store_keeps_its_operator_token_private_and_restarts() {
+    let s = start().await;
+    let token_file = s._dir.path().join("operator-token");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let operator = std::fs::read_to_string(&token_file).unwrap();
+    let env: Value = reqwest::get(format!("{}/api/env/dev-1", s.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page = reqwest::get(format!("{}/devices", s.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("dev-1") && !page.contains(operator.trim()));
+
+    // A restart on the same data directory finds its store, token and devices again.
+    let s = start_in(s.stop()).await;
+    let again = reqwest::get(format!("{}/api/env/dev-1?register=false", s.url))
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["influx_token"],
+        env["influx_token"]
+    );
+}
