@@ -712,3 +712,38 @@ async fn raw_flux_params_and_externs() {
         ",result,table,_value\r\n,_result,0,1\r\n\r\n"
     );
 }
+
+#[tokio::test]
+async fn retention_hides_and_removes_expired_points() {
+    let s = start().await;
+    let body = json!({"orgID": s.org_id, "name": "hourly", "retentionRules": [{"type": "expire", "everySeconds": 3600}]});
+    assert_eq!(
+        s.post("/api/v2/buckets", TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let now = chrono::Utc::now().timestamp();
+    let lp = format!("m v=1 {}\nm v=2 {}", now - 7200, now - 60);
+    let r = s
+        .post("/api/v2/write?org=my-org&bucket=hourly&precision=s", TOKEN)
+        .body(lp)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = s
+        .post("/api/v2/query?org=my-org", TOKEN)
+        .header("Content-Type", "application/vnd.flux")
+        .body("from(bucket: \"hourly\") |> range(start: 0) |> keep(columns: [\"_value\"])")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.text().await.unwrap(),
+        ",result,table,_value\r\n,_result,0,2\r\n\r\n"
+    );
+}

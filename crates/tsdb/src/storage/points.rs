@@ -324,3 +324,65 @@ impl Store {
         Ok(deleted)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expire_deletes_only_what_retention_no_longer_keeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let org = store.create_org("o", "").unwrap();
+        let hourly = store.create_bucket(&org.id, "hourly", "", 3600).unwrap();
+        let forever = store.create_bucket(&org.id, "forever", "", 0).unwrap();
+        let now = 10_000 * 1_000_000_000i64;
+        let point = |t: i64| Point {
+            measurement: "m".into(),
+            tags: vec![],
+            fields: vec![("v".into(), Value::Int(t))],
+            time: t,
+        };
+        let old = now - 7200 * 1_000_000_000;
+        for bucket in [&hourly.id, &forever.id] {
+            store.write(bucket, &[point(old), point(now - 1)]).unwrap();
+        }
+        assert_eq!(store.expire(now).unwrap(), 1);
+        let kept = |bucket: &str| {
+            store
+                .series_of(bucket)
+                .iter()
+                .map(|s| {
+                    store
+                        .read_points(s, i64::MIN, i64::MAX, Pick::All)
+                        .unwrap()
+                        .len()
+                })
+                .sum::<usize>()
+        };
+        assert_eq!((kept(&hourly.id), kept(&forever.id)), (1, 2));
+    }
+
+    #[test]
+    fn a_reopened_store_has_its_series_and_field_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let org = store.create_org("o", "").unwrap();
+        let b = store.create_bucket(&org.id, "b", "", 0).unwrap();
+        let p = |v: Value| Point {
+            measurement: "m".into(),
+            tags: vec![("k".into(), "a".into())],
+            fields: vec![("v".into(), v)],
+            time: 1,
+        };
+        store.write(&b.id, &[p(Value::Float(1.0))]).unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.series_of(&b.id).len(), 1);
+        let outcome = store.write(&b.id, &[p(Value::Str("x".into()))]).unwrap();
+        assert_eq!(
+            outcome.dropped, 1,
+            "the type from before the restart still holds"
+        );
+    }
+}
