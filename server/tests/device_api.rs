@@ -16,8 +16,7 @@ impl Server {
     fn stop(mut self) -> tempfile::TempDir {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
-        dir
+        std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap())
     }
 }
 
@@ -53,17 +52,18 @@ async fn start_in(dir: tempfile::TempDir) -> Server {
         .env_remove("INFLUX_URL")
         .spawn()
         .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
+    // Built before it is ready, so a failed start still kills the process.
+    let server = Server {
+        url: format!("http://127.0.0.1:{port}"),
+        child,
+        _dir: dir,
+    };
     for _ in 0..200 {
-        if reqwest::get(format!("{url}/api/health"))
+        if reqwest::get(format!("{}/api/health", server.url))
             .await
             .is_ok_and(|r| r.status() == 200)
         {
-            return Server {
-                url,
-                child,
-                _dir: dir,
-            };
+            return server;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -67,12 +67,9 @@ pub fn WriteData() -> impl IntoView {
     }
 }
 
-fn outcome<T: Clone + Send + Sync + 'static>(
-    action: ServerAction<T>,
-    ok: &'static str,
-) -> impl IntoView
+fn outcome<T>(action: ServerAction<T>, ok: &'static str) -> impl IntoView
 where
-    T: leptos::server_fn::ServerFn<Error = AppError>,
+    T: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     T::Output: Clone + Send + Sync + 'static,
 {
     move || match action.value().get() {

@@ -141,7 +141,7 @@ async fn large_writes_go_gzip() {
     config.gzip_threshold = 100;
     let c = Client::new(config).unwrap();
     let points: Vec<Point> = (0..500)
-        .map(|i| Point::new("m").tag("k", "v").field("v", i as i64).time(i))
+        .map(|i| Point::new("m").tag("k", "v").field("v", i).time(i))
         .collect();
     c.write("iot", Precision::S, &points).await.unwrap();
     let n = c

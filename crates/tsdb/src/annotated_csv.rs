@@ -235,7 +235,7 @@ mod tests {
             ],
         };
         let mut out = String::new();
-        encode(&[r.clone()], &Dialect::default(), &mut out);
+        encode(std::slice::from_ref(&r), &Dialect::default(), &mut out);
         assert_eq!(out, ",result,table,_time,_value,host\r\n\r\n,result,table,_time,_value,host\r\n,_result,1,,0.0001,\"x,y\"\r\n\r\n");
         let mut out = String::new();
         encode(&[r], &all_annotations(), &mut out);

@@ -15,7 +15,7 @@ fn free_port() -> u16 {
 }
 
 async fn start(dir: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_tsdb"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tsdb"))
         .args([
             "--http-bind-address",
             &format!("127.0.0.1:{port}"),
@@ -36,6 +36,8 @@ async fn start(dir: &std::path::Path, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("tsdb did not start");
 }
 

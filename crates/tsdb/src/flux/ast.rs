@@ -7,11 +7,9 @@ pub struct Duration {
     pub nanos: i64,
 }
 
-impl Duration {
-    pub fn is_negative(&self) -> bool {
-        self.months < 0 || self.nanos < 0
-    }
-    pub fn neg(self) -> Duration {
+impl std::ops::Neg for Duration {
+    type Output = Duration;
+    fn neg(self) -> Duration {
         Duration {
             months: -self.months,
             nanos: -self.nanos,

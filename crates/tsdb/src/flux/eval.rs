@@ -276,7 +276,7 @@ impl<'a> Interpreter<'a> {
                     (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
                     (UnaryOp::Neg, Value::Int(n)) => Value::Int(-n),
                     (UnaryOp::Neg, Value::Float(f)) => Value::Float(-f),
-                    (UnaryOp::Neg, Value::Duration(d)) => Value::Duration(d.neg()),
+                    (UnaryOp::Neg, Value::Duration(d)) => Value::Duration(-d),
                     (UnaryOp::Neg, Value::Null) => Value::Null,
                     (op, v) => {
                         return Err(FluxError::Invalid(format!(
@@ -377,10 +377,11 @@ impl<'a> Interpreter<'a> {
                 for p in params {
                     let value = if p.piped {
                         piped.clone()
-                    } else if let Some(i) = named.iter().position(|(k, _)| *k == p.name) {
-                        Some(named.swap_remove(i).1)
                     } else {
-                        None
+                        named
+                            .iter()
+                            .position(|(k, _)| *k == p.name)
+                            .map(|i| named.swap_remove(i).1)
                     };
                     let value = match (value, &p.default) {
                         (Some(v), _) => v,

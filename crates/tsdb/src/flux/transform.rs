@@ -101,6 +101,9 @@ pub fn window(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
     Ok(tables(out))
 }
 
+/// A group key: column names with their values.
+type GroupKey = Vec<(String, Value)>;
+
 pub fn pivot(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
     let row_key = args
         .strings("rowKey")?
@@ -113,7 +116,7 @@ pub fn pivot(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
         .ok_or_else(|| args.missing("valueColumn"))?;
     let input = it.materialize(args.tables()?)?;
     // Tables whose keys differ only in the pivoted columns become one table.
-    let mut groups: Vec<(Vec<(String, Value)>, Vec<Table>)> = Vec::new();
+    let mut groups: Vec<(GroupKey, Vec<Table>)> = Vec::new();
     for t in input {
         let key: Vec<(String, Value)> = t
             .key
