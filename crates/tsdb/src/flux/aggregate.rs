@@ -1,9 +1,10 @@
 //! Selectors (first, last, min, max), aggregates (count, mean, sum) and `aggregateWindow`.
 
-use super::builtins::tables;
+use super::builtins::{read_series, tables};
 use super::eval::{Args, Interpreter};
+use super::read::{self, Pick, ReadPlan};
 use super::table::Table;
-use super::value::{ColType, Function, Value};
+use super::value::{ColType, Function, Stream, Value};
 use super::FluxError;
 
 /// Refuses windowing that would build more windows than any chart can use.
@@ -122,10 +123,13 @@ fn key_row(t: &Table) -> Vec<Value> {
 
 /// `aggregateWindow(every, fn, offset, createEmpty, column)`: per table, one row per window
 /// of `every`, aligned to the epoch (plus `offset`), stamped with the window's stop.
+/// Straight after a storage read, built-in aggregates run on the points themselves.
 pub fn aggregate_window(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
-    let every = duration_arg(args, "every")?.ok_or_else(|| args.missing("every"))?;
-    let offset = duration_arg(args, "offset")?.unwrap_or(0);
-    let create_empty = args.bool("createEmpty")?.unwrap_or(true);
+    let w = Windowing {
+        every: duration_arg(args, "every")?.ok_or_else(|| args.missing("every"))?,
+        offset: duration_arg(args, "offset")?.unwrap_or(0),
+        create_empty: args.bool("createEmpty")?.unwrap_or(true),
+    };
     let column = args.string("column")?.unwrap_or_else(|| "_value".into());
     let f = args.required_function("fn")?;
     let builtin = match &*f {
@@ -134,75 +138,157 @@ pub fn aggregate_window(it: &mut Interpreter, args: &Args) -> Result<Value, Flux
         }
         _ => None,
     };
+    let stream = args.tables()?;
+    if let (Some(name), Stream::Read(plan)) = (builtin, &stream) {
+        if plan.row_filters.is_empty() && plan.pick == Pick::All && column == "_value" {
+            return windows_of_series(it, plan, name, &w);
+        }
+    }
     let mut out = Vec::new();
-    for t in it.materialize(args.tables()?)? {
+    for t in it.materialize(stream)? {
         let c = t.column(&column)?;
         let time = t.column("_time")?;
         let (start, stop) = table_bounds(&t, time);
         let Some((start, stop)) = start.zip(stop) else {
             continue;
         };
-        if create_empty && (stop - start) / every > MAX_WINDOWS {
-            return Err(FluxError::Invalid(format!(
-                "aggregateWindow: more than {MAX_WINDOWS} windows; use a larger every"
-            )));
-        }
         let mut result = t.empty_like();
         result.retain_columns(|n| n == column || n == "_time" || t.is_key(n));
         let (rc, rtime) = (result.column(&column)?, result.column("_time")?);
-        let value_ty = builtin.map_or(t.columns[c].ty, |b| aggregate_type(b, t.columns[c].ty));
-        result.columns[rc].ty = value_ty;
-        let mut rows = t.rows.iter().peekable();
-        let mut ws = window_start(start, every, offset);
-        while ws < stop {
-            if !create_empty {
-                // Without empty windows, jump straight to the window of the next row.
-                match rows.peek().map(|r| &r[time]) {
-                    Some(Value::Time(ts)) if *ts >= ws.saturating_add(every) => {
-                        ws = window_start(*ts, every, offset)
-                    }
-                    None => break,
-                    _ => {}
-                }
-            }
-            let we = ws.saturating_add(every);
-            let mut window: Vec<&Vec<Value>> = Vec::new();
-            while let Some(row) = rows.peek() {
-                match row[time] {
-                    Value::Time(ts) if ts < we => window.push(rows.next().expect("peeked")),
-                    Value::Time(_) => break,
-                    _ => {
-                        rows.next();
-                    }
-                }
-            }
-            let stamp = Value::Time(we.min(stop));
+        result.columns[rc].ty =
+            builtin.map_or(t.columns[c].ty, |b| aggregate_type(b, t.columns[c].ty));
+        let rows: Vec<&Vec<Value>> = t
+            .rows
+            .iter()
+            .filter(|r| matches!(r[time], Value::Time(_)))
+            .collect();
+        let times: Vec<i64> = rows
+            .iter()
+            .map(|r| if let Value::Time(ts) = r[time] { ts } else { 0 })
+            .collect();
+        w.each(&times, start, stop, |stamp, range| {
+            let window = &rows[range];
             let value = match builtin {
-                Some(name @ ("first" | "last" | "min" | "max")) => {
-                    pick(name, window.iter().map(|r| &r[c])).map(|i| window[i][c].clone())
-                }
-                Some(name) if !window.is_empty() || create_empty => Some(aggregate_values(
+                Some(name) => window_value(
                     name,
                     t.columns[c].ty,
                     window.iter().map(|r| &r[c]),
-                )?),
-                Some(_) => None,
-                None => custom_window(it, &f, &t, &window, &column)?,
+                    w.create_empty,
+                )?,
+                None => custom_window(it, &f, &t, window, &column)?,
             };
             if let Some(value) = value {
                 let mut row = key_row(&result);
-                row[rtime] = stamp;
+                row[rtime] = Value::Time(stamp);
                 row[rc] = value;
                 result.rows.push(row);
             }
-            ws = we;
-        }
+            Ok(())
+        })?;
         if builtin.is_none() {
             if let Some(ty) = result.rows.iter().find_map(|r| r[rc].col_type()) {
                 result.columns[rc].ty = ty;
             }
         }
         out.push(result);
+    }
+    Ok(tables(out))
+}
+
+/// The windowing of `aggregateWindow`.
+struct Windowing {
+    every: i64,
+    offset: i64,
+    create_empty: bool,
+}
+
+impl Windowing {
+    /// Calls `each(stamp, indices)` for every window over `[start, stop)` of the ascending
+    /// `times`; empty windows only with `create_empty`.
+    fn each(
+        &self,
+        times: &[i64],
+        start: i64,
+        stop: i64,
+        mut each: impl FnMut(i64, std::ops::Range<usize>) -> Result<(), FluxError>,
+    ) -> Result<(), FluxError> {
+        if self.create_empty && (stop - start) / self.every > MAX_WINDOWS {
+            return Err(FluxError::Invalid(format!(
+                "aggregateWindow: more than {MAX_WINDOWS} windows; use a larger every"
+            )));
+        }
+        let mut i = times.partition_point(|t| *t < start);
+        let mut ws = window_start(start, self.every, self.offset);
+        while ws < stop {
+            if !self.create_empty {
+                // Without empty windows, jump straight to the window of the next point.
+                match times.get(i) {
+                    Some(t) if *t >= ws.saturating_add(self.every) => {
+                        ws = window_start(*t, self.every, self.offset)
+                    }
+                    None => break,
+                    _ => {}
+                }
+            }
+            let we = ws.saturating_add(self.every);
+            let end = i + times[i..].partition_point(|t| *t < we.min(stop));
+            if end > i || self.create_empty {
+                each(we.min(stop), i..end)?;
+            }
+            i = end;
+            ws = we;
+        }
+        Ok(())
+    }
+}
+
+/// A built-in aggregate or selector over one window; `None` for an empty window that is left out.
+fn window_value<'v>(
+    name: &str,
+    ty: ColType,
+    values: impl Iterator<Item = &'v Value> + Clone,
+    create_empty: bool,
+) -> Result<Option<Value>, FluxError> {
+    Ok(match name {
+        "first" | "last" | "min" | "max" => {
+            pick(name, values.clone()).and_then(|i| values.clone().nth(i).cloned())
+        }
+        _ if values.clone().next().is_some() || create_empty => {
+            Some(aggregate_values(name, ty, values)?)
+        }
+        _ => None,
+    })
+}
+
+/// `aggregateWindow` right on the points of each series a read selects: no rows are built
+/// for the points, only for the windows.
+fn windows_of_series(
+    it: &mut Interpreter,
+    plan: &ReadPlan,
+    name: &str,
+    w: &Windowing,
+) -> Result<Value, FluxError> {
+    let mut out = Vec::new();
+    for (series, points) in read_series(it, plan)? {
+        if points.is_empty() {
+            continue;
+        }
+        let mut table = read::series_table(plan, &series);
+        table.columns[3].ty = aggregate_type(name, series.ty);
+        let times: Vec<i64> = points.iter().map(|(t, _)| *t).collect();
+        w.each(&times, plan.start, plan.stop, |stamp, range| {
+            if let Some(value) = window_value(
+                name,
+                series.ty,
+                points[range].iter().map(|(_, v)| v),
+                w.create_empty,
+            )? {
+                let row = read::series_row(&table, stamp, value);
+                table.rows.push(row);
+            }
+            Ok(())
+        })?;
+        out.push(table);
     }
     Ok(tables(out))
 }

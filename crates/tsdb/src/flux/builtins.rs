@@ -2,7 +2,7 @@
 
 use super::aggregate;
 use super::eval::{truthy, Args, Interpreter};
-use super::read::{self, Pick, ReadPlan};
+use super::read::{self, Pick, ReadPlan, SeriesMeta};
 use super::schema;
 use super::table::{regroup, Column, Table};
 use super::transform;
@@ -222,34 +222,46 @@ pub fn materialize(it: &mut Interpreter, stream: Stream) -> Result<Vec<Table>, F
         }
         Stream::Read(plan) => plan,
     };
+    let mut out = Vec::new();
+    for (series, points) in read_series(it, &plan)? {
+        let mut table = read::series_table(&plan, &series);
+        'points: for (time, value) in points {
+            let row = read::series_row(&table, time, value);
+            for f in &plan.row_filters {
+                if !truthy(&it.call_row(f, table.record(&row))?) {
+                    continue 'points;
+                }
+            }
+            table.rows.push(row);
+        }
+        if !table.rows.is_empty() {
+            out.push(table);
+        }
+    }
+    Ok(out)
+}
+
+/// The series a read selects (series-level filters applied) with their points in range
+/// (row filters not applied), in series order.
+pub fn read_series(
+    it: &mut Interpreter,
+    plan: &ReadPlan,
+) -> Result<Vec<(SeriesMeta, Vec<(i64, Value)>)>, FluxError> {
     let bucket = it.source.bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
     let mut out = Vec::new();
     'series: for s in it.source.series(&bucket)? {
         for f in &plan.series_filters {
-            if !truthy(&it.call_row(f, read::series_record(&plan, &s))?) {
+            if !truthy(&it.call_row(f, read::series_record(plan, &s))?) {
                 continue 'series;
             }
         }
-        let mut table = read::series_table(&plan, &s);
-        if start < plan.stop {
-            for (time, value) in it.source.points(&s, start, plan.stop, plan.pick)? {
-                let row = read::series_row(&table, time, value);
-                let mut keep = true;
-                for f in &plan.row_filters {
-                    if !truthy(&it.call_row(f, table.record(&row))?) {
-                        keep = false;
-                        break;
-                    }
-                }
-                if keep {
-                    table.rows.push(row);
-                }
-            }
-        }
-        if !table.rows.is_empty() {
-            out.push(table);
-        }
+        let points = if start < plan.stop {
+            it.source.points(&s, start, plan.stop, plan.pick)?
+        } else {
+            Vec::new()
+        };
+        out.push((s, points));
     }
     Ok(out)
 }

@@ -189,50 +189,74 @@ impl Store {
                  ON CONFLICT(series_id, time) DO UPDATE SET value = excluded.value",
             )?;
             let mut insert_series = tx.prepare_cached("INSERT INTO series(bucket_id, measurement, tags, field, type) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            // Per-batch memos on borrowed keys: a batch of one device resolves each of its
+            // series once, not once per point.
+            let mut series_memo: HashMap<(&str, &[(String, String)], &str), i64> = HashMap::new();
+            let mut type_memo: HashMap<(&str, &str), ColType> = HashMap::new();
             for p in points {
-                let conflict = p.fields.iter().find_map(|(f, v)| {
-                    let ty = v.col_type()?;
-                    let key = field_key(bucket_id, &p.measurement, f);
-                    let known = local_types.get(&key).or_else(|| index.field_types.get(&key)).copied()?;
-                    (known != ty).then(|| {
-                        format!(
+                let mut conflict = None;
+                for (f, v) in &p.fields {
+                    let Some(ty) = v.col_type() else { continue };
+                    let known = match type_memo.get(&(p.measurement.as_str(), f.as_str())) {
+                        Some(t) => Some(*t),
+                        None => {
+                            let key = field_key(bucket_id, &p.measurement, f);
+                            local_types
+                                .get(&key)
+                                .or_else(|| index.field_types.get(&key))
+                                .copied()
+                        }
+                    };
+                    if let Some(known) = known.filter(|k| *k != ty) {
+                        conflict = Some(format!(
                             "field type conflict: input field \"{f}\" on measurement \"{}\" is type {}, already exists as type {}",
                             p.measurement,
                             lp_type_name(ty),
                             lp_type_name(known)
-                        )
-                    })
-                });
+                        ));
+                        break;
+                    }
+                }
                 if let Some(reason) = conflict {
                     outcome.dropped += 1;
                     outcome.first_conflict.get_or_insert(reason);
                     continue;
                 }
-                let tags_json = serde_json::to_string(&p.tags)
-                    .map_err(|e| StorageError::Invalid(e.to_string()))?;
                 for (field, value) in &p.fields {
                     let Some(ty) = value.col_type() else { continue };
-                    let key = series_key(bucket_id, &p.measurement, &tags_json, field);
-                    let id = match local_ids.get(&key).or_else(|| index.ids.get(&key)) {
-                        Some((id, _)) => *id,
+                    let memo_key = (p.measurement.as_str(), p.tags.as_slice(), field.as_str());
+                    let id = match series_memo.get(&memo_key) {
+                        Some(id) => *id,
                         None => {
-                            insert_series.execute(params![
-                                bucket_id,
-                                p.measurement,
-                                tags_json,
-                                field,
-                                type_code(ty)
-                            ])?;
-                            let id = tx.last_insert_rowid();
-                            local_ids.insert(key, (id, ty));
-                            local_types.insert(field_key(bucket_id, &p.measurement, field), ty);
-                            created.push((
-                                id,
-                                p.measurement.clone(),
-                                tags_json.clone(),
-                                field.clone(),
-                                ty,
-                            ));
+                            let tags_json = serde_json::to_string(&p.tags)
+                                .map_err(|e| StorageError::Invalid(e.to_string()))?;
+                            let key = series_key(bucket_id, &p.measurement, &tags_json, field);
+                            let id = match local_ids.get(&key).or_else(|| index.ids.get(&key)) {
+                                Some((id, _)) => *id,
+                                None => {
+                                    insert_series.execute(params![
+                                        bucket_id,
+                                        p.measurement,
+                                        tags_json,
+                                        field,
+                                        type_code(ty)
+                                    ])?;
+                                    let id = tx.last_insert_rowid();
+                                    local_ids.insert(key, (id, ty));
+                                    local_types
+                                        .insert(field_key(bucket_id, &p.measurement, field), ty);
+                                    created.push((
+                                        id,
+                                        p.measurement.clone(),
+                                        tags_json.clone(),
+                                        field.clone(),
+                                        ty,
+                                    ));
+                                    id
+                                }
+                            };
+                            series_memo.insert(memo_key, id);
+                            type_memo.insert((p.measurement.as_str(), field.as_str()), ty);
                             id
                         }
                     };
