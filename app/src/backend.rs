@@ -59,3 +59,22 @@ impl From<influx_client::Error> for AppError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn influxdb_away_is_told_apart_from_influxdb_refusing() {
+        let away: AppError = influx_client::Error::Unreachable("connection refused".into()).into();
+        assert!(matches!(away, AppError::Unavailable(_)));
+        let refused: AppError = influx_client::Error::Api {
+            status: 401,
+            code: "unauthorized".into(),
+            message: "unauthorized access".into(),
+            retry_after: None,
+        }
+        .into();
+        assert!(matches!(refused, AppError::Influx(m) if m.contains("unauthorized access")));
+    }
+}

@@ -55,3 +55,23 @@ test("the buckets page lists the telemetry and registry buckets", async ({ page 
   await expect(table).toContainText("iot_center_devices");
   await expect(table).toContainText("forever");
 });
+
+test("the continuous writer runs in the server, across page reloads, until stopped", async ({ page }) => {
+  const id = freshId("live");
+  await register(page, id);
+  await open(page, "/write");
+  await page.getByTestId("device-choices").getByLabel(id).check();
+  await page.getByLabel("Every (s)").fill("1");
+  await page.getByRole("button", { name: "Start" }).click();
+  const state = page.getByTestId("writer-state");
+  await expect(state).toContainText(`Writing every 1 s for ${id}`);
+
+  await open(page, "/write");
+  await expect(state).toContainText(`Writing every 1 s for ${id}`);
+  await open(page, `/data?device=${id}&range=5m`);
+  await expect(page.getByTestId("last-values")).toContainText("Temperature");
+
+  await open(page, "/write");
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(state).toContainText("Stopped.");
+});

@@ -28,6 +28,11 @@ const CASES: &[(&str, &str, &str)] = &[
     ("sum_int", r#"filter(fn: (r) => r._field == "CO2") |> sum()"#, ",result,table,_start,_stop,_value,_field,_measurement,clientId\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1260,CO2,environment,a\r\n\r\n"),
     ("aggregate_window_mean", r#"filter(fn: (r) => r.clientId == "a" and r._field == "Temperature") |> aggregateWindow(every: 1m, fn: mean)"#, ",result,table,_start,_stop,_time,_value,_field,_measurement,clientId\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:01:00Z,20,Temperature,environment,a\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:02:00Z,22,Temperature,environment,a\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:03:00Z,24,Temperature,environment,a\r\n\r\n"),
     (
+        "aggregate_window_in_the_store_with_offset",
+        r#"filter(fn: (r) => r.clientId == "a" and r._field == "CO2") |> aggregateWindow(every: 2m, offset: 1m, fn: sum, createEmpty: false)"#,
+        ",result,table,_start,_stop,_time,_value,_field,_measurement,clientId\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:01:00Z,400,CO2,environment,a\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:03:00Z,860,CO2,environment,a\r\n\r\n",
+    ),
+    (
         "aggregate_window_after_a_row_filter",
         r#"filter(fn: (r) => r.clientId == "a" and r._field == "Temperature" and r._value > 20.0) |> aggregateWindow(every: 1m, fn: mean)"#,
         ",result,table,_start,_stop,_time,_value,_field,_measurement,clientId\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:01:00Z,,Temperature,environment,a\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:02:00Z,22,Temperature,environment,a\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:03:00Z,24,Temperature,environment,a\r\n\r\n",
