@@ -123,12 +123,13 @@ pub async fn get_writer_status() -> Result<WriterStatus, AppError> {
 pub async fn device_measurements(
     id: String,
     range: String,
+    from: Option<String>,
+    to: Option<String>,
     page: usize,
 ) -> Result<Measurements, AppError> {
     let id = device_id(&id)?;
-    let range = RangeChoice::parse(&range)
-        .ok_or_else(|| AppError::Invalid(format!("unknown time range {range:?}")))?;
-    telemetry::measurements(&*backend()?, &id, range, page).await
+    let window = telemetry::time_range(&range, from.as_deref(), to.as_deref())?;
+    telemetry::measurements(&*backend()?, &id, &window, page).await
 }
 
 #[server]

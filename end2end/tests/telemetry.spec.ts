@@ -34,6 +34,14 @@ test("back-fill a device, query it, remove it and see its token stop working", a
   await page.getByRole("link", { name: "5m" }).click();
   await expect(page).toHaveURL(/range=5m/);
 
+  // A custom range, in UTC as the form says: two hours ago to one hour ago.
+  const utc = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3600_000).toISOString().slice(0, 16);
+  await page.getByLabel("From").fill(utc(2));
+  await page.getByLabel("to (UTC)").fill(utc(1));
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/range=custom&from=.*&to=/);
+  await expect(page.getByRole("heading", { name: /Records \((59|60|61) from / })).toBeVisible();
+
   await open(page, `/devices/${id}`);
   await page.getByRole("button", { name: "Remove device…" }).click();
   await page.getByRole("button", { name: `Yes, remove ${id}` }).click();

@@ -1,5 +1,5 @@
-//! Query data: pick a device and a time range (kept in the URL), see the last value of each
-//! field and the records, newest first, a page at a time.
+//! Query data: pick a device and a time range (kept in the URL, so it can be shared and
+//! survives a reload), see the last value of each field and the records, newest first.
 
 use crate::api::{device_measurements, list_devices};
 use crate::components::{format_time, show, Loading};
@@ -8,40 +8,96 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-fn href(device: &str, range: &str, page: usize) -> String {
-    format!("/data?device={device}&range={range}&page={page}")
+/// What the URL says is shown.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Selection {
+    device: String,
+    /// A preset label or `custom`.
+    range: String,
+    from: String,
+    to: String,
+    page: usize,
+}
+
+impl Selection {
+    fn href(&self) -> String {
+        let mut url = format!(
+            "/data?device={}&range={}&page={}",
+            self.device, self.range, self.page
+        );
+        if self.range == "custom" {
+            url.push_str(&format!("&from={}&to={}", self.from, self.to));
+        }
+        url
+    }
+    fn with(&self, change: impl FnOnce(&mut Selection)) -> Selection {
+        let mut s = self.clone();
+        s.page = 0;
+        change(&mut s);
+        s
+    }
+    fn describe(&self) -> String {
+        if self.range == "custom" {
+            format!(
+                "from {} to {} UTC",
+                self.from.replace('T', " "),
+                self.to.replace('T', " ")
+            )
+        } else {
+            format!("in the last {}", self.range)
+        }
+    }
 }
 
 #[component]
 pub fn QueryData() -> impl IntoView {
     let query = use_query_map();
-    let device = move || query.read().get("device").unwrap_or_default();
-    let range = move || {
-        query
-            .read()
+    let selection = Memo::new(move |_| {
+        let q = query.read();
+        let get = |k: &str| q.get(k).unwrap_or_default();
+        let range = q
             .get("range")
-            .filter(|r| RangeChoice::parse(r).is_some())
-            .unwrap_or_else(|| "1h".into())
-    };
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0usize)
-    };
+            .filter(|r| r == "custom" || RangeChoice::parse(r).is_some())
+            .unwrap_or_else(|| "1h".into());
+        Selection {
+            device: get("device"),
+            range,
+            from: get("from"),
+            to: get("to"),
+            page: get("page").parse().unwrap_or(0),
+        }
+    });
     let devices = Resource::new(|| (), |_| list_devices());
     let data = Resource::new(
-        move || (device(), range(), page()),
-        |(device, range, page)| async move {
-            if device.is_empty() {
+        move || selection.get(),
+        |s| async move {
+            if s.device.is_empty() {
                 None
             } else {
-                Some(device_measurements(device, range, page).await)
+                let custom = s.range == "custom";
+                Some(
+                    device_measurements(
+                        s.device,
+                        s.range,
+                        custom.then_some(s.from),
+                        custom.then_some(s.to),
+                        s.page,
+                    )
+                    .await,
+                )
             }
         },
     );
     let navigate = use_navigate();
+    let go = move |s: Selection| navigate(&s.href(), Default::default());
+    let go_custom = go.clone();
+    let (from, set_from) = signal(String::new());
+    let (to, set_to) = signal(String::new());
+    Effect::new(move |_| {
+        let s = selection.get();
+        set_from.set(s.from);
+        set_to.set(s.to);
+    });
 
     view! {
         <Title text="Query data"/>
@@ -50,16 +106,15 @@ pub fn QueryData() -> impl IntoView {
             <label for="device">"Device"</label>
             <Transition fallback=Loading>
                 {
-                    let navigate = navigate.clone();
+                    let go = go.clone();
                     move || devices.get().map(|r| {
-                        let navigate = navigate.clone();
+                        let go = go.clone();
                         show(r, move |list| view! {
-                            <select id="device" on:change=move |ev| navigate(&href(&event_target_value(&ev), &range(), 0), Default::default())>
-                                <option value="" selected=move || device().is_empty()>"Choose a device"</option>
+                            <select id="device" on:change=move |ev| go(selection.get_untracked().with(|s| s.device = event_target_value(&ev)))>
+                                <option value="" selected=move || selection.read().device.is_empty()>"Choose a device"</option>
                                 {list.into_iter().map(|d| {
                                     let id = d.id.clone();
-                                    let is_selected = move || device() == id;
-                                    view! { <option value=d.id.clone() selected=is_selected>{d.id.clone()}</option> }
+                                    view! { <option value=d.id.clone() selected=move || selection.read().device == id>{d.id.clone()}</option> }
                                 }).collect_view()}
                             </select>
                         }.into_any())
@@ -70,22 +125,36 @@ pub fn QueryData() -> impl IntoView {
                 {RangeChoice::ALL.into_iter().map(|r| {
                     let label = r.label();
                     view! {
-                        <a class=move || if range() == label { "range active" } else { "range" } href=move || href(&device(), label, 0)>{label}</a>
+                        <a class=move || if selection.read().range == label { "range active" } else { "range" }
+                            href=move || selection.get().with(|s| s.range = label.into()).href()>{label}</a>
                     }
                 }).collect_view()}
             </div>
+            <form class="custom-range" on:submit={
+                move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    go_custom(selection.get_untracked().with(|s| { s.range = "custom".into(); s.from = from.get_untracked(); s.to = to.get_untracked(); }));
+                }
+            }>
+                <label for="from">"From"</label>
+                <input id="from" type="datetime-local" prop:value=from on:input=move |ev| set_from.set(event_target_value(&ev))/>
+                <label for="to">"to (UTC)"</label>
+                <input id="to" type="datetime-local" prop:value=to on:input=move |ev| set_to.set(event_target_value(&ev))/>
+                <button type="submit" class=move || if selection.read().range == "custom" { "" } else { "secondary" }
+                    disabled=move || from.read().is_empty() || to.read().is_empty()>"Apply"</button>
+            </form>
         </section>
         <Transition fallback=Loading>
             {move || data.get().map(|r| match r {
                 None => view! { <p class="muted">"Choose a device to see its data."</p> }.into_any(),
-                Some(result) => show(result, move |m| view! { <MeasurementsView m device=device() range=range()/> }.into_any()),
+                Some(result) => show(result, move |m| view! { <MeasurementsView m selection=selection.get()/> }.into_any()),
             })}
         </Transition>
     }
 }
 
 #[component]
-fn MeasurementsView(m: Measurements, device: String, range: String) -> impl IntoView {
+fn MeasurementsView(m: Measurements, selection: Selection) -> impl IntoView {
     if m.last_values.is_empty() {
         return view! {
             <section class="card"><p class="muted" data-testid="no-data">
@@ -95,7 +164,13 @@ fn MeasurementsView(m: Measurements, device: String, range: String) -> impl Into
         .into_any();
     }
     let pages = m.total_rows.div_ceil(m.page_size).max(1);
-    let fields = m.fields.clone();
+    let page_href = |page: usize| {
+        Selection {
+            page,
+            ..selection.clone()
+        }
+        .href()
+    };
     view! {
         <div class="tiles" data-testid="last-values">
             {m.last_values.iter().map(|v| view! {
@@ -107,9 +182,9 @@ fn MeasurementsView(m: Measurements, device: String, range: String) -> impl Into
             }).collect_view()}
         </div>
         <section class="card">
-            <h2>{format!("Records ({} in the last {range})", m.total_rows)}</h2>
+            <h2>{format!("Records ({} {})", m.total_rows, selection.describe())}</h2>
             <table class="data" data-testid="records">
-                <thead><tr><th>"Time"</th>{fields.iter().map(|f| view! { <th>{f.clone()}</th> }).collect_view()}</tr></thead>
+                <thead><tr><th>"Time"</th>{m.fields.iter().map(|f| view! { <th>{f.clone()}</th> }).collect_view()}</tr></thead>
                 <tbody>
                     {m.rows.into_iter().map(|row| view! {
                         <tr>
@@ -120,9 +195,9 @@ fn MeasurementsView(m: Measurements, device: String, range: String) -> impl Into
                 </tbody>
             </table>
             <nav class="pager" aria-label="Pages">
-                {(m.page > 0).then(|| view! { <a href=href(&device, &range, m.page - 1)>"← Newer"</a> })}
+                {(m.page > 0).then(|| view! { <a href=page_href(m.page - 1)>"← Newer"</a> })}
                 <span>{format!("Page {} of {pages}", m.page + 1)}</span>
-                {(m.page + 1 < pages).then(|| view! { <a href=href(&device, &range, m.page + 1)>"Older →"</a> })}
+                {(m.page + 1 < pages).then(|| view! { <a href=page_href(m.page + 1)>"Older →"</a> })}
             </nav>
         </section>
     }
