@@ -1,9 +1,11 @@
 //! Typed models shared by the server and the browser.
 
 mod device_id;
+mod device_status;
 mod error;
 
 pub use device_id::DeviceId;
+pub use device_status::DeviceStatus;
 pub use error::AppError;
 
 use serde::{Deserialize, Serialize};
@@ -31,6 +33,7 @@ pub struct DeviceSummary {
     pub last_seen: Option<String>,
     /// Its authorization was deleted: it can no longer write.
     pub removed: bool,
+    pub status: DeviceStatus,
 }
 
 /// One device for its page: registration and the configuration a device fetches, with the

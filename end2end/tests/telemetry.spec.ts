@@ -42,6 +42,9 @@ test("back-fill a device, query it, remove it and see its token stop working", a
   await expect(page).toHaveURL(/range=custom.*&from=.*&to=/);
   await expect(page.getByRole("heading", { name: /Records \((59|60|61) from / })).toBeVisible();
 
+  await open(page, "/devices");
+  await expect(page.getByTestId("device-table").getByRole("row", { name: new RegExp(id) })).toContainText("online");
+
   await open(page, `/devices/${id}`);
   await page.getByRole("button", { name: "Remove device…" }).click();
   await page.getByRole("button", { name: `Yes, remove ${id}` }).click();

@@ -3,7 +3,7 @@
 //! `createdAt`. Each device gets its own token that may only write the telemetry bucket.
 
 use super::{Backend, TELEMETRY_MEASUREMENT};
-use crate::models::{AppError, DeviceId, DeviceSummary};
+use crate::models::{AppError, DeviceId, DeviceStatus, DeviceSummary};
 use chrono::{DateTime, SecondsFormat, Utc};
 use influx_client::{flux, FluxValue, Permission, Point, Precision};
 use std::collections::BTreeMap;
@@ -166,15 +166,13 @@ pub async fn list(b: &Backend) -> Result<Vec<DeviceSummary>, AppError> {
         TELEMETRY_MEASUREMENT,
         &flux::TimeRange::last(Duration::from_secs(30 * 86_400)),
     );
-    let mut last_seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut last_seen: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
     for r in b.client.query(&seen_query).await? {
         if let (Some(id), Some(t)) = (r.get("clientId").and_then(FluxValue::as_str), r.time()) {
-            last_seen.insert(
-                id.to_string(),
-                t.to_rfc3339_opts(SecondsFormat::Millis, true),
-            );
+            last_seen.insert(id.to_string(), t);
         }
     }
+    let now = Utc::now();
     Ok(rows
         .into_iter()
         .map(|(id, fields)| {
@@ -189,11 +187,19 @@ pub async fn list(b: &Backend) -> Result<Vec<DeviceSummary>, AppError> {
                 .map(|(_, t)| *t)
                 .max()
                 .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
+            let seen = last_seen.get(&id);
+            let removed = get("key").is_none();
+            let age = seen.map(|t| (now - *t).num_seconds());
             DeviceSummary {
-                last_seen: last_seen.get(&id).cloned(),
+                status: DeviceStatus::classify(
+                    removed,
+                    age,
+                    b.settings.measurement_interval as i64,
+                ),
+                last_seen: seen.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
                 created_at: get("createdAt"),
                 updated_at: updated,
-                removed: get("key").is_none(),
+                removed,
                 key: get("key"),
                 id,
             }

@@ -29,11 +29,7 @@ pub fn DeviceDetail() -> impl IntoView {
 fn DeviceView(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoView {
     let d = detail.summary.clone();
     let id = d.id.clone();
-    let (status, class) = if d.removed {
-        ("removed", "badge removed")
-    } else {
-        ("active", "badge ok")
-    };
+    let (status, class) = (d.status.label(), d.status.badge());
     view! {
         <h1>{id.clone()} " " <span class=class data-testid="device-status">{status}</span></h1>
         <section class="card">

@@ -94,7 +94,7 @@ fn DeviceTable(list: Vec<DeviceSummary>) -> impl IntoView {
                 {list
                     .into_iter()
                     .map(|d| {
-                        let (label, class) = if d.removed { ("removed", "badge removed") } else { ("active", "badge ok") };
+                        let (label, class) = (d.status.label(), d.status.badge());
                         view! {
                             <tr>
                                 <td><a href=format!("/devices/{}", d.id)>{d.id.clone()}</a></td>

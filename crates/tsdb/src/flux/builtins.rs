@@ -241,12 +241,12 @@ pub fn materialize(it: &mut Interpreter, stream: Stream) -> Result<Vec<Table>, F
     Ok(out)
 }
 
+/// A series with its points: `(time, value)` in time order.
+pub type SeriesPoints = (SeriesMeta, Vec<(i64, Value)>);
+
 /// The series a read selects (series-level filters applied) with their points in range
 /// (row filters not applied), in series order.
-pub fn read_series(
-    it: &mut Interpreter,
-    plan: &ReadPlan,
-) -> Result<Vec<(SeriesMeta, Vec<(i64, Value)>)>, FluxError> {
+pub fn read_series(it: &mut Interpreter, plan: &ReadPlan) -> Result<Vec<SeriesPoints>, FluxError> {
     let bucket = it.source.bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
     let mut out = Vec::new();

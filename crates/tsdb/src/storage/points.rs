@@ -44,6 +44,9 @@ impl DeletePredicate {
     }
 }
 
+/// A series named by borrowed parts: measurement, sorted tags, field.
+type SeriesRef<'a> = (&'a str, &'a [(String, String)], &'a str);
+
 /// The in-memory index of series; rebuilt from the `series` table when the store opens.
 #[derive(Default)]
 pub struct SeriesIndex {
@@ -191,7 +194,7 @@ impl Store {
             let mut insert_series = tx.prepare_cached("INSERT INTO series(bucket_id, measurement, tags, field, type) VALUES (?1, ?2, ?3, ?4, ?5)")?;
             // Per-batch memos on borrowed keys: a batch of one device resolves each of its
             // series once, not once per point.
-            let mut series_memo: HashMap<(&str, &[(String, String)], &str), i64> = HashMap::new();
+            let mut series_memo: HashMap<SeriesRef, i64> = HashMap::new();
             let mut type_memo: HashMap<(&str, &str), ColType> = HashMap::new();
             for p in points {
                 let mut conflict = None;
