@@ -306,3 +306,23 @@ async fn retention_hides_and_removes_expired_points() {
         ",result,table,_value\r\n,_result,0,2\r\n\r\n"
     );
 }
+
+#[tokio::test]
+async fn a_repeated_point_keeps_the_last_value_within_and_across_batches() {
+    let s = start().await;
+    assert_eq!(
+        s.write("m v=1 1\nm v=2 1\nm w=5 1", TOKEN).await.status(),
+        204
+    );
+    let keep =
+        "from(bucket: \"my-bucket\") |> range(start: 0) |> keep(columns: [\"_field\", \"_value\"])";
+    assert_eq!(
+        s.query_plain(keep).await,
+        ",result,table,_value,_field\r\n,_result,0,2,v\r\n,_result,1,5,w\r\n\r\n"
+    );
+    assert_eq!(s.write("m v=3 1", TOKEN).await.status(), 204);
+    assert_eq!(
+        s.query_plain(keep).await,
+        ",result,table,_value,_field\r\n,_result,0,3,v\r\n,_result,1,5,w\r\n\r\n"
+    );
+}
