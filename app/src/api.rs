@@ -55,10 +55,8 @@ pub async fn get_device(id: String) -> Result<DeviceDetail, AppError> {
     let reg = registry::get(&b, &id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("device {id} is not registered")))?;
-    let summary = registry::list(&b)
+    let summary = registry::summary(&b, &id)
         .await?
-        .into_iter()
-        .find(|d| d.id == id.as_str())
         .ok_or_else(|| AppError::NotFound(format!("device {id} is not registered")))?;
     let mut masked = reg.clone();
     if !masked.token.is_empty() {

@@ -160,16 +160,32 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, AppErr
 /// Every registered device (tokens never read), with when it last wrote telemetry: two
 /// queries for the whole fleet, whatever its size.
 pub async fn list(b: &Backend) -> Result<Vec<DeviceSummary>, AppError> {
-    let rows = registry_rows(b, None, false).await?;
-    let seen_query = flux::fleet_last_seen(
-        &b.settings.telemetry_bucket,
-        TELEMETRY_MEASUREMENT,
-        &flux::TimeRange::last(Duration::from_secs(30 * 86_400)),
-    );
+    summaries(b, None).await
+}
+
+/// One device as the list shows it, or `None` when it was never registered.
+pub async fn summary(b: &Backend, id: &DeviceId) -> Result<Option<DeviceSummary>, AppError> {
+    Ok(summaries(b, Some(id)).await?.pop())
+}
+
+/// The registry rows of one device or of all, each with its last telemetry point.
+async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSummary>, AppError> {
+    let rows = registry_rows(b, id, false).await?;
+    let month = flux::TimeRange::last(Duration::from_secs(30 * 86_400));
+    let bucket = &b.settings.telemetry_bucket;
+    let seen_query = match id {
+        Some(id) => flux::device_last_values(bucket, TELEMETRY_MEASUREMENT, id.as_str(), &month),
+        None => flux::fleet_last_seen(bucket, TELEMETRY_MEASUREMENT, &month),
+    };
     let mut last_seen: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
     for r in b.client.query(&seen_query).await? {
-        if let (Some(id), Some(t)) = (r.get("clientId").and_then(FluxValue::as_str), r.time()) {
-            last_seen.insert(id.to_string(), t);
+        let device = r
+            .get("clientId")
+            .and_then(FluxValue::as_str)
+            .or(id.map(DeviceId::as_str));
+        if let (Some(device), Some(t)) = (device, r.time()) {
+            let latest = last_seen.entry(device.to_string()).or_insert(t);
+            *latest = (*latest).max(t);
         }
     }
     let now = Utc::now();
