@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 ## Build in release mode and serve http://127.0.0.1:5000
 run: tools
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 	./target/release/iot-center
 
 ## Run every test: the Rust workspace, the official InfluxDB Python client against tsdb,

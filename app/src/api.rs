@@ -130,6 +130,44 @@ pub async fn device_measurements(
     telemetry::measurements(&*backend()?, &id, &window, page).await
 }
 
+/// A device's charts and latest values over a range (see [`telemetry::time_range`]).
+#[server]
+pub async fn device_dashboard(
+    id: String,
+    range: String,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Dashboard, AppError> {
+    let id = device_id(&id)?;
+    let window = telemetry::time_range(&range, from.as_deref(), to.as_deref())?;
+    telemetry::dashboard(&*backend()?, &id, &window).await
+}
+
+/// One field of several devices over a range, to overlay in one chart.
+#[server]
+pub async fn compare_devices(
+    ids: Vec<String>,
+    field: String,
+    range: String,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Comparison, AppError> {
+    let ids = device_ids(&ids)?;
+    if ids.is_empty() {
+        return Err(AppError::Invalid("choose at least one device".into()));
+    }
+    if field.is_empty() {
+        return Err(AppError::Invalid("choose a field".into()));
+    }
+    let window = telemetry::time_range(&range, from.as_deref(), to.as_deref())?;
+    telemetry::compare(&*backend()?, &ids, &field, &window).await
+}
+
+#[server]
+pub async fn device_positions() -> Result<Vec<DevicePosition>, AppError> {
+    telemetry::positions(&*backend()?).await
+}
+
 #[server]
 pub async fn list_buckets() -> Result<Vec<BucketRow>, AppError> {
     let mut rows: Vec<BucketRow> = backend()?

@@ -3,6 +3,7 @@
 //! tested without a browser; server functions and the device HTTP API are thin adapters.
 
 pub mod device_env;
+pub mod export;
 pub mod registry;
 pub mod telemetry;
 pub mod virtual_device;

@@ -1,7 +1,8 @@
-//! Small pieces every page uses: error banners, loading text, time formatting.
+//! Small pieces every page uses: error banners, loading text, time and number formatting.
 
-use crate::models::AppError;
+use crate::models::{AppError, Resolution};
 use leptos::prelude::*;
+use std::time::Duration;
 
 /// An error as the user should see it; InfluxDB being away gets a banner of its own.
 #[component]
@@ -45,6 +46,47 @@ pub fn format_time(rfc3339: &str) -> String {
     }
 }
 
+/// Seconds since something happened, in words: `12 s ago`, `5 min ago`, `3 h ago`, `2 d ago`.
+pub fn format_age(seconds: i64) -> String {
+    match seconds {
+        s if s < 1 => "just now".into(),
+        s if s < 60 => format!("{s} s ago"),
+        s if s < 3_600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3_600),
+        s => format!("{} d ago", s / 86_400),
+    }
+}
+
+/// A measured value with at most two decimals, without trailing zeros: `21.5`, `1013.25`, `400`.
+pub fn format_value(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.into()
+    }
+}
+
+/// How a chart's points were read: `raw points` or `means of 2 min`.
+pub fn resolution_text(r: &Resolution) -> String {
+    match r.every_seconds {
+        None => "raw points".into(),
+        Some(s) if s % 86_400 == 0 => format!("means of {} d", s / 86_400),
+        Some(s) if s % 3_600 == 0 => format!("means of {} h", s / 3_600),
+        Some(s) if s % 60 == 0 => format!("means of {} min", s / 60),
+        Some(s) => format!("means of {s} s"),
+    }
+}
+
+/// Calls `f` every `period` in the browser until the reactive owner (a component or an
+/// effect's run) ends. Does nothing on the server.
+pub fn run_every(period: Duration, f: impl Fn() + 'static) {
+    if let Ok(handle) = set_interval_with_handle(f, period) {
+        on_cleanup(move || handle.clear());
+    }
+}
+
 /// Retention in words: `forever`, `7 days`, `1 hour`.
 pub fn format_retention(seconds: i64) -> String {
     let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
@@ -70,5 +112,27 @@ mod tests {
         assert_eq!(format_retention(604_800), "7 days");
         assert_eq!(format_retention(3_600), "1 hour");
         assert_eq!(format_retention(90), "90 seconds");
+    }
+
+    #[test]
+    fn ages_values_and_resolutions_read_well() {
+        assert_eq!(format_age(0), "just now");
+        assert_eq!(format_age(12), "12 s ago");
+        assert_eq!(format_age(60), "1 min ago");
+        assert_eq!(format_age(3_599), "59 min ago");
+        assert_eq!(format_age(7_200), "2 h ago");
+        assert_eq!(format_age(90_000), "1 d ago");
+        assert_eq!(format_value(21.5), "21.5");
+        assert_eq!(format_value(1013.254), "1013.25");
+        assert_eq!(format_value(400.0), "400");
+        assert_eq!(format_value(-0.001), "0");
+        let r = |every_seconds| Resolution {
+            every_seconds,
+            now_ms: 0,
+        };
+        assert_eq!(resolution_text(&r(None)), "raw points");
+        assert_eq!(resolution_text(&r(Some(120))), "means of 2 min");
+        assert_eq!(resolution_text(&r(Some(3_600))), "means of 1 h");
+        assert_eq!(resolution_text(&r(Some(5))), "means of 5 s");
     }
 }

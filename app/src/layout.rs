@@ -4,11 +4,13 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The pages in the navigation, in order: (path, label).
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 8] = [
     ("/", "Overview"),
     ("/devices", "Devices"),
     ("/write", "Write data"),
     ("/data", "Query data"),
+    ("/compare", "Compare"),
+    ("/map", "Map"),
     ("/buckets", "Buckets"),
     ("/health", "Health"),
 ];

@@ -8,10 +8,12 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+mod charts;
 mod components;
 mod layout;
 pub mod models;
 mod pages;
+mod range_bar;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -56,6 +58,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("devices/:id") view=pages::DeviceDetail/>
                     <Route path=path!("write") view=pages::WriteData/>
                     <Route path=path!("data") view=pages::QueryData/>
+                    <Route path=path!("compare") view=pages::Compare/>
+                    <Route path=path!("map") view=pages::DeviceMap/>
                     <Route path=path!("buckets") view=pages::Buckets/>
                     <Route path=path!("health") view=pages::Health/>
                 </Routes>

@@ -1,9 +1,11 @@
 //! Typed models shared by the server and the browser.
 
+mod dashboard;
 mod device_id;
 mod device_status;
 mod error;
 
+pub use dashboard::*;
 pub use device_id::DeviceId;
 pub use device_status::DeviceStatus;
 pub use error::AppError;

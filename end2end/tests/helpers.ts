@@ -1,4 +1,4 @@
-import { expect, Page } from "@playwright/test";
+import { APIRequestContext, expect, Page } from "@playwright/test";
 
 /** Opens a page and waits until the wasm has hydrated it. */
 export async function open(page: Page, path: string) {
@@ -17,4 +17,32 @@ export async function register(page: Page, id: string) {
   await page.getByLabel("Device id").fill(id);
   await page.getByRole("button", { name: "Register" }).click();
   await expect(page.getByTestId("register-result")).toContainText(`Registered ${id}`);
+}
+
+/** Back-fills `days` of virtual-device data for `ids` from the Write page and waits for the end. */
+export async function backfill(page: Page, ids: string[], days: number) {
+  await open(page, "/write");
+  // The count of points written since the server started: it grows by a point a minute a device.
+  const state = page.getByTestId("writer-state");
+  const written = async () => Number((await state.textContent())?.match(/(\d+) points written/)?.[1] ?? NaN);
+  await expect.poll(written).toBeGreaterThanOrEqual(0);
+  const before = await written();
+  for (const id of ids) await page.getByTestId("device-choices").getByLabel(id).check();
+  await page.getByLabel("Days").fill(String(days));
+  await page.getByRole("button", { name: "Back-fill" }).click();
+  await expect.poll(written, { timeout: 30_000 }).toBe(before + days * 1440 * ids.length);
+  await expect(page.getByTestId("backfill-progress")).toBeHidden();
+}
+
+/** Writes line protocol (precision s) to InfluxDB as the device itself, with the token its
+ * configuration gives it; returns the HTTP status. */
+export async function deviceWriter(request: APIRequestContext, id: string) {
+  const env = await (await request.get(`/api/env/${id}`)).json();
+  return async (body: string) =>
+    (
+      await request.post(
+        `${env.influx_url}/api/v2/write?org=${env.influx_org}&bucket=${env.influx_bucket}&precision=s`,
+        { headers: { Authorization: `Token ${env.influx_token}` }, data: body },
+      )
+    ).status();
 }

@@ -22,7 +22,7 @@ pub fn routes() -> Router<Arc<Backend>> {
 }
 
 /// An error as JSON with a reason, and a status that says whose fault it is.
-struct ApiError(AppError);
+pub struct ApiError(pub AppError);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod device_api;
+mod export;
 mod startup;
 mod web;
 

@@ -6,7 +6,7 @@ use axum::Router;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 /// Builds the whole web application around `backend`.
 pub fn router(leptos_options: LeptosOptions, backend: Arc<Backend>) -> Router {
@@ -25,7 +25,10 @@ pub fn router(leptos_options: LeptosOptions, backend: Arc<Backend>) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options);
     crate::device_api::routes()
+        .merge(crate::export::routes())
         .with_state(backend)
         .merge(pages)
-        .layer(CompressionLayer::new())
+        // Fast compression for what is made per request (pages, JSON, CSV); the release
+        // build's static files come precompressed at the highest level (`--precompress`).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
 }

@@ -1,49 +1,36 @@
-//! A device's telemetry for the Query page: last values and the records, newest first, paged.
+//! Reading telemetry: a device's records (paged, newest first), the series its dashboard
+//! draws, one field of several devices side by side, and where devices last were.
 
 use super::{Backend, TELEMETRY_MEASUREMENT};
-use crate::models::{AppError, DeviceId, LastValue, Measurements, TelemetryRow};
+use crate::models::{
+    align, field_rank, window_for, AppError, Comparison, Dashboard, DeviceId, DevicePosition,
+    LastValue, Measurements, Resolution, Series, TelemetryRow, POSITION_FIELDS,
+};
 use chrono::SecondsFormat;
 use influx_client::flux::{self, TimeRange};
-use influx_client::FluxValue;
+use influx_client::{FluxValue, Record};
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 pub const PAGE_SIZE: usize = 20;
 
-/// The reference fields first, in the order people read them; anything else after.
-const FIELD_ORDER: [&str; 7] = [
-    "Temperature",
-    "Humidity",
-    "Pressure",
-    "CO2",
-    "TVOC",
-    "Lat",
-    "Lon",
-];
-
-fn field_rank(f: &str) -> (usize, String) {
-    (
-        FIELD_ORDER
-            .iter()
-            .position(|x| *x == f)
-            .unwrap_or(FIELD_ORDER.len()),
-        f.to_string(),
-    )
-}
+/// How far back latest values and positions are looked for.
+const LAST_VALUES_WITHIN: Duration = Duration::from_secs(30 * 86_400);
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub async fn measurements(
+/// The last value of each field of a device within a range, reference fields first.
+async fn last_values(
     b: &Backend,
     id: &DeviceId,
     window: &TimeRange,
-    page: usize,
-) -> Result<Measurements, AppError> {
-    let bucket = &b.settings.telemetry_bucket;
-    let mut last_values: Vec<LastValue> = b
+) -> Result<Vec<LastValue>, AppError> {
+    let mut values: Vec<LastValue> = b
         .client
         .query(&flux::device_last_values(
-            bucket,
+            &b.settings.telemetry_bucket,
             TELEMETRY_MEASUREMENT,
             id.as_str(),
             window,
@@ -58,7 +45,24 @@ pub async fn measurements(
             })
         })
         .collect();
-    last_values.sort_by_key(|v| field_rank(&v.field));
+    // A field written by differently tagged series has a last value in each: keep the latest.
+    values.sort_by(|a, b| {
+        field_rank(&a.field)
+            .cmp(&field_rank(&b.field))
+            .then_with(|| b.time.cmp(&a.time))
+    });
+    values.dedup_by(|later, first| later.field == first.field);
+    Ok(values)
+}
+
+pub async fn measurements(
+    b: &Backend,
+    id: &DeviceId,
+    window: &TimeRange,
+    page: usize,
+) -> Result<Measurements, AppError> {
+    let bucket = &b.settings.telemetry_bucket;
+    let last_values = last_values(b, id, window).await?;
 
     let records = b
         .client
@@ -95,6 +99,187 @@ pub async fn measurements(
         page,
         page_size: PAGE_SIZE,
     })
+}
+
+/// One value of one field of one device, from a record of a telemetry query.
+pub(super) struct Reading<'a> {
+    pub device: &'a str,
+    pub field: &'a str,
+    pub time: chrono::DateTime<chrono::Utc>,
+    pub value: f64,
+}
+
+/// The reading in a record; the device is tagged `clientId` (reference) or `device` (tutorial).
+pub(super) fn reading(r: &Record) -> Option<Reading<'_>> {
+    Some(Reading {
+        device: r
+            .get("clientId")
+            .or_else(|| r.get("device"))
+            .and_then(FluxValue::as_str)
+            .filter(|d| !d.is_empty())?,
+        field: r.field()?,
+        time: r.time()?,
+        value: r.value().and_then(FluxValue::as_f64)?,
+    })
+}
+
+/// How long a range is, in seconds, as of `now`.
+fn range_seconds(window: &TimeRange, now: chrono::DateTime<chrono::Utc>) -> u64 {
+    let (start, stop) = window.resolve(now);
+    (stop - start).num_seconds().max(1) as u64
+}
+
+/// Series of `fields` (all when empty) of `devices` over a range, averaged over windows of at
+/// least `min_every` seconds when the range is long: one per device and field, in the order
+/// of `devices` and then of [`field_rank`].
+async fn read_series(
+    b: &Backend,
+    devices: &[&str],
+    fields: &[&str],
+    window: &TimeRange,
+    min_every: u64,
+) -> Result<(Vec<Series>, Resolution), AppError> {
+    let now = chrono::Utc::now();
+    let every = window_for(range_seconds(window, now)).map(|w| w.max(min_every));
+    let records = b
+        .client
+        .query(&flux::telemetry_series(
+            &b.settings.telemetry_bucket,
+            TELEMETRY_MEASUREMENT,
+            devices,
+            fields,
+            window,
+            every.map(Duration::from_secs),
+        ))
+        .await?;
+    let mut by_key: BTreeMap<(usize, (usize, String)), Series> = BTreeMap::new();
+    for Reading {
+        device,
+        field,
+        time,
+        value,
+    } in records.iter().filter_map(reading)
+    {
+        let Some(rank) = devices.iter().position(|d| *d == device) else {
+            continue;
+        };
+        by_key
+            .entry((rank, field_rank(field)))
+            .or_insert_with(|| Series {
+                device: device.to_string(),
+                field: field.to_string(),
+                points: Vec::new(),
+            })
+            .points
+            .push((time.timestamp_millis(), value));
+    }
+    let mut series: Vec<Series> = by_key.into_values().collect();
+    for s in &mut series {
+        s.points.sort_by_key(|p| p.0);
+    }
+    let resolution = Resolution {
+        every_seconds: every,
+        now_ms: now.timestamp_millis(),
+    };
+    Ok((series, resolution))
+}
+
+/// A device's dashboard: every field but its position, charted over the range.
+pub async fn dashboard(
+    b: &Backend,
+    id: &DeviceId,
+    window: &TimeRange,
+) -> Result<Dashboard, AppError> {
+    let (mut series, resolution) = read_series(b, &[id.as_str()], &[], window, 1).await?;
+    series.retain(|s| !POSITION_FIELDS.contains(&s.field.as_str()));
+    // The tiles show the device's latest values whatever the range: its current state.
+    let mut last_values = last_values(b, id, &TimeRange::last(LAST_VALUES_WITHIN)).await?;
+    last_values.retain(|v| !POSITION_FIELDS.contains(&v.field.as_str()));
+    Ok(Dashboard {
+        series,
+        last_values,
+        resolution,
+        interval_seconds: b.settings.measurement_interval,
+    })
+}
+
+/// One field of several devices. Windows are at least one measurement interval long, so the
+/// devices' points fall on the same times and their lines can be read against each other.
+pub async fn compare(
+    b: &Backend,
+    ids: &[DeviceId],
+    field: &str,
+    window: &TimeRange,
+) -> Result<Comparison, AppError> {
+    let devices: Vec<&str> = ids.iter().map(DeviceId::as_str).collect();
+    let (series, resolution) = read_series(
+        b,
+        &devices,
+        &[field],
+        window,
+        b.settings.measurement_interval,
+    )
+    .await?;
+    // Every chosen device gets a line, with or without data.
+    let series: Vec<Series> = devices
+        .iter()
+        .map(|d| {
+            series
+                .iter()
+                .find(|s| s.device == *d)
+                .cloned()
+                .unwrap_or_else(|| Series {
+                    device: d.to_string(),
+                    field: field.to_string(),
+                    points: Vec::new(),
+                })
+        })
+        .collect();
+    Ok(Comparison {
+        field: field.to_string(),
+        devices: devices.iter().map(|d| d.to_string()).collect(),
+        rows: align(&series),
+        resolution,
+    })
+}
+
+/// Where every device last reported a position (`Lat` and `Lon`) in the last 30 days.
+pub async fn positions(b: &Backend) -> Result<Vec<DevicePosition>, AppError> {
+    let records = b
+        .client
+        .query(&flux::fleet_last_values(
+            &b.settings.telemetry_bucket,
+            TELEMETRY_MEASUREMENT,
+            &POSITION_FIELDS,
+            &TimeRange::last(LAST_VALUES_WITHIN),
+        ))
+        .await?;
+    let mut by_device: BTreeMap<&str, (Option<f64>, Option<f64>, String)> = BTreeMap::new();
+    for Reading {
+        device,
+        field,
+        time,
+        value,
+    } in records.iter().filter_map(reading)
+    {
+        let entry = by_device.entry(device).or_default();
+        match field {
+            "Lat" => entry.0 = Some(value),
+            _ => entry.1 = Some(value),
+        }
+        entry.2 = entry.2.clone().max(rfc3339(time));
+    }
+    Ok(by_device
+        .into_iter()
+        .filter_map(|(device, (lat, lon, time))| {
+            Some(DevicePosition {
+                device: device.to_string(),
+                lat: lat.filter(|l| (-90.0..=90.0).contains(l))?,
+                lon: lon.filter(|l| (-180.0..=180.0).contains(l))?,
+                time,
+            })
+        })
+        .collect())
 }
 
 /// The range a user picked: a preset, or `custom` with `from` and `to` (RFC 3339, or the

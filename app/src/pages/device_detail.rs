@@ -1,8 +1,9 @@
-//! One device: its registration, the configuration it fetches, its token on request, removal.
+//! One device: its dashboard, its registration, the configuration it fetches, its token on request, removal.
 
 use crate::api::{get_device, RemoveDevice, RevealToken};
 use crate::components::{format_time, show, ErrorBanner, Loading};
 use crate::models::DeviceDetail as Detail;
+use crate::pages::dashboard::DeviceDashboardPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -32,6 +33,7 @@ fn DeviceView(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoVi
     let (status, class) = (d.status.label(), d.status.badge());
     view! {
         <h1>{id.clone()} " " <span class=class data-testid="device-status">{status}</span></h1>
+        <DeviceDashboardPanel device=id.clone()/>
         <section class="card">
             <h2>"Registration"</h2>
             <dl class="facts">

@@ -4,7 +4,7 @@
 use crate::api::{
     get_writer_status, list_devices, StartBackfill, StartWriter, StopWriter, WritePointNow,
 };
-use crate::components::{show, ErrorBanner, Loading};
+use crate::components::{run_every, show, ErrorBanner, Loading};
 use crate::models::{AppError, WriterStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,12 +16,7 @@ pub fn WriteData() -> impl IntoView {
     let selected = RwSignal::new(Vec::<String>::new());
     // The writer's status, refreshed every second once the page is live.
     let tick = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        let _ = leptos::leptos_dom::helpers::set_interval_with_handle(
-            move || tick.update(|t| *t += 1),
-            Duration::from_secs(1),
-        );
-    });
+    Effect::new(move |_| run_every(Duration::from_secs(1), move || tick.update(|t| *t += 1)));
     let status = LocalResource::new(move || {
         tick.track();
         get_writer_status()

@@ -53,6 +53,15 @@ impl TimeRange {
             stop: None,
         }
     }
+    /// The range's start and stop as of `now`.
+    pub fn resolve(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        let at = |bound: &RangeBound| match bound {
+            RangeBound::Ago(d) => now - chrono::Duration::from_std(*d).unwrap_or_default(),
+            RangeBound::At(t) => *t,
+        };
+        (at(&self.start), self.stop.as_ref().map_or(now, at))
+    }
+
     fn flux(&self) -> String {
         match &self.stop {
             Some(stop) => format!("range(start: {}, stop: {})", self.start.flux(), stop.flux()),
@@ -61,15 +70,79 @@ impl TimeRange {
     }
 }
 
-/// `from |> range |> filter(measurement and device)`: the device may be tagged `clientId`
+/// `r.k == "v" or …` for every key and value: true when any column `keys` holds any of `values`.
+fn equals_any(keys: &[&str], values: &[&str]) -> String {
+    values
+        .iter()
+        .flat_map(|v| keys.iter().map(move |k| format!("r.{k} == {}", string(v))))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// `from |> range |> filter(measurement and devices)`: a device may be tagged `clientId`
 /// (the reference IoT Center) or `device` (the Python tutorial).
-fn device_rows(bucket: &str, measurement: &str, device_id: &str, range: &TimeRange) -> String {
-    let id = string(device_id);
+fn devices_rows(bucket: &str, measurement: &str, device_ids: &[&str], range: &TimeRange) -> String {
+    let devices = equals_any(&["clientId", "device"], device_ids);
     format!(
-        "from(bucket: {}) |> {} |> filter(fn: (r) => r._measurement == {} and (r.clientId == {id} or r.device == {id}))",
+        "from(bucket: {}) |> {} |> filter(fn: (r) => r._measurement == {} and ({devices}))",
         string(bucket),
         range.flux(),
         string(measurement)
+    )
+}
+
+fn device_rows(bucket: &str, measurement: &str, device_id: &str, range: &TimeRange) -> String {
+    devices_rows(bucket, measurement, &[device_id], range)
+}
+
+/// `aggregateWindow` taking the mean of each window of `every`, without empty windows.
+fn mean_every(every: Duration) -> String {
+    format!(
+        " |> aggregateWindow(every: {}s, fn: mean, createEmpty: false)",
+        every.as_secs().max(1)
+    )
+}
+
+/// Fields of devices over a range as one table per device and field (columns `_time`,
+/// `_field`, `_value` and the device tags), oldest first: all fields, or only `fields`; with
+/// `every`, the mean of each window.
+pub fn telemetry_series(
+    bucket: &str,
+    measurement: &str,
+    device_ids: &[&str],
+    fields: &[&str],
+    range: &TimeRange,
+    every: Option<Duration>,
+) -> String {
+    let mut q = devices_rows(bucket, measurement, device_ids, range);
+    if !fields.is_empty() {
+        q.push_str(&format!(
+            " |> filter(fn: (r) => {})",
+            equals_any(&["_field"], fields)
+        ));
+    }
+    if let Some(every) = every {
+        q.push_str(&mean_every(every));
+    }
+    q.push_str(" |> keep(columns: [\"_time\", \"_field\", \"_value\", \"clientId\", \"device\"])");
+    q
+}
+
+/// The last value of `fields` of every device that reported them within a range (tables
+/// by device and field).
+pub fn fleet_last_values(
+    bucket: &str,
+    measurement: &str,
+    fields: &[&str],
+    range: &TimeRange,
+) -> String {
+    format!(
+        "from(bucket: {}) |> {} |> filter(fn: (r) => r._measurement == {} and ({})) |> last() \
+         |> keep(columns: [\"_time\", \"_field\", \"_value\", \"clientId\", \"device\"])",
+        string(bucket),
+        range.flux(),
+        string(measurement),
+        equals_any(&["_field"], fields)
     )
 }
 
@@ -84,10 +157,7 @@ pub fn device_telemetry(
 ) -> String {
     let mut q = device_rows(bucket, measurement, device_id, range);
     if let Some(every) = every {
-        q.push_str(&format!(
-            " |> aggregateWindow(every: {}s, fn: mean, createEmpty: false)",
-            every.as_secs().max(1)
-        ));
+        q.push_str(&mean_every(every));
     }
     q.push_str(" |> drop(columns: [\"clientId\", \"device\"]) |> pivot(rowKey: [\"_time\"], columnKey: [\"_field\"], valueColumn: \"_value\")");
     q

@@ -1,0 +1,177 @@
+//! What the dashboards draw: time series read at a resolution chosen from the range, so a
+//! chart never carries more than about [`MAX_POINTS`] points whatever the range.
+
+use super::LastValue;
+use serde::{Deserialize, Serialize};
+
+/// The most points one series of a chart should hold.
+pub const MAX_POINTS: u64 = 1_000;
+
+/// Window lengths people read easily, in seconds.
+const WINDOWS: [u64; 20] = [
+    1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200,
+    86_400, 172_800, 604_800,
+];
+
+/// The fields drawn as charts, in the order people read them; anything else follows.
+pub const CHART_FIELDS: [&str; 5] = ["Temperature", "Humidity", "Pressure", "CO2", "TVOC"];
+
+/// Position fields: shown on the map, not charted.
+pub const POSITION_FIELDS: [&str; 2] = ["Lat", "Lon"];
+
+/// The window to average a range of `range_seconds` over, or `None` for raw points: ranges up
+/// to [`MAX_POINTS`] seconds are read raw (devices report at most about once a second); longer
+/// ones by the shortest readable window that keeps them within [`MAX_POINTS`] windows.
+pub fn window_for(range_seconds: u64) -> Option<u64> {
+    if range_seconds <= MAX_POINTS {
+        return None;
+    }
+    let needed = range_seconds.div_ceil(MAX_POINTS);
+    Some(WINDOWS.into_iter().find(|w| *w >= needed).unwrap_or(needed))
+}
+
+/// The unit a reference field is measured in, as the reference IoT Center's devices report.
+pub fn unit(field: &str) -> &'static str {
+    match field {
+        "Temperature" => "°C",
+        "Humidity" => "%",
+        "Pressure" => "hPa",
+        "CO2" => "ppm",
+        "TVOC" => "ppb",
+        "Lat" | "Lon" => "°",
+        _ => "",
+    }
+}
+
+/// Sort key putting the reference fields first, in [`CHART_FIELDS`] order.
+pub fn field_rank(field: &str) -> (usize, String) {
+    let known = CHART_FIELDS.iter().chain(POSITION_FIELDS.iter());
+    (
+        known
+            .clone()
+            .position(|f| *f == field)
+            .unwrap_or(known.count()),
+        field.to_string(),
+    )
+}
+
+/// One field of one device over time: `(milliseconds since the epoch, value)`, oldest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub device: String,
+    pub field: String,
+    pub points: Vec<(i64, f64)>,
+}
+
+/// How a range was read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The window averaged into one point, or `None` for raw points.
+    pub every_seconds: Option<u64>,
+    /// The server's clock when it read the data (ms since the epoch), for the age of values.
+    pub now_ms: i64,
+}
+
+/// A device's dashboard: one series per charted field, and the last value of every field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub series: Vec<Series>,
+    pub last_values: Vec<LastValue>,
+    pub resolution: Resolution,
+    /// How often the device is expected to report, in seconds: values older than
+    /// [`DeviceStatus`](super::DeviceStatus)'s stale threshold are greyed.
+    pub interval_seconds: u64,
+}
+
+/// One field of several devices, to overlay in one chart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub field: String,
+    pub devices: Vec<String>,
+    /// Times (ms) with each device's value at that time, in `devices` order.
+    pub rows: Vec<(i64, Vec<Option<f64>>)>,
+    pub resolution: Resolution,
+}
+
+/// Joins series on their timestamps: one row per distinct time, oldest first, with each
+/// series' value (or `None`) in the order of `series`.
+pub fn align(series: &[Series]) -> Vec<(i64, Vec<Option<f64>>)> {
+    let mut rows: std::collections::BTreeMap<i64, Vec<Option<f64>>> = Default::default();
+    for (i, s) in series.iter().enumerate() {
+        for &(t, v) in &s.points {
+            rows.entry(t).or_insert_with(|| vec![None; series.len()])[i] = Some(v);
+        }
+    }
+    rows.into_iter().collect()
+}
+
+/// Where a device last was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DevicePosition {
+    pub device: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// RFC 3339, when it reported that position.
+    pub time: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_ranges_are_raw_and_long_ones_stay_under_the_cap() {
+        assert_eq!(window_for(300), None);
+        assert_eq!(window_for(1_000), None);
+        assert_eq!(window_for(1_001), Some(2));
+        assert_eq!(window_for(3_600), Some(5));
+        assert_eq!(window_for(86_400), Some(120));
+        assert_eq!(window_for(7 * 86_400), Some(900));
+        assert_eq!(window_for(30 * 86_400), Some(3_600));
+        // Beyond the table: the exact window needed.
+        assert_eq!(window_for(20_000 * 86_400), Some(1_728_000));
+        for range in [
+            1_001,
+            3_599,
+            3_600,
+            86_399,
+            2_592_000,
+            31_536_000,
+            u32::MAX as u64,
+        ] {
+            let every = window_for(range).unwrap();
+            assert!(range.div_ceil(every) <= MAX_POINTS, "{range}s by {every}s");
+        }
+    }
+
+    #[test]
+    fn reference_fields_come_first_and_have_units() {
+        let mut fields = vec!["zeta", "CO2", "Lat", "Temperature", "alpha"];
+        fields.sort_by_key(|f| field_rank(f));
+        assert_eq!(fields, ["Temperature", "CO2", "Lat", "alpha", "zeta"]);
+        assert_eq!(unit("Pressure"), "hPa");
+        assert_eq!(unit("custom"), "");
+    }
+
+    #[test]
+    fn align_joins_series_on_time() {
+        let s = |device: &str, points: Vec<(i64, f64)>| Series {
+            device: device.into(),
+            field: "CO2".into(),
+            points,
+        };
+        let rows = align(&[
+            s("a", vec![(1, 10.0), (3, 30.0)]),
+            s("b", vec![(2, 2.0), (3, 3.0)]),
+        ]);
+        assert_eq!(
+            rows,
+            vec![
+                (1, vec![Some(10.0), None]),
+                (2, vec![None, Some(2.0)]),
+                (3, vec![Some(30.0), Some(3.0)]),
+            ]
+        );
+        assert!(align(&[]).is_empty());
+    }
+}

@@ -1,0 +1,133 @@
+//! A device's dashboard, on its page and on the Query page: the range bar, a tile with the
+//! latest value of each field and its age, a chart per field, and a CSV download of what is
+//! shown. Charts stay in place when live refresh brings new data.
+
+use crate::api::device_dashboard;
+use crate::charts::TimeChart;
+use crate::components::{
+    format_age, format_value, resolution_text, run_every, ErrorBanner, Loading,
+};
+use crate::models::{unit, AppError, Dashboard, DeviceStatus};
+use crate::range_bar::{use_range, use_refresh_tick, RangeBar, RangeSelection};
+use leptos::prelude::*;
+
+type DashboardResource = Resource<Result<Dashboard, AppError>>;
+
+#[component]
+pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoView {
+    let selection = use_range();
+    let tick = use_refresh_tick(selection);
+    let data = Resource::new(
+        move || (device.get(), selection.get(), tick.get()),
+        |(device, s, _)| {
+            let (from, to) = s.bounds();
+            device_dashboard(device, s.range, from, to)
+        },
+    );
+    view! {
+        <section class="card dashboard">
+            <RangeBar selection/>
+            <Transition fallback=Loading>
+                <DashboardBody data device selection/>
+            </Transition>
+        </section>
+    }
+}
+
+/// Rebuilt only when what is charted changes; each chart and tile follows the data itself.
+#[component]
+fn DashboardBody(
+    data: DashboardResource,
+    device: Signal<String>,
+    selection: Memo<RangeSelection>,
+) -> impl IntoView {
+    let fields = Memo::new(move |_| {
+        data.get()
+            .map(|r| r.map(|d| d.series.iter().map(|s| s.field.clone()).collect::<Vec<_>>()))
+    });
+    let dashboard = Signal::derive(move || data.get().and_then(Result::ok));
+    move || {
+        fields.get().map(|r| match r {
+            Err(error) => view! { <ErrorBanner error/> }.into_any(),
+            Ok(fields) if fields.is_empty() => view! {
+                <Tiles dashboard/>
+                <p class="muted empty" data-testid="no-data">
+                    "No data in this range — write some on the " <a href="/write">"Write data"</a> " page."
+                </p>
+            }
+            .into_any(),
+            Ok(fields) => {
+                let csv = selection
+                    .get_untracked()
+                    .export_href(&device.get_untracked(), &fields.join(","));
+                let charts = fields
+                    .into_iter()
+                    .map(|field| {
+                        let rows = {
+                            let field = field.clone();
+                            Signal::derive(move || {
+                                dashboard.with(|d| {
+                                    d.iter()
+                                        .flat_map(|d| &d.series)
+                                        .filter(|s| s.field == field)
+                                        .flat_map(|s| s.points.iter().map(|&(t, v)| (t, vec![Some(v)])))
+                                        .collect::<Vec<_>>()
+                                })
+                            })
+                        };
+                        view! { <TimeChart title=field.clone() unit=unit(&field) names=vec![field.clone()] rows/> }
+                    })
+                    .collect_view();
+                view! {
+                    <Tiles dashboard/>
+                    <div class="charts" data-testid="charts">{charts}</div>
+                    <p class="chart-foot muted">
+                        {move || dashboard.with(|d| d.as_ref().map(|d| resolution_text(&d.resolution)))}
+                        " · "
+                        <a href=csv rel="external" download data-testid="csv-download">"Download CSV"</a>
+                    </p>
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+/// The latest value of each field with its age, greyed once the device is late.
+#[component]
+fn Tiles(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
+    let (clock, set_clock) = signal(None::<i64>);
+    // The browser's clock, every second; the server's clock (from the data) until then, so the
+    // server's HTML and the first browser render agree.
+    Effect::new(move |_| {
+        run_every(std::time::Duration::from_secs(1), move || {
+            set_clock.set(Some(chrono::Utc::now().timestamp_millis()))
+        })
+    });
+    move || {
+        dashboard.get().map(|d| {
+            let now_ms = clock.get().unwrap_or(d.resolution.now_ms);
+            view! {
+                <div class="tiles" data-testid="last-values">
+                    {d.last_values.into_iter().map(|v| {
+                        let age = chrono::DateTime::parse_from_rfc3339(&v.time)
+                            .map(|t| (now_ms - t.timestamp_millis()).max(0) / 1000)
+                            .ok();
+                        let status = DeviceStatus::classify(false, age, d.interval_seconds as i64);
+                        let stale = status != DeviceStatus::Online;
+                        view! {
+                            <div class=if stale { "tile stale" } else { "tile" } title=v.time.clone()>
+                                <div class="tile-label">{v.field.clone()}</div>
+                                <div class="tile-value">{format_value(v.value)} " " <span class="unit">{unit(&v.field)}</span></div>
+                                <div class="tile-time">
+                                    {age.map(format_age).unwrap_or_default()}
+                                    {stale.then(|| format!(" · {}", status.label()))}
+                                </div>
+                            </div>
+                        }
+                    }).collect_view()}
+                </div>
+            }
+        })
+    }
+}
