@@ -168,6 +168,23 @@ pub async fn device_positions() -> Result<Vec<DevicePosition>, AppError> {
     telemetry::positions(&*backend()?).await
 }
 
+/// The application's health, as `GET /health` reports it.
+#[server]
+pub async fn app_health() -> Result<HealthReport, AppError> {
+    Ok(crate::backend::health::report(&*backend()?).await)
+}
+
+/// The application's own metrics over a range.
+#[server]
+pub async fn app_metrics(
+    range: String,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Vec<Series>, AppError> {
+    let window = telemetry::time_range(&range, from.as_deref(), to.as_deref())?;
+    telemetry::app_metrics(&*backend()?, &window).await
+}
+
 #[server]
 pub async fn list_buckets() -> Result<Vec<BucketRow>, AppError> {
     let mut rows: Vec<BucketRow> = backend()?

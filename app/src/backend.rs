@@ -4,6 +4,8 @@
 
 pub mod device_env;
 pub mod export;
+pub mod health;
+pub mod metrics;
 pub mod registry;
 pub mod telemetry;
 pub mod virtual_device;
@@ -36,6 +38,9 @@ pub struct Backend {
     pub client: Client,
     pub settings: Settings,
     pub writer: writer::Writer,
+    pub metrics: metrics::Metrics,
+    /// When the server started, for its uptime.
+    pub started: std::time::Instant,
 }
 
 impl Backend {
@@ -44,6 +49,8 @@ impl Backend {
             client,
             settings,
             writer: writer::Writer::default(),
+            metrics: metrics::Metrics::default(),
+            started: std::time::Instant::now(),
         }
     }
 }

@@ -46,15 +46,30 @@ pub fn format_time(rfc3339: &str) -> String {
     }
 }
 
-/// Seconds since something happened, in words: `12 s ago`, `5 min ago`, `3 h ago`, `2 d ago`.
-pub fn format_age(seconds: i64) -> String {
+/// A duration in words: `12 s`, `5 min`, `3 h`, `2 d`.
+pub fn format_duration(seconds: i64) -> String {
     match seconds {
-        s if s < 1 => "just now".into(),
-        s if s < 60 => format!("{s} s ago"),
-        s if s < 3_600 => format!("{} min ago", s / 60),
-        s if s < 86_400 => format!("{} h ago", s / 3_600),
-        s => format!("{} d ago", s / 86_400),
+        s if s < 60 => format!("{s} s"),
+        s if s < 3_600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h", s / 3_600),
+        s => format!("{} d", s / 86_400),
     }
+}
+
+/// Seconds since something happened, in words: `just now`, `12 s ago`, `5 min ago`.
+pub fn format_age(seconds: i64) -> String {
+    if seconds < 1 {
+        "just now".into()
+    } else {
+        format!("{} ago", format_duration(seconds))
+    }
+}
+
+/// Milliseconds since the epoch as `2026-11-28 01:01 UTC`.
+pub fn format_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
 }
 
 /// A measured value with at most two decimals, without trailing zeros: `21.5`, `1013.25`, `400`.
@@ -122,6 +137,8 @@ mod tests {
         assert_eq!(format_age(3_599), "59 min ago");
         assert_eq!(format_age(7_200), "2 h ago");
         assert_eq!(format_age(90_000), "1 d ago");
+        assert_eq!(format_duration(1_800), "30 min");
+        assert_eq!(format_ms(1_764_291_600_000), "2025-11-28 01:00 UTC");
         assert_eq!(format_value(21.5), "21.5");
         assert_eq!(format_value(1013.254), "1013.25");
         assert_eq!(format_value(400.0), "400");

@@ -12,7 +12,8 @@ const NAV: [(&str, &str); 8] = [
     ("/compare", "Compare"),
     ("/map", "Map"),
     ("/buckets", "Buckets"),
-    ("/health", "Health"),
+    // `/health` is the JSON health check for machines.
+    ("/status", "Health"),
 ];
 
 #[component]

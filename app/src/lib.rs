@@ -61,7 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("compare") view=pages::Compare/>
                     <Route path=path!("map") view=pages::DeviceMap/>
                     <Route path=path!("buckets") view=pages::Buckets/>
-                    <Route path=path!("health") view=pages::Health/>
+                    <Route path=path!("status") view=pages::Health/>
                 </Routes>
             </layout::Layout>
         </Router>

@@ -4,11 +4,13 @@ mod dashboard;
 mod device_id;
 mod device_status;
 mod error;
+mod health;
 
 pub use dashboard::*;
 pub use device_id::DeviceId;
 pub use device_status::DeviceStatus;
 pub use error::AppError;
+pub use health::*;
 
 use serde::{Deserialize, Serialize};
 

@@ -20,7 +20,7 @@ test("the navigation reaches every page", async ({ page }) => {
     ["Write data", "/write"],
     ["Query data", "/data"],
     ["Buckets", "/buckets"],
-    ["Health", "/health"],
+    ["Health", "/status"],
     ["Overview", "/"],
   ]) {
     await nav.getByRole("link", { name: label, exact: true }).click();

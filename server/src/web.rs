@@ -24,10 +24,13 @@ pub fn router(leptos_options: LeptosOptions, backend: Arc<Backend>) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options);
+    let measure = axum::middleware::from_fn_with_state(backend.clone(), crate::health_api::measure);
     crate::device_api::routes()
         .merge(crate::export::routes())
+        .merge(crate::health_api::routes())
         .with_state(backend)
         .merge(pages)
+        .route_layer(measure)
         // Fast compression for what is made per request (pages, JSON, CSV); the release
         // build's static files come precompressed at the highest level (`--precompress`).
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))

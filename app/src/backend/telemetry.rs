@@ -1,10 +1,10 @@
 //! Reading telemetry: a device's records (paged, newest first), the series its dashboard
 //! draws, one field of several devices side by side, and where devices last were.
 
-use super::{Backend, TELEMETRY_MEASUREMENT};
+use super::{metrics, Backend, TELEMETRY_MEASUREMENT};
 use crate::models::{
-    align, field_rank, window_for, AppError, Comparison, Dashboard, DeviceId, DevicePosition,
-    LastValue, Measurements, Resolution, Series, TelemetryRow, POSITION_FIELDS,
+    align, field_rank, gaps, window_for, Activity, AppError, Comparison, Dashboard, DeviceId,
+    DevicePosition, LastValue, Measurements, Resolution, Series, TelemetryRow, POSITION_FIELDS,
 };
 use chrono::SecondsFormat;
 use influx_client::flux::{self, TimeRange};
@@ -184,6 +184,71 @@ async fn read_series(
     Ok((series, resolution))
 }
 
+/// The most values any one field of a device has within a range: its number of points.
+async fn points_within(b: &Backend, id: &DeviceId, window: &TimeRange) -> Result<u64, AppError> {
+    let mut per_field: BTreeMap<String, u64> = BTreeMap::new();
+    let records = b
+        .client
+        .query(&flux::device_value_counts(
+            &b.settings.telemetry_bucket,
+            TELEMETRY_MEASUREMENT,
+            id.as_str(),
+            window,
+        ))
+        .await?;
+    for r in &records {
+        if let (Some(field), Some(FluxValue::Long(n))) = (r.field(), r.value()) {
+            *per_field.entry(field.to_string()).or_default() += (*n).max(0) as u64;
+        }
+    }
+    Ok(per_field.into_values().max().unwrap_or(0))
+}
+
+/// Points in the last hour and day, and the gaps in the range at about the chart's resolution
+/// (never finer than two measurement intervals, so a point a little late is no gap).
+async fn activity(
+    b: &Backend,
+    id: &DeviceId,
+    window: &TimeRange,
+    field: Option<&str>,
+) -> Result<Activity, AppError> {
+    let hour = points_within(b, id, &TimeRange::last(Duration::from_secs(3_600))).await?;
+    let day = points_within(b, id, &TimeRange::last(Duration::from_secs(86_400))).await?;
+    let every = window_for(range_seconds(window, chrono::Utc::now()))
+        .unwrap_or(1)
+        .max(2 * b.settings.measurement_interval);
+    let gaps = match field {
+        None => Vec::new(),
+        Some(field) => {
+            let mut windows: BTreeMap<i64, u64> = BTreeMap::new();
+            let records = b
+                .client
+                .query(&flux::device_window_counts(
+                    &b.settings.telemetry_bucket,
+                    TELEMETRY_MEASUREMENT,
+                    id.as_str(),
+                    field,
+                    window,
+                    Duration::from_secs(every),
+                ))
+                .await?;
+            for r in &records {
+                if let (Some(t), Some(FluxValue::Long(n))) = (r.time(), r.value()) {
+                    *windows.entry(t.timestamp_millis()).or_default() += (*n).max(0) as u64;
+                }
+            }
+            let windows: Vec<(i64, u64)> = windows.into_iter().collect();
+            gaps(&windows, every as i64 * 1_000)
+        }
+    };
+    Ok(Activity {
+        points_last_hour: hour,
+        points_last_day: day,
+        gaps,
+        gap_resolution_seconds: every,
+    })
+}
+
 /// A device's dashboard: every field but its position, charted over the range.
 pub async fn dashboard(
     b: &Backend,
@@ -195,10 +260,12 @@ pub async fn dashboard(
     // The tiles show the device's latest values whatever the range: its current state.
     let mut last_values = last_values(b, id, &TimeRange::last(LAST_VALUES_WITHIN)).await?;
     last_values.retain(|v| !POSITION_FIELDS.contains(&v.field.as_str()));
+    let activity = activity(b, id, window, series.first().map(|s| s.field.as_str())).await?;
     Ok(Dashboard {
         series,
         last_values,
         resolution,
+        activity,
         interval_seconds: b.settings.measurement_interval,
     })
 }
@@ -241,6 +308,44 @@ pub async fn compare(
         rows: align(&series),
         resolution,
     })
+}
+
+/// The application's own metrics (totals over all routes) over a range, a series per field.
+pub async fn app_metrics(b: &Backend, window: &TimeRange) -> Result<Vec<Series>, AppError> {
+    let every = window_for(range_seconds(window, chrono::Utc::now()))
+        .map(|w| Duration::from_secs(w.max(metrics::FLUSH_EVERY.as_secs())));
+    let records = b
+        .client
+        .query(&flux::tagged_series(
+            &b.settings.telemetry_bucket,
+            metrics::MEASUREMENT,
+            ("route", metrics::ALL_ROUTES),
+            window,
+            every,
+        ))
+        .await?;
+    let mut by_field: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    for r in &records {
+        if let (Some(field), Some(time), Some(value)) =
+            (r.field(), r.time(), r.value().and_then(FluxValue::as_f64))
+        {
+            by_field
+                .entry(field.to_string())
+                .or_default()
+                .push((time.timestamp_millis(), value));
+        }
+    }
+    Ok(by_field
+        .into_iter()
+        .map(|(field, mut points)| {
+            points.sort_by_key(|p| p.0);
+            Series {
+                device: metrics::ALL_ROUTES.into(),
+                field,
+                points,
+            }
+        })
+        .collect())
 }
 
 /// Where every device last reported a position (`Lat` and `Lon`) in the last 30 days.

@@ -72,12 +72,46 @@ pub struct Resolution {
     pub now_ms: i64,
 }
 
+/// How much a device wrote, and when it did not.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub points_last_hour: u64,
+    pub points_last_day: u64,
+    /// Periods without data between the first and the last point of the range:
+    /// `(start, end)` in ms since the epoch, oldest first.
+    pub gaps: Vec<(i64, i64)>,
+    /// The shortest gap that can be seen, in seconds.
+    pub gap_resolution_seconds: u64,
+}
+
+/// The gaps in a row of windows: `windows` are `(window end in ms, points in it)`, oldest first,
+/// each `every_ms` long. Runs of empty windows between non-empty ones become one gap; empty
+/// windows before the first point or after the last are not gaps (nothing was expected yet, or
+/// the device is late, which its status says).
+pub fn gaps(windows: &[(i64, u64)], every_ms: i64) -> Vec<(i64, i64)> {
+    let mut gaps = Vec::new();
+    let mut open: Option<i64> = None;
+    let mut seen_data = false;
+    for &(end, count) in windows {
+        if count > 0 {
+            if let (Some(start), true) = (open.take(), seen_data) {
+                gaps.push((start, end - every_ms));
+            }
+            seen_data = true;
+        } else if open.is_none() {
+            open = Some(end - every_ms);
+        }
+    }
+    gaps
+}
+
 /// A device's dashboard: one series per charted field, and the last value of every field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub series: Vec<Series>,
     pub last_values: Vec<LastValue>,
     pub resolution: Resolution,
+    pub activity: Activity,
     /// How often the device is expected to report, in seconds: values older than
     /// [`DeviceStatus`](super::DeviceStatus)'s stale threshold are greyed.
     pub interval_seconds: u64,
@@ -142,6 +176,25 @@ mod tests {
             let every = window_for(range).unwrap();
             assert!(range.div_ceil(every) <= MAX_POINTS, "{range}s by {every}s");
         }
+    }
+
+    #[test]
+    fn gaps_are_runs_of_empty_windows_between_data() {
+        let w = |counts: &[u64]| -> Vec<(i64, u64)> {
+            counts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ((i as i64 + 1) * 10, *c))
+                .collect()
+        };
+        // Windows (0,10], (10,20], …: empty before the first point and after the last is no gap.
+        assert_eq!(
+            gaps(&w(&[0, 3, 0, 0, 2, 0, 1, 0]), 10),
+            vec![(20, 40), (50, 60)]
+        );
+        assert!(gaps(&w(&[1, 1, 1]), 10).is_empty());
+        assert!(gaps(&w(&[0, 0, 0]), 10).is_empty());
+        assert!(gaps(&[], 10).is_empty());
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use crate::api::device_dashboard;
 use crate::charts::TimeChart;
 use crate::components::{
-    format_age, format_value, resolution_text, run_every, ErrorBanner, Loading,
+    format_age, format_duration, format_ms, format_value, resolution_text, run_every, ErrorBanner,
+    Loading,
 };
 use crate::models::{unit, AppError, Dashboard, DeviceStatus};
 use crate::range_bar::{use_range, use_refresh_tick, RangeBar, RangeSelection};
@@ -51,6 +52,7 @@ fn DashboardBody(
             Err(error) => view! { <ErrorBanner error/> }.into_any(),
             Ok(fields) if fields.is_empty() => view! {
                 <Tiles dashboard/>
+                <ActivityLine dashboard/>
                 <p class="muted empty" data-testid="no-data">
                     "No data in this range — write some on the " <a href="/write">"Write data"</a> " page."
                 </p>
@@ -81,6 +83,7 @@ fn DashboardBody(
                 view! {
                     <Tiles dashboard/>
                     <div class="charts" data-testid="charts">{charts}</div>
+                    <ActivityLine dashboard/>
                     <p class="chart-foot muted">
                         {move || dashboard.with(|d| d.as_ref().map(|d| resolution_text(&d.resolution)))}
                         " · "
@@ -88,6 +91,46 @@ fn DashboardBody(
                     </p>
                 }
                 .into_any()
+            }
+        })
+    }
+}
+
+/// Points written lately, and the gaps in the range.
+#[component]
+fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
+    move || {
+        dashboard.get().map(|d| {
+            let a = d.activity;
+            let resolution = format_duration(a.gap_resolution_seconds as i64);
+            let gap_class = if a.gaps.is_empty() { "muted" } else { "gaps" };
+            let gaps = if a.gaps.is_empty() {
+                format!("No gaps in this range (gaps of {resolution} or more are found).")
+            } else {
+                format!(
+                    "{} gap{} in this range: {}.",
+                    a.gaps.len(),
+                    if a.gaps.len() == 1 { "" } else { "s" },
+                    a.gaps
+                        .iter()
+                        .take(5)
+                        .map(|&(start, end)| format!(
+                            "{} for {}",
+                            format_ms(start),
+                            format_duration((end - start) / 1_000)
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            };
+            view! {
+                <div class="activity" data-testid="activity">
+                    <p>
+                        <strong>{a.points_last_hour}</strong> " points in the last hour · "
+                        <strong>{a.points_last_day}</strong> " in the last day"
+                    </p>
+                    <p class=gap_class data-testid="gaps">{gaps}</p>
+                </div>
             }
         })
     }

@@ -1,6 +1,7 @@
 //! The landing page: what IoT Center is, and a live check of the browser-to-server path.
 
 use crate::api::CheckServer;
+use crate::pages::fleet::FleetStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -13,6 +14,7 @@ pub fn Overview() -> impl IntoView {
             "Register sensors, give each its own least-privilege InfluxDB token, "
             "write and query their telemetry, and watch the health of the fleet."
         </p>
+        <FleetStatus/>
         <ServerCheck/>
     }
 }

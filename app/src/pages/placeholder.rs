@@ -1,4 +1,4 @@
-//! Pages whose features are still to come; each says what it will offer.
+//! A page that says there is nothing at an address.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,11 +12,6 @@ fn Placeholder(title: &'static str, purpose: &'static str) -> impl IntoView {
             <p>{purpose}</p>
         </section>
     }
-}
-
-#[component]
-pub fn Health() -> impl IntoView {
-    view! { <Placeholder title="Health" purpose="The health of the devices and of the application itself."/> }
 }
 
 #[component]

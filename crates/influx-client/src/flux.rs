@@ -128,6 +128,60 @@ pub fn telemetry_series(
     q
 }
 
+/// How many values of each field a device wrote within a range (a table per series).
+pub fn device_value_counts(
+    bucket: &str,
+    measurement: &str,
+    device_id: &str,
+    range: &TimeRange,
+) -> String {
+    format!(
+        "{} |> count() |> keep(columns: [\"_field\", \"_value\"])",
+        device_rows(bucket, measurement, device_id, range)
+    )
+}
+
+/// How many values of one field a device wrote in each window of `every` over a range,
+/// empty windows included (`_time` is the window's end).
+pub fn device_window_counts(
+    bucket: &str,
+    measurement: &str,
+    device_id: &str,
+    field: &str,
+    range: &TimeRange,
+    every: Duration,
+) -> String {
+    format!(
+        "{} |> filter(fn: (r) => {}) |> aggregateWindow(every: {}s, fn: count, createEmpty: true) |> keep(columns: [\"_time\", \"_value\"])",
+        device_rows(bucket, measurement, device_id, range),
+        equals_any(&["_field"], &[field]),
+        every.as_secs().max(1)
+    )
+}
+
+/// Every field of `measurement` where tag `tag` is `value`, over a range, as one table per
+/// field (`_time`, `_field`, `_value`); with `every`, the mean of each window.
+pub fn tagged_series(
+    bucket: &str,
+    measurement: &str,
+    (tag, value): (&str, &str),
+    range: &TimeRange,
+    every: Option<Duration>,
+) -> String {
+    let mut q = format!(
+        "from(bucket: {}) |> {} |> filter(fn: (r) => r._measurement == {} and {})",
+        string(bucket),
+        range.flux(),
+        string(measurement),
+        equals_any(&[tag], &[value])
+    );
+    if let Some(every) = every {
+        q.push_str(&mean_every(every));
+    }
+    q.push_str(" |> keep(columns: [\"_time\", \"_field\", \"_value\"])");
+    q
+}
+
 /// The last value of `fields` of every device that reported them within a range (tables
 /// by device and field).
 pub fn fleet_last_values(

@@ -1,0 +1,70 @@
+//! The application's health: InfluxDB's own health with its latency and version, and whether
+//! the buckets the application needs are there (readiness).
+
+use super::Backend;
+use crate::models::{CheckStatus, HealthCheck, HealthReport};
+use std::time::{Duration, Instant};
+
+/// A check that takes longer than this has failed: a health answer must come quickly.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// `GET /health` of InfluxDB, timed.
+async fn influxdb(b: &Backend) -> HealthCheck {
+    let started = Instant::now();
+    let answer = tokio::time::timeout(CHECK_TIMEOUT, b.client.health()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1_000.0;
+    let (status, version, message) = match answer {
+        Ok(Ok(h)) if h.status == "pass" => (CheckStatus::Pass, Some(h.version), h.message),
+        Ok(Ok(h)) => (CheckStatus::Fail, Some(h.version), h.message),
+        Ok(Err(e)) => (CheckStatus::Fail, None, e.to_string()),
+        Err(_) => (
+            CheckStatus::Fail,
+            None,
+            format!("no answer within {} s", CHECK_TIMEOUT.as_secs()),
+        ),
+    };
+    HealthCheck {
+        name: "influxdb".into(),
+        status,
+        latency_ms,
+        version: version.filter(|v| !v.is_empty()),
+        message: format!("{} {}", b.settings.influx_url, message)
+            .trim()
+            .to_string(),
+    }
+}
+
+pub async fn report(b: &Backend) -> HealthReport {
+    let checks = vec![influxdb(b).await];
+    let status = if checks.iter().all(|c| c.status == CheckStatus::Pass) {
+        CheckStatus::Pass
+    } else {
+        CheckStatus::Fail
+    };
+    HealthReport {
+        status,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        uptime_seconds: b.started.elapsed().as_secs(),
+        checks,
+        metrics: b.metrics.delivery(),
+    }
+}
+
+/// Ready when InfluxDB answers and both buckets exist; otherwise the reason.
+pub async fn ready(b: &Backend) -> Result<(), String> {
+    let buckets = tokio::time::timeout(CHECK_TIMEOUT, b.client.buckets())
+        .await
+        .map_err(|_| {
+            format!(
+                "InfluxDB gave no answer within {} s",
+                CHECK_TIMEOUT.as_secs()
+            )
+        })?
+        .map_err(|e| e.to_string())?;
+    for name in [&b.settings.telemetry_bucket, &b.settings.registry_bucket] {
+        if !buckets.iter().any(|bucket| &bucket.name == name) {
+            return Err(format!("bucket {name} is missing"));
+        }
+    }
+    Ok(())
+}

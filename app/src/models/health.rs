@@ -1,0 +1,46 @@
+//! The application's health as `GET /health` and the Health page report it.
+
+use serde::{Deserialize, Serialize};
+
+/// `pass` or `fail`, as InfluxDB's own `/health` says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Pass,
+    Fail,
+}
+
+/// One dependency's check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthCheck {
+    pub name: String,
+    pub status: CheckStatus,
+    /// How long the check took, in milliseconds.
+    pub latency_ms: f64,
+    /// The dependency's version, when it said.
+    pub version: Option<String>,
+    /// Why it failed, or what it found.
+    pub message: String,
+}
+
+/// What happened to the application's own metrics on their way to InfluxDB.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricsDelivery {
+    /// Points waiting for InfluxDB to come back.
+    pub buffered_points: usize,
+    /// Points given up because the buffer was full, since the start.
+    pub dropped_points: u64,
+    /// RFC 3339, the last successful write of metrics.
+    pub last_write: Option<String>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthReport {
+    /// `fail` when any check fails.
+    pub status: CheckStatus,
+    pub version: String,
+    pub uptime_seconds: u64,
+    pub checks: Vec<HealthCheck>,
+    pub metrics: MetricsDelivery,
+}

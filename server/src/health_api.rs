@@ -1,0 +1,56 @@
+//! `GET /health` and `GET /ready` for load balancers and monitors, and the middleware that
+//! counts every routed request into the application's own metrics.
+
+use app::backend::{health, Backend};
+use app::models::CheckStatus;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub fn routes() -> Router<Arc<Backend>> {
+    Router::new()
+        .route("/health", get(health_report))
+        .route("/ready", get(ready))
+}
+
+/// 200 with the report when every check passes, 503 with it when one fails.
+async fn health_report(State(b): State<Arc<Backend>>) -> Response {
+    let report = health::report(&b).await;
+    let status = match report.status {
+        CheckStatus::Pass => StatusCode::OK,
+        CheckStatus::Fail => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, Json(report)).into_response()
+}
+
+/// 200 once InfluxDB answers and the buckets exist; 503 with the reason until then.
+async fn ready(State(b): State<Arc<Backend>>) -> Response {
+    match health::ready(&b).await {
+        Ok(()) => Json(json!({ "status": "ready" })).into_response(),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "not ready", "reason": reason })),
+        )
+            .into_response(),
+    }
+}
+
+/// Records the route (its pattern, so `/devices/{id}` counts once), status and latency.
+pub async fn measure(State(b): State<Arc<Backend>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("other", MatchedPath::as_str)
+        .to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    b.metrics
+        .record(&route, response.status().as_u16(), started.elapsed());
+    response
+}
