@@ -24,6 +24,8 @@ run: tools
 test: tools browser .venv/bin/pytest
 	cargo test --workspace
 	TSDB_BIN=target/debug/tsdb .venv/bin/pytest -q -p no:cacheprovider crates/tsdb/tests/python
+	# A release build's precompressed assets would be served in place of the debug ones.
+	rm -f target/site/pkg/*.br target/site/pkg/*.gz
 	cargo leptos build
 	cd end2end && npx playwright test
 

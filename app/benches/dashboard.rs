@@ -4,7 +4,7 @@
 
 use app::backend::{telemetry, Backend, Settings};
 use app::models::DeviceId;
-use influx_client::flux::TimeRange;
+use influx_client::flux::{self, TimeRange};
 use influx_client::onboarding::{setup, Onboarding};
 use influx_client::{Client, ClientConfig, Precision};
 use std::sync::Arc;
@@ -74,6 +74,45 @@ async fn main() {
         measurement_interval: 60,
         configuration_refresh: 3_600,
     };
+    // Where a 30-day dashboard's time goes: each of its queries alone.
+    let month = TimeRange::last(Duration::from_secs(30 * 86_400));
+    let queries = [
+        (
+            "series, 1 h means",
+            flux::telemetry_series(
+                "iot_center",
+                "environment",
+                &["dash"],
+                &[],
+                &month,
+                Some(Duration::from_secs(3_600)),
+            ),
+        ),
+        (
+            "last values",
+            flux::device_last_values("iot_center", "environment", "dash", &month),
+        ),
+        (
+            "counts, last day",
+            flux::device_value_counts(
+                "iot_center",
+                "environment",
+                "dash",
+                &TimeRange::last(Duration::from_secs(86_400)),
+            ),
+        ),
+    ];
+    for (label, q) in &queries {
+        let mut samples = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            client.query(q).await.unwrap();
+            samples.push(t.elapsed());
+        }
+        samples.sort();
+        println!("  30d query {label}: p50 {:?}", samples[samples.len() / 2]);
+    }
+
     let backend = Backend::new(client, settings);
     let id = DeviceId::parse("dash").unwrap();
     for (label, seconds) in [

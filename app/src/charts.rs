@@ -13,6 +13,9 @@ struct Row {
     values: Vec<f64>,
 }
 
+/// Sparse data gets a dot per point, so even a lone point shows.
+const MARKERS_UP_TO: usize = 60;
+
 fn rows(points: Vec<(i64, Vec<Option<f64>>)>) -> Vec<Row> {
     points
         .into_iter()
@@ -35,17 +38,28 @@ pub fn TimeChart(
     #[prop(into)] rows: Signal<Vec<(i64, Vec<Option<f64>>)>>,
 ) -> impl IntoView {
     let legend = names.len() > 1;
-    let series =
-        names
-            .into_iter()
-            .enumerate()
-            .fold(Series::new(|r: &Row| r.at), |series, (i, name)| {
-                series.line(
-                    Line::new(move |r: &Row| r.values.get(i).copied().unwrap_or(f64::NAN))
-                        .with_name(name)
-                        .with_width(1.5),
-                )
-            });
+    let markers: Vec<Marker> = names.iter().map(|_| Marker::default()).collect();
+    let series = names.into_iter().zip(markers.clone()).enumerate().fold(
+        Series::new(|r: &Row| r.at),
+        |series, (i, (name, marker))| {
+            series.line(
+                Line::new(move |r: &Row| r.values.get(i).copied().unwrap_or(f64::NAN))
+                    .with_name(name)
+                    .with_width(1.5)
+                    .with_marker(marker),
+            )
+        },
+    );
+    Effect::new(move |_| {
+        let shape = if rows.read().len() <= MARKERS_UP_TO {
+            MarkerShape::Circle
+        } else {
+            MarkerShape::None
+        };
+        for m in &markers {
+            m.shape.set(shape);
+        }
+    });
     let right = if legend {
         vec![Legend::end().into_edge()]
     } else {

@@ -204,48 +204,23 @@ async fn points_within(b: &Backend, id: &DeviceId, window: &TimeRange) -> Result
     Ok(per_field.into_values().max().unwrap_or(0))
 }
 
-/// Points in the last hour and day, and the gaps in the range at about the chart's resolution
-/// (never finer than two measurement intervals, so a point a little late is no gap).
+/// Points in the last hour and day, and the gaps in the first charted series.
 async fn activity(
     b: &Backend,
     id: &DeviceId,
-    window: &TimeRange,
-    field: Option<&str>,
+    first: Option<&Series>,
+    resolution: &Resolution,
 ) -> Result<Activity, AppError> {
     let hour = points_within(b, id, &TimeRange::last(Duration::from_secs(3_600))).await?;
     let day = points_within(b, id, &TimeRange::last(Duration::from_secs(86_400))).await?;
-    let every = window_for(range_seconds(window, chrono::Utc::now()))
-        .unwrap_or(1)
-        .max(2 * b.settings.measurement_interval);
-    let gaps = match field {
-        None => Vec::new(),
-        Some(field) => {
-            let mut windows: BTreeMap<i64, u64> = BTreeMap::new();
-            let records = b
-                .client
-                .query(&flux::device_window_counts(
-                    &b.settings.telemetry_bucket,
-                    TELEMETRY_MEASUREMENT,
-                    id.as_str(),
-                    field,
-                    window,
-                    Duration::from_secs(every),
-                ))
-                .await?;
-            for r in &records {
-                if let (Some(t), Some(FluxValue::Long(n))) = (r.time(), r.value()) {
-                    *windows.entry(t.timestamp_millis()).or_default() += (*n).max(0) as u64;
-                }
-            }
-            let windows: Vec<(i64, u64)> = windows.into_iter().collect();
-            gaps(&windows, every as i64 * 1_000)
-        }
-    };
+    let every = resolution.every_seconds.unwrap_or(0);
+    let min_gap = every.max(2 * b.settings.measurement_interval);
+    let times: Vec<i64> = first.map_or_else(Vec::new, |s| s.points.iter().map(|p| p.0).collect());
     Ok(Activity {
         points_last_hour: hour,
         points_last_day: day,
-        gaps,
-        gap_resolution_seconds: every,
+        gaps: gaps(&times, every as i64 * 1_000, min_gap as i64 * 1_000),
+        gap_resolution_seconds: min_gap,
     })
 }
 
@@ -260,7 +235,7 @@ pub async fn dashboard(
     // The tiles show the device's latest values whatever the range: its current state.
     let mut last_values = last_values(b, id, &TimeRange::last(LAST_VALUES_WITHIN)).await?;
     last_values.retain(|v| !POSITION_FIELDS.contains(&v.field.as_str()));
-    let activity = activity(b, id, window, series.first().map(|s| s.field.as_str())).await?;
+    let activity = activity(b, id, series.first(), &resolution).await?;
     Ok(Dashboard {
         series,
         last_values,

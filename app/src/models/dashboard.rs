@@ -80,29 +80,22 @@ pub struct Activity {
     /// Periods without data between the first and the last point of the range:
     /// `(start, end)` in ms since the epoch, oldest first.
     pub gaps: Vec<(i64, i64)>,
-    /// The shortest gap that can be seen, in seconds.
+    /// Only stretches longer than this count as gaps, in seconds: two measurement intervals
+    /// (a device that late is still online), or the chart's window when that is longer.
     pub gap_resolution_seconds: u64,
 }
 
-/// The gaps in a row of windows: `windows` are `(window end in ms, points in it)`, oldest first,
-/// each `every_ms` long. Runs of empty windows between non-empty ones become one gap; empty
-/// windows before the first point or after the last are not gaps (nothing was expected yet, or
-/// the device is late, which its status says).
-pub fn gaps(windows: &[(i64, u64)], every_ms: i64) -> Vec<(i64, i64)> {
-    let mut gaps = Vec::new();
-    let mut open: Option<i64> = None;
-    let mut seen_data = false;
-    for &(end, count) in windows {
-        if count > 0 {
-            if let (Some(start), true) = (open.take(), seen_data) {
-                gaps.push((start, end - every_ms));
-            }
-            seen_data = true;
-        } else if open.is_none() {
-            open = Some(end - every_ms);
-        }
-    }
-    gaps
+/// The gaps in a series. `times` (ms, oldest first) are raw points (`every_ms` 0) or the ends
+/// of windows `every_ms` long; a gap is a stretch without data longer than `min_gap_ms`
+/// between two of them: `(end of the data before, start of the data after)`. Before the
+/// first point and after the last are no gaps: nothing was expected yet, or the device is
+/// late, which its status says.
+pub fn gaps(times: &[i64], every_ms: i64, min_gap_ms: i64) -> Vec<(i64, i64)> {
+    times
+        .windows(2)
+        .map(|pair| (pair[0], pair[1] - every_ms))
+        .filter(|(start, end)| end - start > min_gap_ms)
+        .collect()
 }
 
 /// A device's dashboard: one series per charted field, and the last value of every field.
@@ -179,22 +172,16 @@ mod tests {
     }
 
     #[test]
-    fn gaps_are_runs_of_empty_windows_between_data() {
-        let w = |counts: &[u64]| -> Vec<(i64, u64)> {
-            counts
-                .iter()
-                .enumerate()
-                .map(|(i, c)| ((i as i64 + 1) * 10, *c))
-                .collect()
-        };
-        // Windows (0,10], (10,20], …: empty before the first point and after the last is no gap.
-        assert_eq!(
-            gaps(&w(&[0, 3, 0, 0, 2, 0, 1, 0]), 10),
-            vec![(20, 40), (50, 60)]
-        );
-        assert!(gaps(&w(&[1, 1, 1]), 10).is_empty());
-        assert!(gaps(&w(&[0, 0, 0]), 10).is_empty());
-        assert!(gaps(&[], 10).is_empty());
+    fn gaps_are_stretches_without_data_between_data() {
+        // Raw points a minute apart, one missed (no gap: that late is still online) and then
+        // five missed (a gap from the point before to the point after).
+        let raw = [0, 60_000, 180_000, 540_000, 600_000];
+        assert_eq!(gaps(&raw, 0, 120_000), vec![(180_000, 540_000)]);
+        // Windows of 10 ending at 10, 20, 50: the windows (20, 30] and (30, 40] were empty.
+        assert_eq!(gaps(&[10, 20, 50], 10, 5), vec![(20, 40)]);
+        assert!(gaps(&[10, 20, 30], 10, 5).is_empty());
+        assert!(gaps(&[], 10, 5).is_empty());
+        assert!(gaps(&[10], 10, 5).is_empty());
     }
 
     #[test]

@@ -105,7 +105,7 @@ fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
             let resolution = format_duration(a.gap_resolution_seconds as i64);
             let gap_class = if a.gaps.is_empty() { "muted" } else { "gaps" };
             let gaps = if a.gaps.is_empty() {
-                format!("No gaps in this range (gaps of {resolution} or more are found).")
+                format!("No gaps in this range (stretches of more than {resolution} without data).")
             } else {
                 format!(
                     "{} gap{} in this range: {}.",

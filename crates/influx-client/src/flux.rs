@@ -141,24 +141,6 @@ pub fn device_value_counts(
     )
 }
 
-/// How many values of one field a device wrote in each window of `every` over a range,
-/// empty windows included (`_time` is the window's end).
-pub fn device_window_counts(
-    bucket: &str,
-    measurement: &str,
-    device_id: &str,
-    field: &str,
-    range: &TimeRange,
-    every: Duration,
-) -> String {
-    format!(
-        "{} |> filter(fn: (r) => {}) |> aggregateWindow(every: {}s, fn: count, createEmpty: true) |> keep(columns: [\"_time\", \"_value\"])",
-        device_rows(bucket, measurement, device_id, range),
-        equals_any(&["_field"], &[field]),
-        every.as_secs().max(1)
-    )
-}
-
 /// Every field of `measurement` where tag `tag` is `value`, over a range, as one table per
 /// field (`_time`, `_field`, `_value`); with `every`, the mean of each window.
 pub fn tagged_series(

@@ -245,25 +245,50 @@ pub fn materialize(it: &mut Interpreter, stream: Stream) -> Result<Vec<Table>, F
 pub type SeriesPoints = (SeriesMeta, Vec<(i64, Value)>);
 
 /// The series a read selects (series-level filters applied) with their points in range
-/// (row filters not applied), in series order.
+/// (row filters not applied), in series order. Reading points is most of a query's time, so
+/// the series are read on as many threads as there are cores, each with its own connection.
 pub fn read_series(it: &mut Interpreter, plan: &ReadPlan) -> Result<Vec<SeriesPoints>, FluxError> {
     let bucket = it.source.bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
-    let mut out = Vec::new();
+    let mut selected = Vec::new();
     'series: for s in it.source.series(&bucket)? {
         for f in &plan.series_filters {
             if !truthy(&it.call_row(f, read::series_record(plan, &s))?) {
                 continue 'series;
             }
         }
-        let points = if start < plan.stop {
-            it.source.points(&s, start, plan.stop, plan.pick)?
-        } else {
-            Vec::new()
-        };
-        out.push((s, points));
+        selected.push(s);
     }
-    Ok(out)
+    let source = it.source;
+    let read = |s: &SeriesMeta| {
+        if start < plan.stop {
+            source.points(s, start, plan.stop, plan.pick)
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = selected.len().div_ceil(threads).max(1);
+    let points: Vec<Result<Vec<(i64, Value)>, FluxError>> = std::thread::scope(|scope| {
+        let mut chunks = selected.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks
+            .map(|c| scope.spawn(move || c.iter().map(read).collect::<Vec<_>>()))
+            .collect();
+        let mut all: Vec<_> = first.iter().map(read).collect();
+        for handle in others {
+            match handle.join() {
+                Ok(points) => all.extend(points),
+                Err(_) => all.push(Err(FluxError::Internal("a storage read failed".into()))),
+            }
+        }
+        all
+    });
+    selected
+        .into_iter()
+        .zip(points)
+        .map(|(s, points)| Ok((s, points?)))
+        .collect()
 }
 
 fn buckets(it: &mut Interpreter) -> Result<Value, FluxError> {

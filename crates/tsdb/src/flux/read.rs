@@ -6,8 +6,9 @@ use super::value::{ColType, Function, Record, Value};
 use super::FluxError;
 use std::sync::Arc;
 
-/// What the evaluator needs from the store; implemented over SQLite in `storage`.
-pub trait SeriesSource {
+/// What the evaluator needs from the store; implemented over SQLite in `storage`. Shared by
+/// the threads that read series in parallel.
+pub trait SeriesSource: Sync {
     /// The bucket `name`, if it exists and the caller may read it.
     fn bucket(&self, name: &str) -> Result<BucketRef, FluxError>;
     fn series(&self, bucket: &BucketRef) -> Result<Vec<SeriesMeta>, FluxError>;
