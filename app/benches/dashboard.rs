@@ -72,6 +72,7 @@ async fn main() {
         default_lat: 50.0,
         default_lon: 14.4,
         measurement_interval: 60,
+        status_thresholds: Default::default(),
         configuration_refresh: 3_600,
     };
     // Where a 30-day dashboard's time goes: each of its queries alone.

@@ -11,7 +11,7 @@ pub mod telemetry;
 pub mod virtual_device;
 pub mod writer;
 
-use crate::models::AppError;
+use crate::models::{AppError, StatusThresholds};
 use influx_client::Client;
 
 /// Where telemetry and the registry live, and what devices are told.
@@ -28,6 +28,8 @@ pub struct Settings {
     pub default_lon: f64,
     /// Seconds between a device's measurements.
     pub measurement_interval: u64,
+    /// When a device that has not written for a while is stale, and offline.
+    pub status_thresholds: StatusThresholds,
     /// Seconds between a device's configuration fetches.
     pub configuration_refresh: u64,
 }

@@ -8,7 +8,7 @@ mod health;
 
 pub use dashboard::*;
 pub use device_id::DeviceId;
-pub use device_status::DeviceStatus;
+pub use device_status::{DeviceStatus, StatusThresholds};
 pub use error::AppError;
 pub use health::*;
 

@@ -37,4 +37,10 @@ pub struct Cli {
     /// Bucket for the device registry [default: iot_center_devices]
     #[arg(long, env = "INFLUX_BUCKET_AUTH")]
     pub influx_bucket_auth: Option<String>,
+    /// Measurement intervals without data after which a device is stale [default: 2]
+    #[arg(long, env = "IOT_CENTER_STALE_AFTER")]
+    pub stale_after: Option<u32>,
+    /// Measurement intervals without data after which a device is offline [default: 10]
+    #[arg(long, env = "IOT_CENTER_OFFLINE_AFTER")]
+    pub offline_after: Option<u32>,
 }

@@ -2,6 +2,7 @@
 //! defaults. (clap already puts the command line over the environment.)
 
 use crate::cli::Cli;
+use app::models::StatusThresholds;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,7 @@ pub struct Config {
     pub influx: Influx,
     pub telemetry_bucket: String,
     pub registry_bucket: String,
+    pub status_thresholds: StatusThresholds,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,8 @@ pub enum ConfigError {
     File { path: PathBuf, message: String },
     #[error("INFLUX_URL is set, so {0} must be set too (flag, environment or config.ini)")]
     Missing(&'static str),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The `[APP]` keys of a `config.ini`; a missing file has none.
@@ -88,7 +92,24 @@ impl Config {
                     .ok_or(ConfigError::Missing("INFLUX_ORG"))?,
             },
         };
+        let intervals = |flag: Option<u32>, key: &str, default: u32| match flag {
+            Some(n) => Ok(n),
+            None => file.get(key).map_or(Ok(default), |v| {
+                v.parse().map_err(|_| {
+                    ConfigError::Invalid(format!(
+                        "{key} in config.ini is not a whole number: {v:?}"
+                    ))
+                })
+            }),
+        };
+        let defaults = StatusThresholds::default();
+        let status_thresholds = StatusThresholds::new(
+            intervals(cli.stale_after, "STALE_AFTER", defaults.stale_after)?,
+            intervals(cli.offline_after, "OFFLINE_AFTER", defaults.offline_after)?,
+        )
+        .map_err(ConfigError::Invalid)?;
         Ok(Config {
+            status_thresholds,
             listen: cli.listen,
             data_dir: cli.data_dir.unwrap_or_else(|| PathBuf::from("data")),
             influx,
@@ -159,6 +180,28 @@ mod tests {
         assert_eq!(
             (c.telemetry_bucket.as_str(), c.registry_bucket.as_str()),
             ("file_bucket", "flag_registry")
+        );
+    }
+
+    #[test]
+    fn device_status_thresholds_come_from_flags_or_the_file_and_are_checked() {
+        let c = Config::resolve(Cli::default(), &FileSettings::default()).unwrap();
+        assert_eq!(c.status_thresholds, StatusThresholds::default());
+        let f = file(&[("STALE_AFTER", "3"), ("OFFLINE_AFTER", "6")]);
+        let cli = Cli::try_parse_from(["iot-center", "--offline-after", "20"]).unwrap();
+        assert_eq!(
+            Config::resolve(cli, &f).unwrap().status_thresholds,
+            StatusThresholds::new(3, 20).unwrap()
+        );
+        let bad = Config::resolve(Cli::default(), &file(&[("STALE_AFTER", "soon")])).unwrap_err();
+        assert!(bad.to_string().contains("STALE_AFTER"), "{bad}");
+        let cli = Cli::try_parse_from(["iot-center", "--stale-after", "10"]).unwrap();
+        let inverted = Config::resolve(cli, &FileSettings::default()).unwrap_err();
+        assert!(
+            inverted
+                .to_string()
+                .contains("stale after (10) < offline after (10)"),
+            "{inverted}"
         );
     }
 

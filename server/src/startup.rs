@@ -163,6 +163,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<Backend> {
         default_lat: 50.0873254,
         default_lon: 14.4071543,
         measurement_interval: 60,
+        status_thresholds: config.status_thresholds,
         configuration_refresh: 3600,
     };
     Ok(Backend::new(client, settings))

@@ -124,6 +124,7 @@ mod tests {
             default_lat: 50.0873254,
             default_lon: 14.4071543,
             measurement_interval: 60,
+            status_thresholds: Default::default(),
             configuration_refresh: 3600,
         };
         let reg = Registration {

@@ -211,6 +211,7 @@ async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSumma
                     removed,
                     age,
                     b.settings.measurement_interval as i64,
+                    b.settings.status_thresholds,
                 ),
                 last_seen: seen.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
                 created_at: get("createdAt"),

@@ -214,7 +214,8 @@ async fn activity(
     let hour = points_within(b, id, &TimeRange::last(Duration::from_secs(3_600))).await?;
     let day = points_within(b, id, &TimeRange::last(Duration::from_secs(86_400))).await?;
     let every = resolution.every_seconds.unwrap_or(0);
-    let min_gap = every.max(2 * b.settings.measurement_interval);
+    let stale_after = u64::from(b.settings.status_thresholds.stale_after);
+    let min_gap = every.max(stale_after * b.settings.measurement_interval);
     let times: Vec<i64> = first.map_or_else(Vec::new, |s| s.points.iter().map(|p| p.0).collect());
     Ok(Activity {
         points_last_hour: hour,
@@ -242,6 +243,7 @@ pub async fn dashboard(
         resolution,
         activity,
         interval_seconds: b.settings.measurement_interval,
+        thresholds: b.settings.status_thresholds,
     })
 }
 

@@ -80,8 +80,8 @@ pub struct Activity {
     /// Periods without data between the first and the last point of the range:
     /// `(start, end)` in ms since the epoch, oldest first.
     pub gaps: Vec<(i64, i64)>,
-    /// Only stretches longer than this count as gaps, in seconds: two measurement intervals
-    /// (a device that late is still online), or the chart's window when that is longer.
+    /// Only stretches longer than this count as gaps, in seconds: the stale threshold (a
+    /// device that late is still online), or the chart's window when that is longer.
     pub gap_resolution_seconds: u64,
 }
 
@@ -105,9 +105,10 @@ pub struct Dashboard {
     pub last_values: Vec<LastValue>,
     pub resolution: Resolution,
     pub activity: Activity,
-    /// How often the device is expected to report, in seconds: values older than
-    /// [`DeviceStatus`](super::DeviceStatus)'s stale threshold are greyed.
+    /// How often the device is expected to report, in seconds, and when it is late: values
+    /// past the stale threshold are greyed.
     pub interval_seconds: u64,
+    pub thresholds: super::StatusThresholds,
 }
 
 /// One field of several devices, to overlay in one chart.

@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeviceStatus {
-    /// Wrote within [`STALE_AFTER`] intervals.
+    /// Wrote within the stale threshold (see [`StatusThresholds`]).
     Online,
-    /// Late, but by fewer than [`OFFLINE_AFTER`] intervals.
+    /// Late, but within the offline threshold.
     Stale,
     Offline,
     /// Registered, never wrote (in the last 30 days).
@@ -15,10 +15,35 @@ pub enum DeviceStatus {
     Removed,
 }
 
-/// A device is stale once it is this many measurement intervals late.
-pub const STALE_AFTER: i64 = 2;
-/// … and offline once it is this many intervals late.
-pub const OFFLINE_AFTER: i64 = 10;
+/// How many measurement intervals without data make a device stale, and offline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusThresholds {
+    pub stale_after: u32,
+    pub offline_after: u32,
+}
+
+impl Default for StatusThresholds {
+    fn default() -> Self {
+        StatusThresholds {
+            stale_after: 2,
+            offline_after: 10,
+        }
+    }
+}
+
+impl StatusThresholds {
+    pub fn new(stale_after: u32, offline_after: u32) -> Result<StatusThresholds, String> {
+        if stale_after == 0 || offline_after <= stale_after {
+            return Err(format!(
+                "device status thresholds need 1 <= stale after ({stale_after}) < offline after ({offline_after}) intervals"
+            ));
+        }
+        Ok(StatusThresholds {
+            stale_after,
+            offline_after,
+        })
+    }
+}
 
 impl DeviceStatus {
     /// `age_seconds`: time since its last point; `interval_seconds`: how often it writes.
@@ -26,12 +51,14 @@ impl DeviceStatus {
         removed: bool,
         age_seconds: Option<i64>,
         interval_seconds: i64,
+        t: StatusThresholds,
     ) -> DeviceStatus {
+        let late = |intervals: u32| i64::from(intervals) * interval_seconds;
         match (removed, age_seconds) {
             (true, _) => DeviceStatus::Removed,
             (false, None) => DeviceStatus::NeverSeen,
-            (false, Some(age)) if age <= STALE_AFTER * interval_seconds => DeviceStatus::Online,
-            (false, Some(age)) if age <= OFFLINE_AFTER * interval_seconds => DeviceStatus::Stale,
+            (false, Some(age)) if age <= late(t.stale_after) => DeviceStatus::Online,
+            (false, Some(age)) if age <= late(t.offline_after) => DeviceStatus::Stale,
             _ => DeviceStatus::Offline,
         }
     }
@@ -60,15 +87,31 @@ impl DeviceStatus {
 #[cfg(test)]
 mod tests {
     use super::DeviceStatus::{self, *};
+    use super::StatusThresholds;
 
     #[test]
     fn boundaries() {
-        let at = |age| DeviceStatus::classify(false, Some(age), 60);
+        let t = StatusThresholds::default();
+        let at = |age| DeviceStatus::classify(false, Some(age), 60, t);
         assert_eq!((at(0), at(120), at(121)), (Online, Online, Stale));
         assert_eq!((at(600), at(601)), (Stale, Offline));
-        assert_eq!(DeviceStatus::classify(false, None, 60), NeverSeen);
-        assert_eq!(DeviceStatus::classify(true, Some(0), 60), Removed);
+        assert_eq!(DeviceStatus::classify(false, None, 60, t), NeverSeen);
+        assert_eq!(DeviceStatus::classify(true, Some(0), 60, t), Removed);
         // Clock skew: a point from the future counts as just seen.
         assert_eq!(at(-5), Online);
+    }
+
+    #[test]
+    fn thresholds_are_configurable_and_checked() {
+        let t = StatusThresholds::new(3, 5).unwrap();
+        let at = |age| DeviceStatus::classify(false, Some(age), 10, t);
+        assert_eq!(
+            (at(30), at(31), at(50), at(51)),
+            (Online, Stale, Stale, Offline)
+        );
+        assert!(StatusThresholds::new(0, 5).is_err());
+        assert!(StatusThresholds::new(5, 5)
+            .unwrap_err()
+            .contains("stale after (5) < offline after (5)"));
     }
 }

@@ -156,7 +156,7 @@ fn Tiles(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
                         let age = chrono::DateTime::parse_from_rfc3339(&v.time)
                             .map(|t| (now_ms - t.timestamp_millis()).max(0) / 1000)
                             .ok();
-                        let status = DeviceStatus::classify(false, age, d.interval_seconds as i64);
+                        let status = DeviceStatus::classify(false, age, d.interval_seconds as i64, d.thresholds);
                         let stale = status != DeviceStatus::Online;
                         view! {
                             <div class=if stale { "tile stale" } else { "tile" } title=v.time.clone()>
