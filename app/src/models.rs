@@ -35,6 +35,9 @@ pub struct DeviceSummary {
     pub updated_at: Option<String>,
     /// RFC 3339, its latest telemetry point (last 30 days).
     pub last_seen: Option<String>,
+    /// Seconds from `last_seen` to when the server read it: the same "… ago" on the server's
+    /// page and in the browser.
+    pub seen_ago_seconds: Option<i64>,
     /// Its authorization was deleted: it can no longer write.
     pub removed: bool,
     pub status: DeviceStatus,

@@ -214,6 +214,7 @@ async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSumma
                     b.settings.status_thresholds,
                 ),
                 last_seen: seen.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+                seen_ago_seconds: age.map(|a| a.max(0)),
                 created_at: get("createdAt"),
                 updated_at: updated,
                 removed,

@@ -1,7 +1,7 @@
 //! One device: its dashboard, its registration, the configuration it fetches, its token on request, removal.
 
 use crate::api::{get_device, RemoveDevice, RevealToken};
-use crate::components::{format_time, show, ErrorBanner, Loading};
+use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
 use crate::models::DeviceDetail as Detail;
 use crate::pages::dashboard::DeviceDashboardPanel;
 use leptos::prelude::*;
@@ -38,7 +38,10 @@ fn DeviceView(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoVi
             <h2>"Registration"</h2>
             <dl class="facts">
                 <dt>"Registered"</dt><dd>{d.created_at.as_deref().map(format_time).unwrap_or_default()}</dd>
-                <dt>"Last seen"</dt><dd>{d.last_seen.as_deref().map_or_else(|| "never".to_string(), format_time)}</dd>
+                <dt>"Last seen"</dt><dd>{match (d.last_seen.as_deref(), d.seen_ago_seconds) {
+                    (Some(t), Some(ago)) => format!("{} ({})", format_time(t), format_age(ago)),
+                    _ => "never".to_string(),
+                }}</dd>
                 <dt>"Authorization"</dt><dd><code>{d.key.clone().unwrap_or_else(|| "none (removed)".into())}</code></dd>
             </dl>
         </section>

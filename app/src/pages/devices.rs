@@ -1,7 +1,7 @@
 //! The device list and the registration form.
 
 use crate::api::{list_devices, RegisterDevice};
-use crate::components::{format_time, show, ErrorBanner, Loading};
+use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
 use crate::models::{DeviceId, DeviceSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -99,7 +99,7 @@ fn DeviceTable(list: Vec<DeviceSummary>) -> impl IntoView {
                             <tr>
                                 <td><a href=format!("/devices/{}", d.id)>{d.id.clone()}</a></td>
                                 <td>{d.created_at.as_deref().map(format_time).unwrap_or_default()}</td>
-                                <td>{d.last_seen.as_deref().map_or_else(|| "never".to_string(), format_time)}</td>
+                                <td title=d.last_seen.as_deref().map(format_time)>{d.seen_ago_seconds.map_or_else(|| "never".to_string(), format_age)}</td>
                                 <td><span class=class>{label}</span></td>
                             </tr>
                         }

@@ -2,7 +2,7 @@
 //! status, and the ones that went stale or offline most recently.
 
 use crate::api::list_devices;
-use crate::components::{format_time, show, Loading};
+use crate::components::{format_age, show, Loading};
 use crate::models::{DeviceStatus, DeviceSummary};
 use leptos::prelude::*;
 
@@ -56,7 +56,7 @@ pub fn FleetStatus() -> impl IntoView {
                                     <li>
                                         <a href=format!("/devices/{}", d.id)>{d.id.clone()}</a>
                                         " " <span class=d.status.badge()>{d.status.label()}</span>
-                                        " last seen " {d.last_seen.as_deref().map(format_time).unwrap_or_default()}
+                                        " last seen " {d.seen_ago_seconds.map(format_age).unwrap_or_default()}
                                     </li>
                                 }).collect_view()}
                             </ul>
@@ -79,6 +79,7 @@ mod tests {
             created_at: None,
             updated_at: None,
             last_seen: last_seen.map(String::from),
+            seen_ago_seconds: None,
             removed: status == DeviceStatus::Removed,
             status,
         }
