@@ -3,21 +3,14 @@
 
 mod common;
 
-use common::{start, start_in};
+use common::{device_env, start, start_in};
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn the_device_protocol_and_the_device_token_scope() {
     let s = start().await;
     let http = reqwest::Client::new();
-    let env: Value = http
-        .get(format!("{}/api/env/ESP32-A0B1C2D3E4F5", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let env = device_env(&s, "ESP32-A0B1C2D3E4F5").await;
     assert_eq!(env["id"], "ESP32-A0B1C2D3E4F5");
     assert_eq!(env["newlyRegistered"], true);
     assert_eq!(env["influx_bucket"], "iot_center");

@@ -9,14 +9,7 @@ use std::io::Read;
 async fn telemetry_downloads_as_csv_with_a_row_per_time() {
     let s = common::start().await;
     let http = reqwest::Client::new();
-    let env: serde_json::Value = http
-        .get(format!("{}/api/env/dev-1", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let env = common::device_env(&s, "dev-1").await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -70,3 +70,13 @@ pub async fn start_in(dir: tempfile::TempDir) -> Server {
     }
     panic!("iot-center did not start");
 }
+
+/// What `GET /api/env/{id}` gives a device (registering it if needed).
+pub async fn device_env(server: &Server, id: &str) -> serde_json::Value {
+    reqwest::get(format!("{}/api/env/{id}", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
