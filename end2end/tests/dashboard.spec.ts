@@ -28,6 +28,8 @@ test("after a back-fill the charts draw points, and 1d → 7d changes the data a
   await page.getByRole("link", { name: "7d", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/devices/${id}\\?range=7d`));
   await expect(page.getByText("means of 15 min")).toBeVisible();
+  // The download follows the range shown.
+  await expect(page.getByTestId("csv-download")).toHaveAttribute("href", /range=7d/);
   // Two days of data in 15-minute means.
   await expect.poll(async () => Number(await chartPoints(page, "Temperature"))).toBeLessThan(200);
   expect(Number(await chartPoints(page, "Temperature"))).toBeGreaterThan(150);

@@ -59,9 +59,9 @@ fn DashboardBody(
             }
             .into_any(),
             Ok(fields) => {
-                let csv = selection
-                    .get_untracked()
-                    .export_href(&device.get_untracked(), &fields.join(","));
+                // The range can change while the fields (and so this view) stay.
+                let shown = fields.join(",");
+                let csv = move || selection.read().export_href(&device.read(), &shown);
                 let charts = fields
                     .into_iter()
                     .map(|field| {
