@@ -2,9 +2,10 @@
 //! goes away and comes back: both report it, the metrics wait in their buffer, and
 //! everything recovers by itself.
 
+mod common;
+
 use serde_json::{json, Value};
 use std::net::SocketAddr;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -57,32 +58,13 @@ async fn health_and_readiness_follow_influxdb_away_and_back() {
         .local_addr()
         .unwrap();
     let influx = serve(dir.path(), addr).await;
-    let setup = json!({"username": "u", "password": "password", "org": "o", "bucket": "other", "token": "op"});
-    reqwest::Client::new()
-        .post(format!("http://{addr}/api/v2/setup"))
-        .json(&setup)
-        .send()
-        .await
-        .unwrap();
+    common::onboard(&format!("http://{addr}")).await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iot-center"))
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--config",
-            "/nonexistent.ini",
-        ])
-        .env("INFLUX_URL", format!("http://{addr}"))
-        .env("INFLUX_TOKEN", "op")
-        .env("INFLUX_ORG", "o")
-        .spawn()
-        .unwrap();
+    let port = common::free_port();
+    let mut child =
+        common::remote_iot_center(&format!("http://{addr}"), common::OPERATOR_TOKEN, port)
+            .spawn()
+            .unwrap();
     let app = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
         if reqwest::get(format!("{app}/ready")).await.is_ok() {

@@ -1,8 +1,11 @@
 //! Remote mode: `iot-center` pointed at an InfluxDB by URL (here a `tsdb` in this test's
 //! process) creates its buckets when the token may, and stops with a clear message when not.
 
+mod common;
+
+use common::{free_port, onboard, remote_iot_center, OPERATOR_TOKEN};
 use serde_json::{json, Value};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,40 +25,17 @@ async fn influx() -> Influx {
         tsdb::Config::default(),
         std::future::pending(),
     ));
-    let setup = json!({"username": "u", "password": "password", "org": "remote-org", "bucket": "other", "token": "op"});
-    reqwest::Client::new()
-        .post(format!("{url}/api/v2/setup"))
-        .json(&setup)
-        .send()
-        .await
-        .unwrap();
+    onboard(&url).await;
     Influx { url, _dir: dir }
-}
-
-fn iot_center(influx: &str, token: &str, port: u16) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_iot-center"));
-    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--config",
-            "/nonexistent.ini",
-        ])
-        .env("INFLUX_URL", influx)
-        .env("INFLUX_TOKEN", token)
-        .env("INFLUX_ORG", "remote-org");
-    c
 }
 
 #[tokio::test]
 async fn creates_missing_buckets_and_serves_devices() {
     let influx = influx().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = iot_center(&influx.url, "op", port).spawn().unwrap();
+    let port = free_port();
+    let mut child = remote_iot_center(&influx.url, OPERATOR_TOKEN, port)
+        .spawn()
+        .unwrap();
     let mut env: Option<Value> = None;
     for _ in 0..200 {
         if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/api/env/remote-1")).await {
@@ -117,19 +97,16 @@ async fn stops_with_a_reason_when_it_may_not_create_a_bucket() {
         .json()
         .await
         .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let (url, token) = (
         influx.url.clone(),
         auth["token"].as_str().unwrap().to_string(),
     );
-    let output: Output =
-        tokio::task::spawn_blocking(move || iot_center(&url, &token, port).output().unwrap())
-            .await
-            .unwrap();
+    let output: Output = tokio::task::spawn_blocking(move || {
+        remote_iot_center(&url, &token, port).output().unwrap()
+    })
+    .await
+    .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -138,7 +115,7 @@ async fn stops_with_a_reason_when_it_may_not_create_a_bucket() {
     );
 
     let unreachable = tokio::task::spawn_blocking(move || {
-        iot_center("http://127.0.0.1:1", "t", port)
+        remote_iot_center("http://127.0.0.1:1", "t", port)
             .output()
             .unwrap()
     })

@@ -1,5 +1,5 @@
-//! The real `iot-center` binary on a free port with its embedded store, for tests that talk
-//! HTTP to it.
+//! The real `iot-center` binary on a free port, with its embedded store or pointed at a
+//! `tsdb` by URL, for tests that talk HTTP to it.
 
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
@@ -28,16 +28,52 @@ impl Drop for Server {
     }
 }
 
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The organization and operator token [`onboard`] sets up.
+pub const ORG: &str = "remote-org";
+pub const OPERATOR_TOKEN: &str = "op";
+
+/// Sets up a fresh store at `url` with [`ORG`] and [`OPERATOR_TOKEN`].
+pub async fn onboard(url: &str) {
+    let setup = serde_json::json!({"username": "u", "password": "password", "org": ORG, "bucket": "other", "token": OPERATOR_TOKEN});
+    reqwest::Client::new()
+        .post(format!("{url}/api/v2/setup"))
+        .json(&setup)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `iot-center` in remote mode: InfluxDB at `influx` with `token` and [`ORG`], serving on `port`.
+pub fn remote_iot_center(influx: &str, token: &str, port: u16) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_iot-center"));
+    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--config",
+            "/nonexistent.ini",
+        ])
+        .env("INFLUX_URL", influx)
+        .env("INFLUX_TOKEN", token)
+        .env("INFLUX_ORG", ORG);
+    c
+}
+
 pub async fn start() -> Server {
     start_in(tempfile::tempdir().unwrap()).await
 }
 
 pub async fn start_in(dir: tempfile::TempDir) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_iot-center"))
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .args([
