@@ -1,5 +1,6 @@
 //! Benchmarks of tsdb over HTTP on loopback: `cargo bench -p tsdb --bench http`.
 //! Prints one line per measurement; results go to BENCHMARKS.md by hand, with the machine.
+//! `BATCHES=4` shrinks the ingest (default 400 batches) when profiling the queries.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -114,7 +115,7 @@ async fn main() {
     let now = tsdb::storage::now_nanos() / MINUTE * MINUTE;
 
     // Ingest: 2 concurrent writers, 5,000 lines × 5 fields per request, 10M values in all.
-    let batches: i64 = 400;
+    let batches: i64 = std::env::var("BATCHES").map_or(400, |b| b.parse().unwrap());
     let started = Instant::now();
     let writers: Vec<_> = (0..2)
         .map(|w| {

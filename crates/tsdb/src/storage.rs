@@ -1,9 +1,11 @@
 //! Durable storage on SQLite (WAL, `synchronous=FULL`): organizations, buckets and
-//! authorizations in `meta`, series and points in `points`.
+//! authorizations in `meta`, series and their points in `points`, encoded in blocks by
+//! `block`.
 //!
 //! One writer connection serialises writes; readers take their own connections, so queries
 //! run beside writes. Series metadata is cached in memory; points stay on disk.
 
+mod block;
 mod meta;
 mod points;
 
@@ -51,8 +53,9 @@ CREATE TABLE IF NOT EXISTS authorizations(id TEXT PRIMARY KEY, token_hash TEXT U
   permissions TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS series(id INTEGER PRIMARY KEY, bucket_id TEXT NOT NULL, measurement TEXT NOT NULL,
   tags TEXT NOT NULL, field TEXT NOT NULL, type INTEGER NOT NULL, UNIQUE(bucket_id, measurement, tags, field));
-CREATE TABLE IF NOT EXISTS points(series_id INTEGER NOT NULL, time INTEGER NOT NULL, value,
-  PRIMARY KEY(series_id, time)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks(series_id INTEGER NOT NULL, max_time INTEGER NOT NULL,
+  min_time INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY(series_id, max_time)) WITHOUT ROWID;
 ";
 
 impl Store {
@@ -63,9 +66,10 @@ impl Store {
             source,
         })?;
         let path = dir.join("tsdb.sqlite");
-        let writer = open_connection(&path)?;
+        let mut writer = open_connection(&path)?;
         writer.execute_batch(SCHEMA)?;
         let series = SeriesIndex::load(&writer)?;
+        points::migrate_point_rows(&mut writer, &series)?;
         Ok(Store {
             path,
             writer: Mutex::new(writer),

@@ -251,13 +251,13 @@ pub fn read_series(it: &mut Interpreter, plan: &ReadPlan) -> Result<Vec<SeriesPo
     let bucket = it.source.bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
     let mut selected = Vec::new();
-    'series: for s in it.source.series(&bucket)? {
+    'series: for s in it.source.series(&bucket)?.iter() {
         for f in &plan.series_filters {
-            if !truthy(&it.call_row(f, read::series_record(plan, &s))?) {
+            if !truthy(&it.call_row(f, read::series_record(plan, s))?) {
                 continue 'series;
             }
         }
-        selected.push(s);
+        selected.push(s.clone());
     }
     let source = it.source;
     let read = |s: &SeriesMeta| {

@@ -11,7 +11,8 @@ use std::sync::Arc;
 pub trait SeriesSource: Sync {
     /// The bucket `name`, if it exists and the caller may read it.
     fn bucket(&self, name: &str) -> Result<BucketRef, FluxError>;
-    fn series(&self, bucket: &BucketRef) -> Result<Vec<SeriesMeta>, FluxError>;
+    /// The bucket's series, ordered by measurement, tags, field.
+    fn series(&self, bucket: &BucketRef) -> Result<Arc<Vec<SeriesMeta>>, FluxError>;
     /// Points of one series with `start <= time < stop`, in time order.
     fn points(
         &self,

@@ -49,11 +49,11 @@ pub fn call(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, Flux
     let bucket = it.source.bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
     let mut values: Vec<String> = Vec::new();
-    for s in it.source.series(&bucket)? {
+    for s in it.source.series(&bucket)?.iter() {
         if measurement.as_ref().is_some_and(|m| *m != s.measurement) {
             continue;
         }
-        let record = read::series_record(&plan, &s);
+        let record = read::series_record(&plan, s);
         if let Some(p) = &predicate {
             if !truthy(&it.call_row(p, record.clone())?) {
                 continue;
@@ -75,7 +75,7 @@ pub fn call(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, Flux
         if found.iter().all(|v| values.contains(v))
             || it
                 .source
-                .points(&s, start, plan.stop, Pick::Last)?
+                .points(s, start, plan.stop, Pick::Last)?
                 .is_empty()
         {
             continue;

@@ -145,9 +145,8 @@ pub fn pivot(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
             .collect();
         let fixed = columns.len();
         let mut new_columns: Vec<Column> = Vec::new();
-        let mut rows: Vec<(Vec<Value>, Vec<Value>)> = Vec::new(); // (row key values, row)
-        let mut cells: Vec<(usize, String, Value)> = Vec::new();
-        for t in &group {
+        let mut cells: Vec<PivotCell> = Vec::new();
+        for (table, t) in group.iter().enumerate() {
             let vc = t.column(&value_column)?;
             let rk: Vec<usize> = row_key
                 .iter()
@@ -157,7 +156,7 @@ pub fn pivot(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
                 .iter()
                 .map(|k| t.column(k))
                 .collect::<Result<_, _>>()?;
-            for row in &t.rows {
+            for (row_index, row) in t.rows.iter().enumerate() {
                 let name = ck
                     .iter()
                     .map(|&i| match &row[i] {
@@ -167,59 +166,73 @@ pub fn pivot(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
                     })
                     .collect::<Vec<_>>()
                     .join("_");
-                if !new_columns.iter().any(|c| c.name == name) {
-                    new_columns.push(Column::new(&name, t.columns[vc].ty));
-                }
-                let rkv: Vec<Value> = rk.iter().map(|&i| row[i].clone()).collect();
-                let slot = match rows
-                    .iter()
-                    .position(|(k, _)| k.iter().zip(&rkv).all(|(a, b)| a.same(b)))
-                {
+                let column = match new_columns.iter().position(|c| c.name == name) {
                     Some(i) => i,
                     None => {
-                        let base: Vec<Value> = columns[..fixed]
-                            .iter()
-                            .map(|c| t.index(&c.name).map_or(Value::Null, |i| row[i].clone()))
-                            .collect();
-                        rows.push((rkv, base));
-                        rows.len() - 1
+                        new_columns.push(Column::new(&name, t.columns[vc].ty));
+                        new_columns.len() - 1
                     }
                 };
-                cells.push((slot, name, row[vc].clone()));
+                cells.push(PivotCell {
+                    row_key: rk.iter().map(|&i| &row[i]).collect(),
+                    table,
+                    row: row_index,
+                    column,
+                    value: &row[vc],
+                });
             }
         }
-        new_columns.sort_by(|a, b| a.name.cmp(&b.name));
-        columns.extend(new_columns.iter().cloned());
-        let mut table_rows: Vec<(Vec<Value>, Vec<Value>)> = rows
-            .into_iter()
-            .map(|(k, mut base)| {
-                base.resize(columns.len(), Value::Null);
-                (k, base)
-            })
-            .collect();
-        for (slot, name, value) in cells {
-            let i = fixed
-                + new_columns
-                    .iter()
-                    .position(|c| c.name == name)
-                    .expect("collected above");
-            table_rows[slot].1[i] = value;
+        // New columns by name; `position[i]` is where the i-th one found ends up.
+        let mut by_name: Vec<usize> = (0..new_columns.len()).collect();
+        by_name.sort_by(|&a, &b| new_columns[a].name.cmp(&new_columns[b].name));
+        let mut position = vec![0; by_name.len()];
+        for (pos, &i) in by_name.iter().enumerate() {
+            position[i] = pos;
         }
-        table_rows.sort_by(|(a, _), (b, _)| {
-            a.iter()
-                .zip(b)
-                .map(|(x, y)| x.cmp_for_sort(y))
-                .find(|o| o.is_ne())
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
+        columns.extend(by_name.iter().map(|&i| new_columns[i].clone()));
+        // Sorting the cells by row key (stable: input order within a row) makes each output
+        // row a run: its fixed columns come from its first cell, its values in input order.
+        cells.sort_by(|a, b| compare_row_keys(&a.row_key, &b.row_key));
+        let mut rows = Vec::new();
+        for run in cells.chunk_by(|a, b| compare_row_keys(&a.row_key, &b.row_key).is_eq()) {
+            let t = &group[run[0].table];
+            let first = &t.rows[run[0].row];
+            let mut row: Vec<Value> = columns[..fixed]
+                .iter()
+                .map(|c| t.index(&c.name).map_or(Value::Null, |i| first[i].clone()))
+                .collect();
+            row.resize(columns.len(), Value::Null);
+            for cell in run {
+                row[fixed + position[cell.column]] = cell.value.clone();
+            }
+            rows.push(row);
+        }
         let key = key_in_column_order(&columns, key);
-        out.push(Table {
-            columns,
-            key,
-            rows: table_rows.into_iter().map(|(_, r)| r).collect(),
-        });
+        out.push(Table { columns, key, rows });
     }
     Ok(tables(out))
+}
+
+/// One value of `pivot`'s input on its way to an output row and column.
+struct PivotCell<'a> {
+    row_key: Vec<&'a Value>,
+    table: usize,
+    row: usize,
+    /// Index into the new columns in the order they were found.
+    column: usize,
+    value: &'a Value,
+}
+
+/// Row keys in output order; values that compare equal but differ in type stay apart.
+fn compare_row_keys(a: &[&Value], b: &[&Value]) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| {
+            x.cmp_for_sort(y)
+                .then_with(|| x.type_name().cmp(y.type_name()))
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
 }
 
 pub fn group(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {

@@ -177,7 +177,7 @@ impl SeriesSource for Source {
         })
     }
 
-    fn series(&self, bucket: &BucketRef) -> Result<Vec<SeriesMeta>, FluxError> {
+    fn series(&self, bucket: &BucketRef) -> Result<Arc<Vec<SeriesMeta>>, FluxError> {
         Ok(self.store.series_of(&bucket.id))
     }
 

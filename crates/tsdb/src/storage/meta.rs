@@ -400,7 +400,7 @@ impl Store {
         let mut conn = self.write_conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "DELETE FROM points WHERE series_id IN (SELECT id FROM series WHERE bucket_id = ?1)",
+            "DELETE FROM blocks WHERE series_id IN (SELECT id FROM series WHERE bucket_id = ?1)",
             [id],
         )?;
         tx.execute("DELETE FROM series WHERE bucket_id = ?1", [id])?;

@@ -1,10 +1,14 @@
 //! Series and points: a series is one field of one tag set of one measurement in a bucket;
-//! its points are `(time, value)` rows keyed by `(series, time)`, so a rewrite replaces.
+//! its points live in blocks (`block.rs`) keyed by `(series, max_time)`. The blocks of a
+//! series never overlap in time, so a read concatenates them and a point written again at
+//! the same time replaces the stored one.
 
+use super::block::{self, BLOCK_POINTS};
 use super::{StorageError, Store};
 use crate::flux::{ColType, Pick, SeriesMeta, Value};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One point of line protocol: tags sorted by key, fields typed.
 #[derive(Clone, Debug)]
@@ -52,7 +56,13 @@ type SeriesRef<'a> = (&'a str, &'a [(String, String)], &'a str);
 pub struct SeriesIndex {
     ids: HashMap<String, (i64, ColType)>,
     field_types: HashMap<String, ColType>,
-    by_bucket: HashMap<String, Vec<SeriesMeta>>,
+    /// Each bucket's series ordered by measurement, tags, field; shared with the queries
+    /// reading them, copied only when a write adds a series.
+    by_bucket: HashMap<String, Arc<Vec<SeriesMeta>>>,
+}
+
+fn series_order(a: &SeriesMeta, b: &SeriesMeta) -> std::cmp::Ordering {
+    (&a.measurement, &a.tags, &a.field).cmp(&(&b.measurement, &b.tags, &b.field))
 }
 
 fn series_key(bucket: &str, measurement: &str, tags: &str, field: &str) -> String {
@@ -115,6 +125,7 @@ impl SeriesIndex {
             let (id, bucket, measurement, tags, field, ty) = row?;
             index.insert(id, &bucket, &measurement, &tags, &field, type_from_code(ty));
         }
+        index.sort();
         Ok(index)
     }
 
@@ -132,16 +143,22 @@ impl SeriesIndex {
         self.field_types
             .insert(field_key(bucket, measurement, field), ty);
         let tags: Vec<(String, String)> = serde_json::from_str(tags_json).unwrap_or_default();
-        self.by_bucket
-            .entry(bucket.to_string())
-            .or_default()
-            .push(SeriesMeta {
-                id,
-                measurement: measurement.to_string(),
-                tags,
-                field: field.to_string(),
-                ty,
-            });
+        Arc::make_mut(self.by_bucket.entry(bucket.to_string()).or_default()).push(SeriesMeta {
+            id,
+            measurement: measurement.to_string(),
+            tags,
+            field: field.to_string(),
+            ty,
+        });
+    }
+
+    /// Restores the order of the buckets' series after inserts (nearly sorted: cheap).
+    fn sort(&mut self) {
+        for series in self.by_bucket.values_mut() {
+            if !series.is_sorted_by(|a, b| series_order(a, b).is_le()) {
+                Arc::make_mut(series).sort_by(series_order);
+            }
+        }
     }
 
     pub fn remove_bucket(&mut self, bucket: &str) {
@@ -152,18 +169,7 @@ impl SeriesIndex {
     }
 }
 
-fn to_sql(v: &Value) -> rusqlite::types::Value {
-    use rusqlite::types::Value as Sql;
-    match v {
-        Value::Float(f) => Sql::Real(*f),
-        Value::Int(n) => Sql::Integer(*n),
-        Value::UInt(n) => Sql::Integer(*n as i64),
-        Value::Bool(b) => Sql::Integer(*b as i64),
-        Value::Str(s) => Sql::Text(s.clone()),
-        _ => Sql::Null,
-    }
-}
-
+/// A value of the layout before blocks (a `points` row), read once when the store migrates.
 fn from_sql(ty: ColType, row: &rusqlite::Row, i: usize) -> rusqlite::Result<Value> {
     Ok(match ty {
         ColType::Double => Value::Float(row.get(i)?),
@@ -184,13 +190,10 @@ impl Store {
         let mut created: Vec<(i64, String, String, String, ColType)> = Vec::new();
         let mut local_ids: HashMap<String, (i64, ColType)> = HashMap::new();
         let mut local_types: HashMap<String, ColType> = HashMap::new();
+        let mut new_points: HashMap<i64, (ColType, Vec<(i64, Value)>)> = HashMap::new();
         let tx = conn.transaction()?;
         {
             let index = self.series.read().unwrap_or_else(|e| e.into_inner());
-            let mut insert_point = tx.prepare_cached(
-                "INSERT INTO points(series_id, time, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(series_id, time) DO UPDATE SET value = excluded.value",
-            )?;
             let mut insert_series = tx.prepare_cached("INSERT INTO series(bucket_id, measurement, tags, field, type) VALUES (?1, ?2, ?3, ?4, ?5)")?;
             // Per-batch memos on borrowed keys: a batch of one device resolves each of its
             // series once, not once per point.
@@ -263,26 +266,27 @@ impl Store {
                             id
                         }
                     };
-                    insert_point.execute(params![id, p.time, to_sql(value)])?;
+                    let (_, series_points) = new_points.entry(id).or_insert((ty, Vec::new()));
+                    series_points.push((p.time, value.clone()));
                 }
             }
+        }
+        for (id, (ty, points)) in new_points {
+            merge_into_blocks(&tx, id, ty, points)?;
         }
         tx.commit()?;
         let mut index = self.series.write().unwrap_or_else(|e| e.into_inner());
         for (id, measurement, tags, field, ty) in created {
             index.insert(id, bucket_id, &measurement, &tags, &field, ty);
         }
+        index.sort();
         Ok(outcome)
     }
 
     /// The series of a bucket, ordered by measurement, tags, field.
-    pub fn series_of(&self, bucket_id: &str) -> Vec<SeriesMeta> {
+    pub fn series_of(&self, bucket_id: &str) -> Arc<Vec<SeriesMeta>> {
         let index = self.series.read().unwrap_or_else(|e| e.into_inner());
-        let mut series = index.by_bucket.get(bucket_id).cloned().unwrap_or_default();
-        series.sort_by(|a, b| {
-            (&a.measurement, &a.tags, &a.field).cmp(&(&b.measurement, &b.tags, &b.field))
-        });
-        series
+        index.by_bucket.get(bucket_id).cloned().unwrap_or_default()
     }
 
     /// Points of one series with `start <= time < stop`, in time order.
@@ -293,17 +297,42 @@ impl Store {
         stop: i64,
         pick: Pick,
     ) -> Result<Vec<(i64, Value)>, StorageError> {
-        let sql = match pick {
-            Pick::All => "SELECT time, value FROM points WHERE series_id = ?1 AND time >= ?2 AND time < ?3 ORDER BY time",
-            Pick::First => "SELECT time, value FROM points WHERE series_id = ?1 AND time >= ?2 AND time < ?3 ORDER BY time LIMIT 1",
-            Pick::Last => "SELECT time, value FROM points WHERE series_id = ?1 AND time >= ?2 AND time < ?3 ORDER BY time DESC LIMIT 1",
+        let in_range = |t: &i64| (start..stop).contains(t);
+        let sql = if pick == Pick::Last {
+            "SELECT min_time, data FROM blocks WHERE series_id = ?1 AND max_time >= ?2 ORDER BY max_time DESC"
+        } else {
+            "SELECT min_time, data FROM blocks WHERE series_id = ?1 AND max_time >= ?2 ORDER BY max_time"
         };
         self.read(|c| {
             let mut stmt = c.prepare_cached(sql)?;
-            let rows = stmt.query_map(params![series.id, start, stop], |r| {
-                Ok((r.get(0)?, from_sql(series.ty, r, 1)?))
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            let mut rows = stmt.query(params![series.id, start])?;
+            let mut points = Vec::new();
+            while let Some(row) = rows.next()? {
+                let min_time: i64 = row.get(0)?;
+                if min_time >= stop {
+                    match pick {
+                        Pick::Last => continue,
+                        _ => break,
+                    }
+                }
+                let data = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                let decoded = block::decode(data, series.ty)?;
+                let mut kept = decoded.into_iter().filter(|(t, _)| in_range(t));
+                match pick {
+                    Pick::All => points.extend(kept),
+                    Pick::First => {
+                        if let Some(p) = kept.next() {
+                            return Ok(vec![p]);
+                        }
+                    }
+                    Pick::Last => {
+                        if let Some(p) = kept.last() {
+                            return Ok(vec![p]);
+                        }
+                    }
+                }
+            }
+            Ok(points)
         })
     }
 
@@ -315,22 +344,17 @@ impl Store {
         stop: i64,
         predicate: &DeletePredicate,
     ) -> Result<usize, StorageError> {
-        let series: Vec<i64> = self
+        let series: Vec<SeriesMeta> = self
             .series_of(bucket_id)
-            .into_iter()
+            .iter()
             .filter(|s| predicate.matches(s))
-            .map(|s| s.id)
+            .cloned()
             .collect();
         let mut conn = self.write_conn();
         let tx = conn.transaction()?;
         let mut deleted = 0;
-        {
-            let mut stmt = tx.prepare_cached(
-                "DELETE FROM points WHERE series_id = ?1 AND time >= ?2 AND time <= ?3",
-            )?;
-            for id in series {
-                deleted += stmt.execute(params![id, start, stop])?;
-            }
+        for s in series {
+            deleted += delete_from_blocks(&tx, &s, start, stop)?;
         }
         tx.commit()?;
         Ok(deleted)
@@ -352,9 +376,188 @@ impl Store {
     }
 }
 
+/// Sorts a series' new points by time, the last written winning at equal times.
+fn sorted_last_wins(mut points: Vec<(i64, Value)>) -> Vec<(i64, Value)> {
+    points.reverse();
+    points.sort_by_key(|(t, _)| *t); // stable: of equal times, the last written comes first
+    points.dedup_by_key(|(t, _)| *t);
+    points
+}
+
+/// Merges `new` into the sorted `old`; at equal times `new` wins.
+fn merge(old: Vec<(i64, Value)>, new: Vec<(i64, Value)>) -> Vec<(i64, Value)> {
+    let mut merged = Vec::with_capacity(old.len() + new.len());
+    let mut old = old.into_iter().peekable();
+    for (t, v) in new {
+        while let Some(o) = old.next_if(|(ot, _)| *ot <= t) {
+            if o.0 < t {
+                merged.push(o);
+            }
+        }
+        merged.push((t, v));
+    }
+    merged.extend(old);
+    merged
+}
+
+/// A stored block's key and size.
+struct BlockRow {
+    max_time: i64,
+    min_time: i64,
+    count: usize,
+}
+
+/// The blocks of a series overlapping `[lo, hi]`, in time order.
+fn overlapping_blocks(
+    tx: &Transaction,
+    series_id: i64,
+    lo: i64,
+    hi: i64,
+) -> Result<Vec<BlockRow>, StorageError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT max_time, min_time, count FROM blocks WHERE series_id = ?1 AND max_time >= ?2 ORDER BY max_time",
+    )?;
+    let mut rows = stmt.query(params![series_id, lo])?;
+    let mut blocks = Vec::new();
+    while let Some(row) = rows.next()? {
+        let block = BlockRow {
+            max_time: row.get(0)?,
+            min_time: row.get(1)?,
+            count: row.get::<_, i64>(2)? as usize,
+        };
+        if block.min_time > hi {
+            break;
+        }
+        blocks.push(block);
+    }
+    Ok(blocks)
+}
+
+/// Takes a block out of the store and returns its points.
+fn take_block(
+    tx: &Transaction,
+    series_id: i64,
+    ty: ColType,
+    max_time: i64,
+) -> Result<Vec<(i64, Value)>, StorageError> {
+    let data: Vec<u8> = tx
+        .prepare_cached("SELECT data FROM blocks WHERE series_id = ?1 AND max_time = ?2")?
+        .query_row(params![series_id, max_time], |r| r.get(0))?;
+    tx.prepare_cached("DELETE FROM blocks WHERE series_id = ?1 AND max_time = ?2")?
+        .execute(params![series_id, max_time])?;
+    block::decode(&data, ty)
+}
+
+/// Stores sorted points as blocks of at most `BLOCK_POINTS`.
+fn put_blocks(
+    tx: &Transaction,
+    series_id: i64,
+    ty: ColType,
+    points: &[(i64, Value)],
+) -> Result<(), StorageError> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO blocks(series_id, max_time, min_time, count, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for chunk in points.chunks(BLOCK_POINTS) {
+        let (first, last) = (chunk[0].0, chunk[chunk.len() - 1].0);
+        let data = block::encode(chunk, ty)?;
+        insert.execute(params![series_id, last, first, chunk.len() as i64, data])?;
+    }
+    Ok(())
+}
+
+/// Writes a series' new points: the blocks they overlap, and the block just before them if
+/// it has room (a device appending a point at a time), are merged with them and rewritten.
+fn merge_into_blocks(
+    tx: &Transaction,
+    series_id: i64,
+    ty: ColType,
+    points: Vec<(i64, Value)>,
+) -> Result<(), StorageError> {
+    let new = sorted_last_wins(points);
+    let (Some((lo, _)), Some((hi, _))) = (new.first(), new.last()) else {
+        return Ok(());
+    };
+    let mut rewritten: Vec<i64> = overlapping_blocks(tx, series_id, *lo, *hi)?
+        .iter()
+        .map(|b| b.max_time)
+        .collect();
+    let before: Option<(i64, i64)> = tx
+        .prepare_cached(
+            "SELECT max_time, count FROM blocks WHERE series_id = ?1 AND max_time < ?2 ORDER BY max_time DESC LIMIT 1",
+        )?
+        .query_row(params![series_id, lo], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((max_time, _)) = before.filter(|(_, count)| (*count as usize) < BLOCK_POINTS) {
+        rewritten.insert(0, max_time);
+    }
+    let mut old = Vec::new();
+    for max_time in rewritten {
+        old.extend(take_block(tx, series_id, ty, max_time)?);
+    }
+    put_blocks(tx, series_id, ty, &merge(old, new))
+}
+
+/// Removes a series' points with `start <= time <= stop`; returns how many went. Blocks
+/// wholly inside the range go without being read.
+fn delete_from_blocks(
+    tx: &Transaction,
+    series: &SeriesMeta,
+    start: i64,
+    stop: i64,
+) -> Result<usize, StorageError> {
+    let mut deleted = 0;
+    for b in overlapping_blocks(tx, series.id, start, stop)? {
+        if start <= b.min_time && b.max_time <= stop {
+            tx.prepare_cached("DELETE FROM blocks WHERE series_id = ?1 AND max_time = ?2")?
+                .execute(params![series.id, b.max_time])?;
+            deleted += b.count;
+        } else {
+            let mut points = take_block(tx, series.id, series.ty, b.max_time)?;
+            points.retain(|(t, _)| !(start..=stop).contains(t));
+            deleted += b.count - points.len();
+            put_blocks(tx, series.id, series.ty, &points)?;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Moves the points of the layout before blocks (one `points` row per value) into blocks,
+/// in one transaction, and drops the old table.
+pub fn migrate_point_rows(conn: &mut Connection, index: &SeriesIndex) -> Result<(), StorageError> {
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'points'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for series in index.by_bucket.values().flat_map(|s| s.iter()) {
+        let points: Vec<(i64, Value)> = tx
+            .prepare("SELECT time, value FROM points WHERE series_id = ?1 ORDER BY time")?
+            .query_map([series.id], |r| Ok((r.get(0)?, from_sql(series.ty, r, 1)?)))?
+            .collect::<Result<_, _>>()?;
+        put_blocks(&tx, series.id, series.ty, &points)?;
+    }
+    tx.execute_batch("DROP TABLE points")?;
+    tx.commit()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fresh store with one bucket (kept forever); the directory lives as long as the store.
+    fn store_with_bucket() -> (tempfile::TempDir, Store, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let org = store.create_org("o", "").unwrap();
+        let bucket = store.create_bucket(&org.id, "b", "", 0).unwrap();
+        (dir, store, bucket.id)
+    }
 
     #[test]
     fn expire_deletes_only_what_retention_no_longer_keeps() {
@@ -392,24 +595,136 @@ mod tests {
 
     #[test]
     fn a_reopened_store_has_its_series_and_field_types() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let org = store.create_org("o", "").unwrap();
-        let b = store.create_bucket(&org.id, "b", "", 0).unwrap();
+        let (dir, store, b) = store_with_bucket();
         let p = |v: Value| Point {
             measurement: "m".into(),
             tags: vec![("k".into(), "a".into())],
             fields: vec![("v".into(), v)],
             time: 1,
         };
-        store.write(&b.id, &[p(Value::Float(1.0))]).unwrap();
+        store.write(&b, &[p(Value::Float(1.0))]).unwrap();
         drop(store);
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.series_of(&b.id).len(), 1);
-        let outcome = store.write(&b.id, &[p(Value::Str("x".into()))]).unwrap();
+        assert_eq!(store.series_of(&b).len(), 1);
+        let outcome = store.write(&b, &[p(Value::Str("x".into()))]).unwrap();
         assert_eq!(
             outcome.dropped, 1,
             "the type from before the restart still holds"
         );
+    }
+    fn float_point(time: i64, v: f64) -> Point {
+        Point {
+            measurement: "m".into(),
+            tags: vec![],
+            fields: vec![("v".into(), Value::Float(v))],
+            time,
+        }
+    }
+
+    fn stored(store: &Store, bucket: &str) -> Vec<(i64, f64)> {
+        let series = store.series_of(bucket);
+        store
+            .read_points(&series[0], i64::MIN, i64::MAX, Pick::All)
+            .unwrap()
+            .into_iter()
+            .map(|(t, v)| match v {
+                Value::Float(f) => (t, f),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    fn block_sizes(store: &Store) -> Vec<i64> {
+        store
+            .read(|c| {
+                let mut stmt = c.prepare("SELECT count FROM blocks ORDER BY max_time")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn writes_in_any_order_read_back_sorted_with_the_last_write_winning() {
+        let (_dir, store, b) = store_with_bucket();
+        let n = BLOCK_POINTS as i64 * 3;
+        // Newer half first, then the older half, then one at a time over the middle.
+        let newer: Vec<_> = (n / 2..n).map(|t| float_point(t * 10, t as f64)).collect();
+        let older: Vec<_> = (0..n / 2).map(|t| float_point(t * 10, t as f64)).collect();
+        store.write(&b, &newer).unwrap();
+        store.write(&b, &older).unwrap();
+        for t in [n / 2 - 1, n / 2, 5] {
+            store.write(&b, &[float_point(t * 10, -1.0)]).unwrap();
+        }
+        // A batch that writes one time twice keeps its last value.
+        store
+            .write(&b, &[float_point(70, 1.0), float_point(70, 2.0)])
+            .unwrap();
+        let points = stored(&store, &b);
+        assert_eq!(points.len(), n as usize);
+        assert!(points.windows(2).all(|w| w[0].0 < w[1].0));
+        for (t, v) in points {
+            let expected = match t / 10 {
+                x if x == n / 2 - 1 || x == n / 2 || x == 5 => -1.0,
+                7 => 2.0,
+                x => x as f64,
+            };
+            assert_eq!(v, expected, "at {t}");
+        }
+        assert!(block_sizes(&store)
+            .iter()
+            .all(|c| *c as usize <= BLOCK_POINTS));
+    }
+
+    #[test]
+    fn a_device_appending_a_point_at_a_time_fills_blocks() {
+        let (_dir, store, b) = store_with_bucket();
+        let n = BLOCK_POINTS + 10;
+        for t in 0..n as i64 {
+            store.write(&b, &[float_point(t, t as f64)]).unwrap();
+        }
+        assert_eq!(block_sizes(&store), vec![BLOCK_POINTS as i64, 10]);
+        let series = &store.series_of(&b)[0];
+        let last = store.read_points(series, 0, 500, Pick::Last).unwrap();
+        let first = store
+            .read_points(series, 500, i64::MAX, Pick::First)
+            .unwrap();
+        assert_eq!((last[0].0, first[0].0), (499, 500));
+        let middle = store.read_points(series, 1000, 1030, Pick::All).unwrap();
+        assert_eq!(middle.len(), 30, "a range across two blocks");
+    }
+
+    #[test]
+    fn deletes_cut_blocks_and_count_what_went() {
+        let (_dir, store, b) = store_with_bucket();
+        let points: Vec<_> = (0..3000).map(|t| float_point(t, t as f64)).collect();
+        store.write(&b, &points).unwrap();
+        let all = DeletePredicate::default();
+        assert_eq!(store.delete_points(&b, 100, 2099, &all).unwrap(), 2000);
+        let left: Vec<i64> = stored(&store, &b).iter().map(|(t, _)| *t).collect();
+        assert_eq!(left, (0..100).chain(2100..3000).collect::<Vec<_>>());
+        assert_eq!(store.delete_points(&b, 100, 2099, &all).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_store_of_the_row_per_value_layout_moves_into_blocks_on_open() {
+        let (dir, store, b) = store_with_bucket();
+        store.write(&b, &[float_point(1, 0.0)]).unwrap();
+        let id = store.series_of(&b)[0].id;
+        store
+            .write_conn()
+            .execute_batch(&format!(
+                "DELETE FROM blocks;
+                 CREATE TABLE points(series_id INTEGER NOT NULL, time INTEGER NOT NULL, value,
+                   PRIMARY KEY(series_id, time)) WITHOUT ROWID;
+                 INSERT INTO points VALUES ({id}, 20, 2.5), ({id}, 10, 1.5);"
+            ))
+            .unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(stored(&store, &b), vec![(10, 1.5), (20, 2.5)]);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(stored(&store, &b).len(), 2, "migrated once, kept");
     }
 }

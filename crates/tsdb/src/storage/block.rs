@@ -1,0 +1,238 @@
+//! The encoding of a block: up to `BLOCK_POINTS` points of one series in time order, stored
+//! as one SQLite blob. One row per block instead of one per value is what makes ingest and
+//! long-range reads fast (BENCHMARKS.md); SQLite still does the durable part.
+//!
+//! Layout: varint count; times as zigzag varints of delta-of-delta (regular intervals cost a
+//! byte); values by the series' type: floats as 8 little-endian bytes, integers as zigzag
+//! varint deltas, booleans as a byte, strings as varint length and UTF-8 bytes.
+
+use super::StorageError;
+use crate::flux::{ColType, Value};
+
+/// Points per block at most: large enough that a month of 1-minute data is ~40 rows per
+/// series, small enough that appending to the newest block rewrites a few KB.
+pub const BLOCK_POINTS: usize = 1024;
+
+/// Encodes points of a series of type `ty`; a value of another type is refused.
+pub fn encode(points: &[(i64, Value)], ty: ColType) -> Result<Vec<u8>, StorageError> {
+    let mut out = Vec::with_capacity(points.len() * 10 + 4);
+    put_varint(&mut out, points.len() as u64);
+    let (mut prev, mut prev_delta) = (0i64, 0i64);
+    for (i, (t, _)) in points.iter().enumerate() {
+        let delta = if i == 0 { *t } else { t.wrapping_sub(prev) };
+        put_varint(&mut out, zigzag(delta.wrapping_sub(prev_delta)));
+        (prev, prev_delta) = (*t, if i == 0 { 0 } else { delta });
+    }
+    let mut prev_int = 0i64;
+    for (_, v) in points {
+        match (ty, v) {
+            (ColType::Double, Value::Float(f)) => out.extend_from_slice(&f.to_le_bytes()),
+            (ColType::Long | ColType::Time, Value::Int(n) | Value::Time(n)) => {
+                put_varint(&mut out, zigzag(n.wrapping_sub(prev_int)));
+                prev_int = *n;
+            }
+            (ColType::ULong, Value::UInt(n)) => {
+                let n = *n as i64;
+                put_varint(&mut out, zigzag(n.wrapping_sub(prev_int)));
+                prev_int = n;
+            }
+            (ColType::Bool, Value::Bool(b)) => out.push(*b as u8),
+            (ColType::String, Value::Str(s)) => {
+                put_varint(&mut out, s.len() as u64);
+                out.extend_from_slice(s.as_bytes());
+            }
+            _ => {
+                return Err(StorageError::Invalid(format!(
+                    "storage: a {} value in a {ty:?} series",
+                    v.type_name()
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes a block; a damaged blob is an error, never a panic.
+pub fn decode(bytes: &[u8], ty: ColType) -> Result<Vec<(i64, Value)>, StorageError> {
+    let mut r = Reader { bytes, at: 0 };
+    let count = r.varint()? as usize;
+    // Every point takes at least a byte: a larger count is damage, not a reason to allocate.
+    if count > bytes.len() {
+        return Err(r.damaged());
+    }
+    let mut times = Vec::with_capacity(count);
+    let (mut prev, mut prev_delta) = (0i64, 0i64);
+    for i in 0..count {
+        let delta = unzigzag(r.varint()?).wrapping_add(prev_delta);
+        let t = if i == 0 {
+            delta
+        } else {
+            prev.wrapping_add(delta)
+        };
+        (prev, prev_delta) = (t, if i == 0 { 0 } else { delta });
+        times.push(t);
+    }
+    let mut points = Vec::with_capacity(count);
+    let mut prev_int = 0i64;
+    for t in times {
+        let value = match ty {
+            ColType::Double => Value::Float(f64::from_le_bytes(
+                r.take(8)?.try_into().unwrap_or_default(),
+            )),
+            ColType::Long | ColType::Time | ColType::ULong => {
+                prev_int = prev_int.wrapping_add(unzigzag(r.varint()?));
+                match ty {
+                    ColType::Long => Value::Int(prev_int),
+                    ColType::ULong => Value::UInt(prev_int as u64),
+                    _ => Value::Time(prev_int),
+                }
+            }
+            ColType::Bool => Value::Bool(r.take(1)?[0] != 0),
+            ColType::String => {
+                let len = r.varint()? as usize;
+                let bytes = r.take(len)?;
+                Value::Str(String::from_utf8(bytes.to_vec()).map_err(|_| r.damaged())?)
+            }
+        };
+        points.push((t, value));
+    }
+    if r.at != bytes.len() {
+        return Err(r.damaged());
+    }
+    Ok(points)
+}
+
+fn zigzag(n: i64) -> u64 {
+    ((n << 1) ^ (n >> 63)) as u64
+}
+
+fn unzigzag(n: u64) -> i64 {
+    ((n >> 1) as i64) ^ -((n & 1) as i64)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn damaged(&self) -> StorageError {
+        StorageError::Invalid(format!("storage: damaged block at byte {}", self.at))
+    }
+
+    fn take(&mut self, n: usize) -> Result<&[u8], StorageError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|end| *end <= self.bytes.len());
+        let end = end.ok_or_else(|| self.damaged())?;
+        let slice = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(slice)
+    }
+
+    fn varint(&mut self) -> Result<u64, StorageError> {
+        let mut n = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.take(1)?[0];
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(n);
+            }
+        }
+        Err(self.damaged())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn same(a: &[(i64, Value)], b: &[(i64, Value)]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|((ta, va), (tb, vb))| {
+                ta == tb
+                    && match (va, vb) {
+                        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+                        (Value::Int(x), Value::Int(y)) => x == y,
+                        (Value::UInt(x), Value::UInt(y)) => x == y,
+                        (Value::Bool(x), Value::Bool(y)) => x == y,
+                        (Value::Str(x), Value::Str(y)) => x == y,
+                        _ => false,
+                    }
+            })
+    }
+
+    #[test]
+    fn regular_minute_data_costs_about_nine_bytes_a_float() {
+        let points: Vec<_> = (0..1000)
+            .map(|i| {
+                (
+                    1_700_000_000_000_000_000 + i * 60_000_000_000,
+                    Value::Float(i as f64 / 3.0),
+                )
+            })
+            .collect();
+        let bytes = encode(&points, ColType::Double).unwrap();
+        assert!(bytes.len() < 1000 * 9 + 32, "{} bytes", bytes.len());
+        assert!(same(&decode(&bytes, ColType::Double).unwrap(), &points));
+    }
+
+    #[test]
+    fn damaged_blocks_are_errors() {
+        let points = vec![(1, Value::Str("héllo".into())), (2, Value::Str("x".into()))];
+        let bytes = encode(&points, ColType::String).unwrap();
+        for cut in 0..bytes.len() {
+            assert!(
+                decode(&bytes[..cut], ColType::String).is_err(),
+                "cut at {cut}"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode(&longer, ColType::String).is_err());
+        assert!(decode(&[0xff; 12], ColType::Double).is_err());
+    }
+
+    fn value(ty: ColType) -> BoxedStrategy<Value> {
+        match ty {
+            ColType::Double => any::<f64>().prop_map(Value::Float).boxed(),
+            ColType::Long => any::<i64>().prop_map(Value::Int).boxed(),
+            ColType::ULong => any::<u64>().prop_map(Value::UInt).boxed(),
+            ColType::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
+            _ => ".{0,12}".prop_map(Value::Str).boxed(),
+        }
+    }
+
+    fn block() -> impl Strategy<Value = (ColType, Vec<(i64, Value)>)> {
+        prop_oneof![
+            Just(ColType::Double),
+            Just(ColType::Long),
+            Just(ColType::ULong),
+            Just(ColType::Bool),
+            Just(ColType::String)
+        ]
+        .prop_flat_map(|ty| {
+            let points = proptest::collection::btree_map(any::<i64>(), value(ty), 0..64)
+                .prop_map(|m| m.into_iter().collect::<Vec<_>>());
+            (Just(ty), points)
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn blocks_decode_to_what_was_encoded((ty, points) in block()) {
+            let decoded = decode(&encode(&points, ty).unwrap(), ty).unwrap();
+            prop_assert!(same(&decoded, &points));
+        }
+    }
+}
