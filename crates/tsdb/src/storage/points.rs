@@ -297,7 +297,7 @@ impl Store {
         stop: i64,
         pick: Pick,
     ) -> Result<Vec<(i64, Value)>, StorageError> {
-        let in_range = |t: &i64| (start..stop).contains(t);
+        let in_range = |t: i64| (start..stop).contains(&t);
         let sql = if pick == Pick::Last {
             "SELECT min_time, data FROM blocks WHERE series_id = ?1 AND max_time >= ?2 ORDER BY max_time DESC"
         } else {
@@ -316,20 +316,19 @@ impl Store {
                     }
                 }
                 let data = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-                let decoded = block::decode(data, series.ty)?;
-                let mut kept = decoded.into_iter().filter(|(t, _)| in_range(t));
+                block::decode_into(data, series.ty, in_range, &mut points)?;
                 match pick {
-                    Pick::All => points.extend(kept),
-                    Pick::First => {
-                        if let Some(p) = kept.next() {
-                            return Ok(vec![p]);
-                        }
+                    Pick::All => {}
+                    // Blocks come in time order (newest first for `Last`): the first block
+                    // with a point in range has the answer.
+                    Pick::First if !points.is_empty() => {
+                        points.truncate(1);
+                        return Ok(points);
                     }
-                    Pick::Last => {
-                        if let Some(p) = kept.last() {
-                            return Ok(vec![p]);
-                        }
+                    Pick::Last if !points.is_empty() => {
+                        return Ok(points.split_off(points.len() - 1));
                     }
+                    Pick::First | Pick::Last => {}
                 }
             }
             Ok(points)
@@ -445,7 +444,9 @@ fn take_block(
         .query_row(params![series_id, max_time], |r| r.get(0))?;
     tx.prepare_cached("DELETE FROM blocks WHERE series_id = ?1 AND max_time = ?2")?
         .execute(params![series_id, max_time])?;
-    block::decode(&data, ty)
+    let mut points = Vec::new();
+    block::decode_into(&data, ty, |_| true, &mut points)?;
+    Ok(points)
 }
 
 /// Stores sorted points as blocks of at most `BLOCK_POINTS`.
