@@ -17,23 +17,30 @@ pub fn DeviceDetail() -> impl IntoView {
         move || (id(), remove.version().get()),
         |(id, _)| get_device(id),
     );
+    // The dashboard follows the URL, not the registration: built inside the registration's
+    // Transition it was built (and its data fetched and inlined into the page) twice.
     view! {
         <Title text=move || format!("Device {}", id())/>
         <p class="crumbs"><a href="/devices">"Devices"</a> " / " {id}</p>
         <Transition fallback=Loading>
-            {move || detail.get().map(|r| show(r, move |d| view! { <DeviceView detail=d remove/> }.into_any()))}
+            {move || detail.get().map(|r| show(r, |d| {
+                let (status, class) = (d.summary.status.label(), d.summary.status.badge());
+                view! { <h1>{d.summary.id} " " <span class=class data-testid="device-status">{status}</span></h1> }.into_any()
+            }))}
+        </Transition>
+        <DeviceDashboardPanel device=Signal::derive(id)/>
+        <Transition>
+            {move || detail.get().and_then(Result::ok).map(|d| view! { <DeviceFacts detail=d remove/> }.into_any())}
         </Transition>
     }
 }
 
+/// The registration, the configuration the device fetches, its token and its removal.
 #[component]
-fn DeviceView(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoView {
+fn DeviceFacts(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoView {
     let d = detail.summary.clone();
     let id = d.id.clone();
-    let (status, class) = (d.status.label(), d.status.badge());
     view! {
-        <h1>{id.clone()} " " <span class=class data-testid="device-status">{status}</span></h1>
-        <DeviceDashboardPanel device=id.clone()/>
         <section class="card">
             <h2>"Registration"</h2>
             <dl class="facts">

@@ -1,6 +1,6 @@
 //! Selectors (first, last, min, max), aggregates (count, mean, sum) and `aggregateWindow`.
 
-use super::builtins::{read_series, tables};
+use super::builtins::{read_series_then, tables};
 use super::eval::{Args, Interpreter};
 use super::read::{self, Pick, ReadPlan};
 use super::table::Table;
@@ -261,33 +261,37 @@ fn window_value<'v>(
 }
 
 /// `aggregateWindow` right on the points of each series a read selects: no rows are built
-/// for the points, only for the windows.
+/// for the points, only for the windows, on the threads that read the points.
 fn windows_of_series(
     it: &mut Interpreter,
     plan: &ReadPlan,
     name: &str,
     w: &Windowing,
 ) -> Result<Value, FluxError> {
-    let mut out = Vec::new();
-    for (series, points) in read_series(it, plan)? {
+    let windows = read_series_then(it, plan, |series, points| {
         if points.is_empty() {
-            continue;
+            return Ok(None);
         }
-        let mut table = read::series_table(plan, &series);
-        table.columns[3].ty = aggregate_type(name, series.ty);
         let times: Vec<i64> = points.iter().map(|(t, _)| *t).collect();
+        let mut windows = Vec::new();
         w.each(&times, plan.start, plan.stop, |stamp, range| {
-            if let Some(value) = window_value(
-                name,
-                series.ty,
-                points[range].iter().map(|(_, v)| v),
-                w.create_empty,
-            )? {
-                let row = read::series_row(&table, stamp, value);
-                table.rows.push(row);
+            let values = points[range].iter().map(|(_, v)| v);
+            if let Some(value) = window_value(name, series.ty, values, w.create_empty)? {
+                windows.push((stamp, value));
             }
             Ok(())
         })?;
+        Ok(Some(windows))
+    })?;
+    let mut out = Vec::new();
+    for (series, windows) in windows {
+        let Some(windows) = windows else { continue };
+        let mut table = read::series_table(plan, &series);
+        table.columns[3].ty = aggregate_type(name, series.ty);
+        for (stamp, value) in windows {
+            let row = read::series_row(&table, stamp, value);
+            table.rows.push(row);
+        }
         out.push(table);
     }
     Ok(tables(out))

@@ -245,9 +245,19 @@ pub fn materialize(it: &mut Interpreter, stream: Stream) -> Result<Vec<Table>, F
 pub type SeriesPoints = (SeriesMeta, Vec<(i64, Value)>);
 
 /// The series a read selects (series-level filters applied) with their points in range
-/// (row filters not applied), in series order. Reading points is most of a query's time, so
-/// the series are read on as many threads as there are cores, each with its own connection.
+/// (row filters not applied), in series order.
 pub fn read_series(it: &mut Interpreter, plan: &ReadPlan) -> Result<Vec<SeriesPoints>, FluxError> {
+    read_series_then(it, plan, |_, points| Ok(points))
+}
+
+/// The series a read selects, each with what `then` makes of its points. Reading points is
+/// most of a query's time, so the series are read on as many threads as there are cores, each
+/// with its own connection, and `then` runs there too, right after the read.
+pub fn read_series_then<T: Send>(
+    it: &mut Interpreter,
+    plan: &ReadPlan,
+    then: impl Fn(&SeriesMeta, Vec<(i64, Value)>) -> Result<T, FluxError> + Sync,
+) -> Result<Vec<(SeriesMeta, T)>, FluxError> {
     let bucket = it.source.bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
     let mut selected = Vec::new();
@@ -261,24 +271,26 @@ pub fn read_series(it: &mut Interpreter, plan: &ReadPlan) -> Result<Vec<SeriesPo
     }
     let source = it.source;
     let read = |s: &SeriesMeta| {
-        if start < plan.stop {
-            source.points(s, start, plan.stop, plan.pick)
+        let points = if start < plan.stop {
+            source.points(s, start, plan.stop, plan.pick)?
         } else {
-            Ok(Vec::new())
-        }
+            Vec::new()
+        };
+        then(s, points)
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = selected.len().div_ceil(threads).max(1);
-    let points: Vec<Result<Vec<(i64, Value)>, FluxError>> = std::thread::scope(|scope| {
+    let results: Vec<Result<T, FluxError>> = std::thread::scope(|scope| {
         let mut chunks = selected.chunks(chunk);
         let first = chunks.next().unwrap_or_default();
+        let read = &read;
         let others: Vec<_> = chunks
             .map(|c| scope.spawn(move || c.iter().map(read).collect::<Vec<_>>()))
             .collect();
         let mut all: Vec<_> = first.iter().map(read).collect();
         for handle in others {
             match handle.join() {
-                Ok(points) => all.extend(points),
+                Ok(results) => all.extend(results),
                 Err(_) => all.push(Err(FluxError::Internal("a storage read failed".into()))),
             }
         }
@@ -286,8 +298,8 @@ pub fn read_series(it: &mut Interpreter, plan: &ReadPlan) -> Result<Vec<SeriesPo
     });
     selected
         .into_iter()
-        .zip(points)
-        .map(|(s, points)| Ok((s, points?)))
+        .zip(results)
+        .map(|(s, result)| Ok((s, result?)))
         .collect()
 }
 
