@@ -535,12 +535,23 @@ pub fn migrate_point_rows(conn: &mut Connection, index: &SeriesIndex) -> Result<
         return Ok(());
     }
     let tx = conn.transaction()?;
-    for series in index.by_bucket.values().flat_map(|s| s.iter()) {
-        let points: Vec<(i64, Value)> = tx
-            .prepare("SELECT time, value FROM points WHERE series_id = ?1 ORDER BY time")?
-            .query_map([series.id], |r| Ok((r.get(0)?, from_sql(series.ty, r, 1)?)))?
-            .collect::<Result<_, _>>()?;
-        put_blocks(&tx, series.id, series.ty, &points)?;
+    {
+        let mut select =
+            tx.prepare("SELECT time, value FROM points WHERE series_id = ?1 ORDER BY time")?;
+        // A block's worth at a time: memory stays bounded whatever a series holds.
+        let mut block = Vec::with_capacity(BLOCK_POINTS);
+        for series in index.by_bucket.values().flat_map(|s| s.iter()) {
+            let mut rows = select.query([series.id])?;
+            while let Some(row) = rows.next()? {
+                block.push((row.get(0)?, from_sql(series.ty, row, 1)?));
+                if block.len() == BLOCK_POINTS {
+                    put_blocks(&tx, series.id, series.ty, &block)?;
+                    block.clear();
+                }
+            }
+            put_blocks(&tx, series.id, series.ty, &block)?;
+            block.clear();
+        }
     }
     tx.execute_batch("DROP TABLE points")?;
     tx.commit()?;
@@ -718,14 +729,17 @@ mod tests {
                 "DELETE FROM blocks;
                  CREATE TABLE points(series_id INTEGER NOT NULL, time INTEGER NOT NULL, value,
                    PRIMARY KEY(series_id, time)) WITHOUT ROWID;
-                 INSERT INTO points VALUES ({id}, 20, 2.5), ({id}, 10, 1.5);"
+                 WITH RECURSIVE n(i) AS (SELECT 2499 UNION ALL SELECT i - 1 FROM n WHERE i > 0)
+                 INSERT INTO points SELECT {id}, i * 10, i * 0.5 FROM n;"
             ))
             .unwrap();
         drop(store);
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(stored(&store, &b), vec![(10, 1.5), (20, 2.5)]);
+        let expected: Vec<(i64, f64)> = (0..2500).map(|i| (i * 10, i as f64 * 0.5)).collect();
+        assert_eq!(stored(&store, &b), expected);
+        assert_eq!(block_sizes(&store), vec![1024, 1024, 452]);
         drop(store);
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(stored(&store, &b).len(), 2, "migrated once, kept");
+        assert_eq!(stored(&store, &b), expected, "migrated once, kept");
     }
 }
