@@ -146,6 +146,19 @@ async fn main() {
         values / secs
     );
 
+    // Device writes: one line of 5 fields per request, as a real device sends them, each
+    // appended after the last (the newest block of each series is rewritten every time).
+    let requests = 2_000;
+    let started = Instant::now();
+    for i in 0..requests {
+        s.write(batch("single", requests - i, 1, now)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "device writes: {requests} requests of 1 line × 5 fields in {secs:.2} s = {:.0} requests/s",
+        requests as f64 / secs
+    );
+
     // Dashboard: one device, 7 days at 1-minute resolution, 15-minute means, pivoted.
     s.write(batch("dash", 0, 5040, now)).await;
     s.write(batch("dash", 5040, 5040, now)).await;

@@ -260,10 +260,19 @@ pub fn read_series_then<T: Send>(
 ) -> Result<Vec<(SeriesMeta, T)>, FluxError> {
     let bucket = it.source.bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
+    let filters: Vec<_> = plan
+        .series_filters
+        .iter()
+        .map(|f| (f, read::KeyMatch::of(f)))
+        .collect();
     let mut selected = Vec::new();
     'series: for s in it.source.series(&bucket)?.iter() {
-        for f in &plan.series_filters {
-            if !truthy(&it.call_row(f, read::series_record(plan, s))?) {
+        for (f, key_match) in &filters {
+            let keep = match key_match {
+                Some(m) => m.matches(s),
+                None => truthy(&it.call_row(f, read::series_record(plan, s))?),
+            };
+            if !keep {
                 continue 'series;
             }
         }

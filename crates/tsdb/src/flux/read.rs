@@ -105,6 +105,95 @@ pub fn is_series_predicate(f: &Function) -> bool {
     body.vars.is_empty() && key_only(&body.result, &param.name)
 }
 
+/// A series predicate made only of `r.key == "text"` / `!=` joined by `and` / `or`, the shape
+/// dashboards send: decided on the series itself, without building a record per series and
+/// running the interpreter (which was most of `last()` over a large bucket). Same answers as
+/// the interpreter: a key the series lacks is null, and a comparison with null is not true.
+#[derive(Debug)]
+pub enum KeyMatch {
+    Compare {
+        key: String,
+        text: String,
+        equal: bool,
+    },
+    All(Box<KeyMatch>, Box<KeyMatch>),
+    Any(Box<KeyMatch>, Box<KeyMatch>),
+}
+
+impl KeyMatch {
+    /// The predicate as a `KeyMatch`, if it has that shape.
+    pub fn of(f: &Function) -> Option<KeyMatch> {
+        use super::ast::{BinaryOp, Expr, LogicalOp};
+        let Function::Closure { params, body, .. } = f else {
+            return None;
+        };
+        let [param] = params.as_slice() else {
+            return None;
+        };
+        fn key_of<'e>(e: &'e Expr, r: &str) -> Option<&'e str> {
+            match e {
+                Expr::Member(obj, key) if matches!(&**obj, Expr::Ident(i) if i == r) => {
+                    Some(key.as_str())
+                }
+                Expr::Index(obj, key) if matches!(&**obj, Expr::Ident(i) if i == r) => match &**key
+                {
+                    Expr::Str(key) => Some(key.as_str()),
+                    _ => None,
+                },
+                _ => None,
+            }
+            // The bounds are times: comparing them with text is the interpreter's error to give.
+            .filter(|key| *key != "_start" && *key != "_stop")
+        }
+        fn build(e: &Expr, r: &str) -> Option<KeyMatch> {
+            match e {
+                Expr::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), a, b) => {
+                    let (key, text) = match (&**a, &**b) {
+                        (k, Expr::Str(t)) | (Expr::Str(t), k) => (key_of(k, r)?, t),
+                        _ => return None,
+                    };
+                    Some(KeyMatch::Compare {
+                        key: key.to_string(),
+                        text: text.clone(),
+                        equal: *op == BinaryOp::Eq,
+                    })
+                }
+                Expr::Logical(op, a, b) => {
+                    let (a, b) = (Box::new(build(a, r)?), Box::new(build(b, r)?));
+                    Some(match op {
+                        LogicalOp::And => KeyMatch::All(a, b),
+                        LogicalOp::Or => KeyMatch::Any(a, b),
+                    })
+                }
+                _ => None,
+            }
+        }
+        if !body.vars.is_empty() {
+            return None;
+        }
+        build(&body.result, &param.name)
+    }
+
+    pub fn matches(&self, s: &SeriesMeta) -> bool {
+        match self {
+            KeyMatch::Compare { key, text, equal } => {
+                let value = match key.as_str() {
+                    "_measurement" => Some(s.measurement.as_str()),
+                    "_field" => Some(s.field.as_str()),
+                    _ => s
+                        .tags
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, v)| v.as_str()),
+                };
+                value.is_some_and(|v| (v == text) == *equal)
+            }
+            KeyMatch::All(a, b) => a.matches(s) && b.matches(s),
+            KeyMatch::Any(a, b) => a.matches(s) || b.matches(s),
+        }
+    }
+}
+
 /// The record a series-level predicate sees.
 pub fn series_record(plan: &ReadPlan, s: &SeriesMeta) -> Record {
     let mut r = vec![
