@@ -279,13 +279,26 @@ pub fn read_series_then<T: Send>(
         selected.push(s.clone());
     }
     let source = it.source;
-    let read = |s: &SeriesMeta| {
-        let points = if start < plan.stop {
-            source.points(s, start, plan.stop, plan.pick)?
-        } else {
-            Vec::new()
+    // A chunk of series per thread, read in one transaction; `then` runs on each series as
+    // soon as it is read, while its points are fresh in the cache.
+    let read = |chunk: &[SeriesMeta]| -> Vec<Result<T, FluxError>> {
+        let mut done = Vec::with_capacity(chunk.len());
+        let mut series = chunk.iter();
+        let mut each = |points| {
+            if let Some(s) = series.next() {
+                done.push(then(s, points));
+            }
         };
-        then(s, points)
+        let read = if start < plan.stop {
+            source.points(chunk, start, plan.stop, plan.pick, &mut each)
+        } else {
+            chunk.iter().for_each(|_| each(Vec::new()));
+            Ok(())
+        };
+        match read {
+            Ok(()) => done,
+            Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
+        }
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = selected.len().div_ceil(threads).max(1);
@@ -293,10 +306,8 @@ pub fn read_series_then<T: Send>(
         let mut chunks = selected.chunks(chunk);
         let first = chunks.next().unwrap_or_default();
         let read = &read;
-        let others: Vec<_> = chunks
-            .map(|c| scope.spawn(move || c.iter().map(read).collect::<Vec<_>>()))
-            .collect();
-        let mut all: Vec<_> = first.iter().map(read).collect();
+        let others: Vec<_> = chunks.map(|c| scope.spawn(move || read(c))).collect();
+        let mut all = read(first);
         for handle in others {
             match handle.join() {
                 Ok(results) => all.extend(results),

@@ -13,14 +13,16 @@ pub trait SeriesSource: Sync {
     fn bucket(&self, name: &str) -> Result<BucketRef, FluxError>;
     /// The bucket's series, ordered by measurement, tags, field.
     fn series(&self, bucket: &BucketRef) -> Result<Arc<Vec<SeriesMeta>>, FluxError>;
-    /// Points of one series with `start <= time < stop`, in time order.
+    /// Hands `each` the points of each of `series` with `start <= time < stop`, in time
+    /// order, as each is read, from one snapshot of the store.
     fn points(
         &self,
-        series: &SeriesMeta,
+        series: &[SeriesMeta],
         start: i64,
         stop: i64,
         pick: Pick,
-    ) -> Result<Vec<(i64, Value)>, FluxError>;
+        each: &mut dyn FnMut(Vec<(i64, Value)>),
+    ) -> Result<(), FluxError>;
     /// The buckets the caller may read, for `buckets()`.
     fn buckets(&self) -> Result<Vec<BucketInfo>, FluxError>;
 }

@@ -72,12 +72,16 @@ pub fn call(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, Flux
                 _ => continue,
             }
         };
-        if found.iter().all(|v| values.contains(v))
-            || it
-                .source
-                .points(s, start, plan.stop, Pick::Last)?
-                .is_empty()
-        {
+        if found.iter().all(|v| values.contains(v)) {
+            continue;
+        }
+        let mut has_points = false;
+        let one = std::slice::from_ref(s);
+        it.source
+            .points(one, start, plan.stop, Pick::Last, &mut |p| {
+                has_points = !p.is_empty()
+            })?;
+        if !has_points {
             continue;
         }
         for v in found {

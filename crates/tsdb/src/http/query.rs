@@ -183,13 +183,14 @@ impl SeriesSource for Source {
 
     fn points(
         &self,
-        series: &SeriesMeta,
+        series: &[SeriesMeta],
         start: i64,
         stop: i64,
         pick: Pick,
-    ) -> Result<Vec<(i64, Value)>, FluxError> {
+        each: &mut dyn FnMut(Vec<(i64, Value)>),
+    ) -> Result<(), FluxError> {
         self.store
-            .read_points(series, start, stop, pick)
+            .read_points(series, start, stop, pick, each)
             .map_err(|e| FluxError::Internal(e.to_string()))
     }
 
