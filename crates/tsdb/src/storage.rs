@@ -8,6 +8,7 @@
 mod block;
 mod meta;
 mod points;
+mod series_blocks;
 
 pub use meta::{Authorization, Bucket, NewAuthorization, Org, Permission, Resource, User};
 pub use points::{DeletePredicate, Point, WriteOutcome};
@@ -69,7 +70,7 @@ impl Store {
         let mut writer = open_connection(&path)?;
         writer.execute_batch(SCHEMA)?;
         let series = SeriesIndex::load(&writer)?;
-        points::migrate_point_rows(&mut writer, &series)?;
+        series_blocks::migrate_point_rows(&mut writer, series.all())?;
         Ok(Store {
             path,
             writer: Mutex::new(writer),
