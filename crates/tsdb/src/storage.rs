@@ -1,6 +1,6 @@
 //! Durable storage on SQLite (WAL, `synchronous=FULL`): organizations, buckets and
-//! authorizations in `meta`, series and their points in `points`, encoded in blocks by
-//! `block`.
+//! authorizations in `meta`, series in `points`, their points in blocks (`block` encodes
+//! one, `series_blocks` keeps a series' blocks in SQLite).
 //!
 //! One writer connection serialises writes; readers take their own connections, so queries
 //! run beside writes. Series metadata is cached in memory; points stay on disk.

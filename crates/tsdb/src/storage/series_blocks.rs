@@ -130,11 +130,17 @@ fn take_block(
     let data: Vec<u8> = tx
         .prepare_cached("SELECT data FROM blocks WHERE series_id = ?1 AND max_time = ?2")?
         .query_row(params![series_id, max_time], |r| r.get(0))?;
-    tx.prepare_cached("DELETE FROM blocks WHERE series_id = ?1 AND max_time = ?2")?
-        .execute(params![series_id, max_time])?;
+    drop_block(tx, series_id, max_time)?;
     let mut points = Vec::new();
     block::decode_into(&data, ty, |_| true, &mut points)?;
     Ok(points)
+}
+
+/// Removes a block, unread.
+fn drop_block(tx: &Transaction, series_id: i64, max_time: i64) -> Result<(), StorageError> {
+    tx.prepare_cached("DELETE FROM blocks WHERE series_id = ?1 AND max_time = ?2")?
+        .execute(params![series_id, max_time])?;
+    Ok(())
 }
 
 /// Stores sorted points as blocks of at most `BLOCK_POINTS`.
@@ -198,8 +204,7 @@ pub(super) fn delete_from_blocks(
     let mut deleted = 0;
     for b in overlapping_blocks(tx, series.id, start, stop)? {
         if start <= b.min_time && b.max_time <= stop {
-            tx.prepare_cached("DELETE FROM blocks WHERE series_id = ?1 AND max_time = ?2")?
-                .execute(params![series.id, b.max_time])?;
+            drop_block(tx, series.id, b.max_time)?;
             deleted += b.count;
         } else {
             let mut points = take_block(tx, series.id, series.ty, b.max_time)?;
