@@ -31,6 +31,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                // The chart library runs before the wasm hydrates (deferred scripts keep order).
+                <link rel="stylesheet" href="/vendor/uplot/uPlot.min.css"/>
+                <script defer src="/vendor/uplot/uPlot.iife.min.js"></script>
+                <script defer src="/charts.js"></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

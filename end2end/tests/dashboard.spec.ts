@@ -19,9 +19,11 @@ test("after a back-fill the charts draw points, and 1d → 7d changes the data a
   const day = Number(await chartPoints(page, "Temperature"));
   expect(day).toBeGreaterThan(600);
   expect(day).toBeLessThanOrEqual(1000);
-  // The chart is drawn in the browser: an SVG line through the points.
-  const line = charts.locator("figure.chart").first().locator("svg path[d*='L']").first();
-  await expect(line).toBeAttached();
+  // The chart is drawn in the browser, and the cursor over it shows an exact time and value.
+  const temperature = charts.locator("figure.chart", { has: page.locator("figcaption", { hasText: "Temperature" }) });
+  await expect(temperature.locator(".plot canvas")).toBeVisible();
+  await temperature.locator(".u-over").hover();
+  await expect(temperature.getByRole("tooltip")).toContainText(/\d{1,2}:\d{2}:\d{2}[^]*\d °C/);
   await expect(page.getByText("means of 2 min")).toBeVisible();
   await expect(page.getByTestId("last-values")).toContainText(/CO2\s*\d+/);
 

@@ -144,7 +144,7 @@ fn Tiles(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
     // server's HTML and the first browser render agree.
     Effect::new(move |_| {
         run_every(std::time::Duration::from_secs(1), move || {
-            set_clock.set(Some(chrono::Utc::now().timestamp_millis()))
+            set_clock.set(Some(web_sys::js_sys::Date::now() as i64))
         })
     });
     move || {

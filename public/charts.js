@@ -1,0 +1,100 @@
+// IoT Center's time charts, drawn by uPlot (public/vendor/uplot): the wasm frontend
+// (app/src/charts.rs) draws in an element, again with new data, and lets go of it.
+// Times are shown in the viewer's local time; a tooltip follows the cursor with the exact
+// time and values.
+"use strict";
+
+window.iotCharts = (() => {
+  const HEIGHT = 220;
+  const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"];
+
+  const formatValue = (v) => (v == null ? "–" : String(Math.round(v * 100) / 100));
+
+  /** A box in the plot area with the time and the values under the cursor. */
+  function tooltip(unit) {
+    let box;
+    return {
+      hooks: {
+        init(u) {
+          box = document.createElement("div");
+          box.className = "chart-tip";
+          box.setAttribute("role", "tooltip");
+          box.hidden = true;
+          u.over.appendChild(box);
+        },
+        setCursor(u) {
+          const i = u.cursor.idx;
+          if (i == null || u.cursor.left < 0) {
+            box.hidden = true;
+            return;
+          }
+          const time = new Date(u.data[0][i] * 1000).toLocaleString();
+          const lines = u.series.slice(1).map((s, k) => {
+            const suffix = u.series.length > 2 ? ` (${s.label})` : "";
+            return `${formatValue(u.data[k + 1][i])} ${unit}${suffix}`;
+          });
+          box.textContent = [time, ...lines].join("\n");
+          box.hidden = false;
+          const left = u.cursor.left + 12;
+          const flip = left + box.offsetWidth > u.over.clientWidth;
+          box.style.left = `${flip ? u.cursor.left - box.offsetWidth - 12 : left}px`;
+          box.style.top = `${Math.max(0, u.cursor.top - box.offsetHeight - 8)}px`;
+        },
+      },
+    };
+  }
+
+  /** A chart of `names` (one line each) in `el`, empty until `update`. */
+  function create(el, names, unit) {
+    const plot = new uPlot(
+      {
+        width: Math.max(el.clientWidth, 200),
+        height: HEIGHT,
+        series: [
+          {},
+          ...names.map((label, i) => ({
+            label,
+            stroke: COLORS[i % COLORS.length],
+            width: 1.5,
+            value: (u, v) => formatValue(v),
+          })),
+        ],
+        axes: [{}, { size: 56 }],
+        legend: { show: names.length > 1 },
+        cursor: { drag: { x: false, y: false } },
+        plugins: [tooltip(unit)],
+      },
+      [[], ...names.map(() => [])],
+      el,
+    );
+    plot.resizer = new ResizeObserver(() => plot.setSize({ width: Math.max(el.clientWidth, 200), height: HEIGHT }));
+    plot.resizer.observe(el);
+    return plot;
+  }
+
+  /** New data: `times` in ms since the epoch; `values` one run of `times.length` per line, NaN for a gap. */
+  function update(plot, times, values) {
+    const n = times.length;
+    const lines = plot.series.length - 1;
+    const data = [Array.from(times, (t) => t / 1000)];
+    for (let k = 0; k < lines; k++) {
+      data.push(Array.from(values.subarray(k * n, (k + 1) * n), (v) => (Number.isNaN(v) ? null : v)));
+    }
+    plot.setData(data);
+  }
+
+  /** Draws in `el`, making its chart on the first call. */
+  function draw(el, names, unit, times, values) {
+    el.iotPlot ??= create(el, names, unit);
+    update(el.iotPlot, times, values);
+  }
+
+  function destroy(el) {
+    if (!el.iotPlot) return;
+    el.iotPlot.resizer.disconnect();
+    el.iotPlot.destroy();
+    delete el.iotPlot;
+  }
+
+  return { draw, destroy };
+})();
