@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, Lazy,
 };
 
 /// The HTML document around the app; rendered on the server only.
@@ -58,15 +58,15 @@ pub fn App() -> impl IntoView {
         <Router>
             <layout::Layout>
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("") view=pages::Overview/>
-                    <Route path=path!("devices") view=pages::Devices/>
+                    <Route path=path!("") view={Lazy::<pages::OverviewRoute>::new()}/>
+                    <Route path=path!("devices") view={Lazy::<pages::DevicesRoute>::new()}/>
                     <Route path=path!("devices/:id") view=pages::DeviceDetail/>
-                    <Route path=path!("write") view=pages::WriteData/>
-                    <Route path=path!("data") view=pages::QueryData/>
-                    <Route path=path!("compare") view=pages::Compare/>
-                    <Route path=path!("map") view=pages::DeviceMap/>
-                    <Route path=path!("buckets") view=pages::Buckets/>
-                    <Route path=path!("status") view=pages::Health/>
+                    <Route path=path!("write") view={Lazy::<pages::WriteRoute>::new()}/>
+                    <Route path=path!("data") view={Lazy::<pages::QueryRoute>::new()}/>
+                    <Route path=path!("compare") view={Lazy::<pages::CompareRoute>::new()}/>
+                    <Route path=path!("map") view={Lazy::<pages::MapRoute>::new()}/>
+                    <Route path=path!("buckets") view={Lazy::<pages::BucketsRoute>::new()}/>
+                    <Route path=path!("status") view={Lazy::<pages::HealthRoute>::new()}/>
                 </Routes>
             </layout::Layout>
         </Router>

@@ -13,13 +13,38 @@ mod placeholder;
 mod query;
 mod write;
 
-pub use buckets::Buckets;
-pub use compare::Compare;
 pub use device_detail::DeviceDetail;
-pub use devices::Devices;
-pub use health::Health;
-pub use map::DeviceMap;
-pub use overview::Overview;
 pub use placeholder::NotFound;
-pub use query::QueryData;
-pub use write::WriteData;
+
+use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
+
+/// Routes whose page the browser loads on first visit (the wasm is split by `cargo leptos
+/// build --split`): a device's page, where most visits land, carries none of their code.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:path),* $(,)?) => {$(
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    OverviewRoute => overview::Overview,
+    DevicesRoute => devices::Devices,
+    WriteRoute => write::WriteData,
+    QueryRoute => query::QueryData,
+    CompareRoute => compare::Compare,
+    MapRoute => map::DeviceMap,
+    BucketsRoute => buckets::Buckets,
+    HealthRoute => health::Health,
+}
