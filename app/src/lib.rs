@@ -5,6 +5,10 @@
 //! and with `hydrate` into the wasm frontend (pages come alive, server functions become HTTP
 //! calls). Code that must only exist on the server sits behind `#[cfg(feature = "ssr")]`.
 
+// A lazy route turns a whole page's view type into an `AnyView` inside an async block: where
+// components are not type-erased (`cargo test`), a fresh build's type queries go past 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
