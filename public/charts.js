@@ -8,6 +8,7 @@ window.iotCharts = (() => {
   const HEIGHT = 220;
   const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"];
 
+  const size = (el) => ({ width: Math.max(el.clientWidth, 200), height: HEIGHT });
   const formatValue = (v) => (v == null ? "–" : String(Math.round(v * 100) / 100));
 
   /** A box in the plot area with the time and the values under the cursor. */
@@ -48,8 +49,7 @@ window.iotCharts = (() => {
   function create(el, names, unit) {
     const plot = new uPlot(
       {
-        width: Math.max(el.clientWidth, 200),
-        height: HEIGHT,
+        ...size(el),
         series: [
           {},
           ...names.map((label, i) => ({
@@ -67,7 +67,7 @@ window.iotCharts = (() => {
       [[], ...names.map(() => [])],
       el,
     );
-    plot.resizer = new ResizeObserver(() => plot.setSize({ width: Math.max(el.clientWidth, 200), height: HEIGHT }));
+    plot.resizer = new ResizeObserver(() => plot.setSize(size(el)));
     plot.resizer.observe(el);
     return plot;
   }
