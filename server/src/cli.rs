@@ -43,4 +43,7 @@ pub struct Cli {
     /// Measurement intervals without data after which a device is offline [default: 10]
     #[arg(long, env = "IOT_CENTER_OFFLINE_AFTER")]
     pub offline_after: Option<u32>,
+    // Limits of the embedded store: body sizes, query time, depth and rows.
+    #[command(flatten)]
+    pub store_limits: tsdb::LimitArgs,
 }

@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Influx {
-    /// No `INFLUX_URL`: run the embedded store on this address.
-    Embedded { listen: SocketAddr },
+    /// No `INFLUX_URL`: run the embedded store on this address, within these limits.
+    Embedded {
+        listen: SocketAddr,
+        store: tsdb::Config,
+    },
     Remote {
         url: String,
         token: String,
@@ -83,6 +86,7 @@ impl Config {
         let influx = match pick(cli.influx_url, "INFLUX_URL") {
             None => Influx::Embedded {
                 listen: cli.tsdb_listen.unwrap_or_else(|| addr("127.0.0.1:8086")),
+                store: cli.store_limits.config(),
             },
             Some(url) => Influx::Remote {
                 url,
@@ -141,7 +145,8 @@ mod tests {
         assert_eq!(
             c.influx,
             Influx::Embedded {
-                listen: addr("127.0.0.1:8086")
+                listen: addr("127.0.0.1:8086"),
+                store: tsdb::Config::default(),
             }
         );
         assert_eq!(c.listen, None);

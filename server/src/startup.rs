@@ -23,6 +23,7 @@ pub struct Connection {
 pub async fn start_embedded(
     data_dir: &Path,
     listen: std::net::SocketAddr,
+    store_config: tsdb::Config,
     first_bucket: &str,
 ) -> anyhow::Result<Connection> {
     let store_dir = data_dir.join("tsdb");
@@ -37,7 +38,7 @@ pub async fn start_embedded(
     tokio::spawn(tsdb::serve(
         listener,
         store,
-        tsdb::Config::default(),
+        store_config,
         std::future::pending(),
     ));
     tracing::info!("embedded store on {url}, data in {}", store_dir.display());
@@ -121,8 +122,14 @@ async fn ensure_bucket(client: &Client, name: &str) -> anyhow::Result<Bucket> {
 /// Connects as configured and returns the backend the pages and the device API use.
 pub async fn connect(config: &Config) -> anyhow::Result<Backend> {
     let connection = match &config.influx {
-        Influx::Embedded { listen } => {
-            start_embedded(&config.data_dir, *listen, &config.telemetry_bucket).await?
+        Influx::Embedded { listen, store } => {
+            start_embedded(
+                &config.data_dir,
+                *listen,
+                store.clone(),
+                &config.telemetry_bucket,
+            )
+            .await?
         }
         Influx::Remote { url, token, org } => Connection {
             url: url.clone(),

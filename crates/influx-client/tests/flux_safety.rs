@@ -7,7 +7,7 @@ use tsdb::flux::ast::{Expr, Statement};
 
 fn round_trips(s: &str) {
     let program =
-        tsdb::flux::parse(&format!("x = {}", flux::string(s))).expect("the literal parses");
+        tsdb::flux::parse(&format!("x = {}", flux::string(s)), 10).expect("the literal parses");
     assert_eq!(
         program,
         vec![Statement::Var("x".into(), Expr::Str(s.to_string()))]

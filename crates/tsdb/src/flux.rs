@@ -9,9 +9,11 @@ pub mod ast;
 mod builtins;
 mod eval;
 mod lexer;
+mod limits;
 mod ops;
 mod parser;
 pub use parser::parse;
+mod profiler;
 pub mod read;
 mod schema;
 mod scope;
@@ -19,6 +21,7 @@ pub mod table;
 mod transform;
 pub mod value;
 
+pub use limits::Limits;
 pub use read::{BucketInfo, BucketRef, Pick, SeriesMeta, SeriesSource};
 pub use table::{Column, Table};
 pub use value::{ColType, Value};
@@ -54,9 +57,34 @@ pub struct Outcome {
     pub error: Option<FluxError>,
 }
 
-/// Parses and runs `query` with `now` (ns) as its clock.
-pub fn execute(query: &str, source: &dyn SeriesSource, now: i64) -> Outcome {
-    let program = match parser::parse(query) {
+/// Stack of the thread a query runs on, per level of nesting it may reach: parsing and
+/// evaluation recurse, and a debug build's frames are large.
+const STACK_PER_DEPTH: usize = 64 * 1024;
+
+/// Parses and runs `query` with `now` (ns) as its clock, within `limits`.
+pub fn execute(query: &str, source: &dyn SeriesSource, now: i64, limits: Limits) -> Outcome {
+    let failed = |e: String| Outcome {
+        results: Vec::new(),
+        error: Some(FluxError::Internal(e)),
+    };
+    std::thread::scope(|scope| {
+        let stack = (limits.max_depth * STACK_PER_DEPTH).max(8 << 20);
+        match std::thread::Builder::new()
+            .name("flux".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, || run(query, source, now, limits))
+        {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|_| failed("the query failed".into())),
+            Err(e) => failed(format!("cannot start the query: {e}")),
+        }
+    })
+}
+
+fn run(query: &str, source: &dyn SeriesSource, now: i64, limits: Limits) -> Outcome {
+    let started = std::time::Instant::now();
+    let program = match parser::parse(query, limits.max_depth) {
         Ok(p) => p,
         Err(e) => {
             return Outcome {
@@ -65,10 +93,17 @@ pub fn execute(query: &str, source: &dyn SeriesSource, now: i64) -> Outcome {
             }
         }
     };
-    let mut interpreter = eval::Interpreter::new(source, now);
+    let compile = started.elapsed();
+    let mut interpreter = eval::Interpreter::new(source, now, limits);
     let error = interpreter.run(&program).err();
-    Outcome {
-        results: interpreter.results,
-        error,
+    let timings = profiler::QueryTimings {
+        compile,
+        execute: started.elapsed() - compile,
+        scanned_values: interpreter.budget.rows(),
+    };
+    let mut results = interpreter.results;
+    if error.is_none() {
+        results.extend(interpreter.profiler.result(&timings));
     }
+    Outcome { results, error }
 }

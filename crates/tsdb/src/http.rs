@@ -2,7 +2,9 @@
 
 mod auth;
 mod authorizations;
+mod body;
 mod error;
+mod extern_ast;
 mod json;
 mod orgs_buckets;
 mod query;
@@ -12,7 +14,6 @@ mod write_delete;
 pub use error::ApiError;
 
 use crate::storage::{Bucket, Org, Store};
-use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -28,6 +29,7 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Largest accepted `/write` body, after decompression.
     pub max_write_bytes: usize,
+    pub query_limits: crate::flux::Limits,
     pub started: chrono::DateTime<chrono::Utc>,
 }
 
@@ -74,7 +76,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/delete", post(write_delete::delete))
         .route("/api/v2/query", post(query::query))
         .fallback(system::not_found)
-        .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(version_headers))
         .with_state(state)
 }

@@ -34,10 +34,13 @@ use std::time::Duration;
 use storage::Store;
 use tokio::net::TcpListener;
 
-#[derive(Clone, Debug)]
+/// How the store serves: its limits and its housekeeping.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    /// Largest accepted `/write` body after decompression (413 above).
+    /// Largest accepted `/write` body, before and after decompression (413 above).
     pub max_write_bytes: usize,
+    /// How deep, long and large one query may get.
+    pub query_limits: flux::Limits,
     /// How often points past their bucket's retention are deleted.
     pub retention_check_every: Duration,
 }
@@ -45,8 +48,56 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            max_write_bytes: 64 * 1024 * 1024,
+            max_write_bytes: DEFAULT_MAX_WRITE_BYTES,
+            query_limits: flux::Limits::default(),
             retention_check_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// InfluxDB's `max-body-size` default: 25 MB of line protocol, about 300,000 lines.
+pub const DEFAULT_MAX_WRITE_BYTES: usize = 25_000_000;
+
+/// The store's limits as command-line flags (and environment variables), for the binaries
+/// that serve it: `tsdb` and `iot-center`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct LimitArgs {
+    /// Largest accepted /write body in bytes, before and after decompression
+    #[arg(long, env = "TSDB_MAX_WRITE_BYTES", default_value_t = DEFAULT_MAX_WRITE_BYTES)]
+    pub max_write_bytes: usize,
+    /// Seconds a query may run before it is stopped
+    #[arg(long, env = "TSDB_QUERY_TIMEOUT", default_value_t = flux::Limits::default().timeout.as_secs())]
+    pub query_timeout: u64,
+    /// Deepest nesting of a query's expressions and calls
+    #[arg(long, env = "TSDB_QUERY_MAX_DEPTH", default_value_t = flux::Limits::default().max_depth)]
+    pub query_max_depth: usize,
+    /// Rows a query may read and make, all told
+    #[arg(long, env = "TSDB_QUERY_MAX_ROWS", default_value_t = flux::Limits::default().max_rows)]
+    pub query_max_rows: usize,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        let limits = flux::Limits::default();
+        LimitArgs {
+            max_write_bytes: DEFAULT_MAX_WRITE_BYTES,
+            query_timeout: limits.timeout.as_secs(),
+            query_max_depth: limits.max_depth,
+            query_max_rows: limits.max_rows,
+        }
+    }
+}
+
+impl LimitArgs {
+    pub fn config(&self) -> Config {
+        Config {
+            max_write_bytes: self.max_write_bytes,
+            query_limits: flux::Limits {
+                max_depth: self.query_max_depth,
+                timeout: Duration::from_secs(self.query_timeout),
+                max_rows: self.query_max_rows,
+            },
+            ..Config::default()
         }
     }
 }
@@ -61,6 +112,7 @@ pub async fn serve(
     let state = http::AppState {
         store: store.clone(),
         max_write_bytes: config.max_write_bytes,
+        query_limits: config.query_limits,
         started: chrono::Utc::now(),
     };
     let retention = tokio::spawn(async move {

@@ -10,7 +10,9 @@ mod meta;
 mod points;
 mod series_blocks;
 
-pub use meta::{Authorization, Bucket, NewAuthorization, Org, Permission, Resource, User};
+pub use meta::{
+    Authorization, Bucket, NewAuthorization, Onboarded, Onboarding, Org, Permission, Resource, User,
+};
 pub use points::{DeletePredicate, Point, WriteOutcome};
 
 use points::SeriesIndex;

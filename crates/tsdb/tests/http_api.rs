@@ -386,7 +386,7 @@ async fn a_write_only_bucket_token_does_exactly_that() {
         json!([])
     );
 
-    // Tokens are shown once; an inactive token authenticates but may do nothing.
+    // Tokens are shown once; an inactive token is refused as if unknown (401).
     let listed = json(
         s.get(&format!("/api/v2/authorizations/{id}"), TOKEN)
             .send()
@@ -403,7 +403,7 @@ async fn a_write_only_bucket_token_does_exactly_that() {
         .await
         .unwrap();
     assert_eq!(json(r).await["status"], "inactive");
-    assert_eq!(s.write("m,clientId=a v=2 2", &device).await.status(), 403);
+    assert_eq!(s.write("m,clientId=a v=2 2", &device).await.status(), 401);
     assert_eq!(
         s.delete(&format!("/api/v2/authorizations/{id}"), TOKEN)
             .send()
@@ -444,4 +444,33 @@ async fn authorizations_are_validated() {
     )
     .await;
     assert_eq!(list["authorizations"].as_array().unwrap().len(), 1);
+
+    // A permission without an org would grant in every org: only a token that holds it so
+    // may give it; a token of one org is told to name the org.
+    let everywhere = json!([{"action": "read", "resource": {"type": "buckets"}}]);
+    let (_, org_admin) = s
+        .create_token(json!([
+            {"action": "write", "resource": {"type": "authorizations", "orgID": s.org_id}},
+            {"action": "read", "resource": {"type": "buckets", "orgID": s.org_id}},
+        ]))
+        .await;
+    let create = |token: &str, permissions: &serde_json::Value| {
+        s.post("/api/v2/authorizations", token)
+            .json(&json!({"orgID": s.org_id, "permissions": permissions}))
+    };
+    let r = create(&org_admin, &everywhere).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(json(r).await["message"]
+        .as_str()
+        .unwrap()
+        .contains("names no organization"));
+    let in_org = json!([{"action": "read", "resource": {"type": "buckets", "orgID": s.org_id}}]);
+    assert_eq!(
+        create(&org_admin, &in_org).send().await.unwrap().status(),
+        201
+    );
+    assert_eq!(
+        create(TOKEN, &everywhere).send().await.unwrap().status(),
+        201
+    );
 }

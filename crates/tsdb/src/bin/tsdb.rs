@@ -19,9 +19,8 @@ struct Cli {
     /// Directory for the data (created if missing)
     #[arg(long, default_value = "tsdb-data")]
     data_dir: PathBuf,
-    /// Largest accepted /write body in bytes, after decompression
-    #[arg(long, default_value_t = 64 * 1024 * 1024)]
-    max_write_bytes: usize,
+    #[command(flatten)]
+    limits: tsdb::LimitArgs,
 }
 
 #[tokio::main]
@@ -41,11 +40,7 @@ async fn main() -> anyhow::Result<()> {
         tsdb::VERSION,
         listener.local_addr()?
     );
-    let config = tsdb::Config {
-        max_write_bytes: cli.max_write_bytes,
-        ..tsdb::Config::default()
-    };
-    tsdb::serve(listener, store, config, async {
+    tsdb::serve(listener, store, cli.limits.config(), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

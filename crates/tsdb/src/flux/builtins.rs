@@ -8,6 +8,7 @@ use super::table::{regroup, Column, Table};
 use super::transform;
 use super::value::{ColType, Stream, Value};
 use super::FluxError;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 const UNIVERSE: [&str; 25] = [
@@ -45,6 +46,7 @@ pub fn universe(name: &str) -> Option<&'static str> {
 pub fn package(path: &str) -> Option<&'static str> {
     match path {
         "influxdata/influxdb/schema" => Some("schema"),
+        "profiler" => Some("profiler"),
         _ => None,
     }
 }
@@ -278,27 +280,46 @@ pub fn read_series_then<T: Send>(
         }
         selected.push(s.clone());
     }
-    let source = it.source;
+    let (source, budget) = (it.source, &it.budget);
     // A chunk of series per thread, read in one transaction; `then` runs on each series as
-    // soon as it is read, while its points are fresh in the cache.
+    // soon as it is read, while its points are fresh in the cache. Every series' points count
+    // against the query's row limit, and reading stops at the first that is past it.
     let read = |chunk: &[SeriesMeta]| -> Vec<Result<T, FluxError>> {
         let mut done = Vec::with_capacity(chunk.len());
         let mut series = chunk.iter();
-        let mut each = |points| {
-            if let Some(s) = series.next() {
-                done.push(then(s, points));
+        let mut each = |points: Vec<(i64, Value)>| {
+            let result = budget.charge(points.len()).and_then(|()| {
+                series
+                    .next()
+                    .map_or(Ok(None), |s| then(s, points).map(Some))
+            });
+            match result {
+                Ok(Some(t)) => done.push(Ok(t)),
+                Ok(None) => {}
+                Err(e) => {
+                    done.push(Err(e));
+                    return ControlFlow::Break(());
+                }
             }
+            ControlFlow::Continue(())
         };
         let read = if start < plan.stop {
             source.points(chunk, start, plan.stop, plan.pick, &mut each)
         } else {
-            chunk.iter().for_each(|_| each(Vec::new()));
+            for _ in chunk {
+                let _ = each(Vec::new());
+            }
             Ok(())
         };
-        match read {
-            Ok(()) => done,
-            Err(e) => chunk.iter().map(|_| Err(e.clone())).collect(),
+        if let Err(e) = read {
+            done.push(Err(e));
         }
+        // A stop leaves the chunk's other series without a result: they share its error.
+        if let Some(Err(e)) = done.last() {
+            let e = e.clone();
+            done.resize_with(chunk.len(), || Err(e.clone()));
+        }
+        done
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = selected.len().div_ceil(threads).max(1);

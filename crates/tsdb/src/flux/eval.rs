@@ -1,6 +1,8 @@
 //! Evaluates a parsed Flux program: expressions, closures, calls and the results it yields.
 
 use super::ast::*;
+use super::limits::{Budget, Limits};
+use super::profiler::Profiler;
 use super::read::SeriesSource;
 use super::scope::Scope;
 use super::table::Table;
@@ -14,8 +16,20 @@ pub struct Interpreter<'a> {
     /// The query's `now()`, ns.
     pub now: i64,
     pub results: Vec<QueryResult>,
+    /// The query's limits and what it has used of them.
+    pub budget: Budget,
+    /// What `option profiler.enabledProfilers` asked to be measured.
+    pub profiler: Profiler,
     imports: HashMap<String, &'static str>,
+    /// How deep evaluation is nested now.
+    depth: usize,
+    /// Evaluations since the clock was last read.
+    ticks: u32,
 }
+
+/// The clock is read once per this many evaluations: often enough to stop a runaway query
+/// within milliseconds, rarely enough to cost nothing.
+const TICKS_PER_CLOCK_READ: u32 = 4096;
 
 /// Arguments of a call: named values plus the piped-in value.
 pub struct Args {
@@ -99,12 +113,16 @@ impl Args {
 }
 
 impl<'a> Interpreter<'a> {
-    pub fn new(source: &'a dyn SeriesSource, now: i64) -> Self {
+    pub fn new(source: &'a dyn SeriesSource, now: i64, limits: Limits) -> Self {
         Interpreter {
             source,
             now,
             results: Vec::new(),
+            budget: Budget::new(limits),
+            profiler: Profiler::default(),
             imports: HashMap::new(),
+            depth: 0,
+            ticks: 0,
         }
     }
 
@@ -128,6 +146,13 @@ impl<'a> Interpreter<'a> {
                         if let Value::Time(t) = self.call_value(&value, Vec::new(), None, "now")? {
                             self.now = t;
                         }
+                    } else if name == "profiler.enabledProfilers" {
+                        if !self.imports.values().any(|p| *p == "profiler") {
+                            return Err(FluxError::Invalid(
+                                "undefined identifier profiler: import \"profiler\" first".into(),
+                            ));
+                        }
+                        self.profiler.enable(&value)?;
                     } else if !name.contains('.') {
                         scope = scope.child(HashMap::from([(name.clone(), value)]));
                     }
@@ -164,7 +189,23 @@ impl<'a> Interpreter<'a> {
         Ok(())
     }
 
+    /// Evaluates `expr`, within the query's depth and time limits.
     pub fn eval(&mut self, expr: &Expr, scope: &Scope) -> Result<Value, FluxError> {
+        if self.depth >= self.budget.max_depth() {
+            return Err(self.budget.too_deep());
+        }
+        self.ticks += 1;
+        if self.ticks == TICKS_PER_CLOCK_READ {
+            self.ticks = 0;
+            self.budget.check_time()?;
+        }
+        self.depth += 1;
+        let value = self.eval_nested(expr, scope);
+        self.depth -= 1;
+        value
+    }
+
+    fn eval_nested(&mut self, expr: &Expr, scope: &Scope) -> Result<Value, FluxError> {
         Ok(match expr {
             Expr::Ident(name) => self.resolve(name, scope)?,
             Expr::Str(s) => Value::Str(s.clone()),
@@ -358,15 +399,20 @@ impl<'a> Interpreter<'a> {
         name: &str,
     ) -> Result<Value, FluxError> {
         match f {
-            Function::Builtin(builtin) => builtins::call(
-                self,
-                builtin,
-                Args {
+            Function::Builtin(builtin) => {
+                let args = Args {
                     named,
                     piped,
                     function: builtin.to_string(),
-                },
-            ),
+                };
+                if !self.profiler.times_calls() {
+                    return builtins::call(self, builtin, args);
+                }
+                let started = std::time::Instant::now();
+                let value = builtins::call(self, builtin, args);
+                self.profiler.record_call(builtin, started.elapsed());
+                value
+            }
             Function::Closure {
                 params,
                 body,

@@ -1,14 +1,16 @@
 //! A recursive-descent parser for the Flux subset; errors carry `line:col`.
+//!
+//! Every expression it builds is at most `max_depth` deep, and it recurses at most that deep
+//! itself: a hostile query (thousands of nested parentheses, a 60,000-term `or`) gets an
+//! error instead of overflowing the stack here, in the evaluator or when its tree is dropped.
 
 use super::ast::*;
 use super::lexer::{tokenize, RawStrPart, Spanned, Token};
 use super::FluxError;
 
-pub fn parse(src: &str) -> Result<Vec<Statement>, FluxError> {
-    let mut parser = Parser {
-        tokens: tokenize(src)?,
-        pos: 0,
-    };
+/// Parses a program whose expressions nest at most `max_depth` deep.
+pub fn parse(src: &str, max_depth: usize) -> Result<Vec<Statement>, FluxError> {
+    let mut parser = Parser::new(src, max_depth)?;
     let mut statements = Vec::new();
     while parser.peek() != &Token::Eof {
         statements.push(parser.statement()?);
@@ -16,22 +18,38 @@ pub fn parse(src: &str) -> Result<Vec<Statement>, FluxError> {
     Ok(statements)
 }
 
-fn parse_expression(src: &str) -> Result<Expr, FluxError> {
-    let mut parser = Parser {
-        tokens: tokenize(src)?,
-        pos: 0,
-    };
-    let expr = parser.expr()?;
-    parser.expect_eof()?;
-    Ok(expr)
+/// An expression with the depth of its tree.
+struct Node {
+    expr: Expr,
+    depth: usize,
+}
+
+impl Node {
+    fn leaf(expr: Expr) -> Node {
+        Node { expr, depth: 1 }
+    }
+    fn boxed(self) -> Box<Expr> {
+        Box::new(self.expr)
+    }
 }
 
 struct Parser {
     tokens: Vec<Spanned>,
     pos: usize,
+    max_depth: usize,
+    /// How deep the parser has recursed into nested expressions.
+    nesting: usize,
 }
 
 impl Parser {
+    fn new(src: &str, max_depth: usize) -> Result<Parser, FluxError> {
+        Ok(Parser {
+            tokens: tokenize(src)?,
+            pos: 0,
+            max_depth,
+            nesting: 0,
+        })
+    }
     fn peek(&self) -> &Token {
         &self.tokens[self.pos].token
     }
@@ -51,6 +69,20 @@ impl Parser {
             "compilation failed: error @{}:{}: {msg}",
             t.line, t.col
         ))
+    }
+    fn too_deep(&self) -> FluxError {
+        self.error(format!(
+            "expression nested deeper than the limit of {}",
+            self.max_depth
+        ))
+    }
+    /// A node over children of the given depths, refused past the depth limit.
+    fn node(&self, expr: Expr, children: &[usize]) -> Result<Node, FluxError> {
+        let depth = 1 + children.iter().copied().max().unwrap_or(0);
+        if depth > self.max_depth {
+            return Err(self.too_deep());
+        }
+        Ok(Node { expr, depth })
     }
     fn eat(&mut self, sym: &str) -> bool {
         if matches!(self.peek(), Token::Sym(s) if *s == sym) {
@@ -108,17 +140,27 @@ impl Parser {
                 name = format!("{name}.{}", self.ident()?);
             }
             self.expect("=")?;
-            return Ok(Statement::Option(name, self.expr()?));
+            return Ok(Statement::Option(name, self.expr()?.expr));
         }
         if matches!(self.peek(), Token::Ident(_)) && self.peek_at(1) == &Token::Sym("=") {
             let name = self.ident()?;
             self.next();
-            return Ok(Statement::Var(name, self.expr()?));
+            return Ok(Statement::Var(name, self.expr()?.expr));
         }
-        Ok(Statement::Expr(self.expr()?))
+        Ok(Statement::Expr(self.expr()?.expr))
     }
 
-    fn expr(&mut self) -> Result<Expr, FluxError> {
+    /// Every nested expression passes through here: the parser's own recursion is bounded.
+    fn expr(&mut self) -> Result<Node, FluxError> {
+        if self.nesting >= self.max_depth {
+            return Err(self.too_deep());
+        }
+        self.nesting += 1;
+        let node = self.conditional();
+        self.nesting -= 1;
+        node
+    }
+    fn conditional(&mut self) -> Result<Node, FluxError> {
         if self.is_keyword("if") {
             self.next();
             let cond = self.expr()?;
@@ -126,11 +168,11 @@ impl Parser {
             let then = self.expr()?;
             self.keyword("else")?;
             let otherwise = self.expr()?;
-            return Ok(Expr::Conditional(
-                Box::new(cond),
-                Box::new(then),
-                Box::new(otherwise),
-            ));
+            let depths = [cond.depth, then.depth, otherwise.depth];
+            return self.node(
+                Expr::Conditional(cond.boxed(), then.boxed(), otherwise.boxed()),
+                &depths,
+            );
         }
         self.logical_or()
     }
@@ -142,117 +184,148 @@ impl Parser {
             Err(self.error(format!("expected {word}, got {}", describe(self.peek()))))
         }
     }
-    fn logical_or(&mut self) -> Result<Expr, FluxError> {
-        let mut lhs = self.logical_and()?;
-        while self.is_keyword("or") {
+    /// `lhs op rhs op rhs …`, left-associative: each step nests the tree one deeper.
+    fn left_assoc<Op>(
+        &mut self,
+        operand: fn(&mut Self) -> Result<Node, FluxError>,
+        operator: fn(&Self) -> Option<Op>,
+        build: fn(Op, Box<Expr>, Box<Expr>) -> Expr,
+    ) -> Result<Node, FluxError> {
+        let mut lhs = operand(self)?;
+        while let Some(op) = operator(self) {
             self.next();
-            lhs = Expr::Logical(LogicalOp::Or, Box::new(lhs), Box::new(self.logical_and()?));
+            let rhs = operand(self)?;
+            let depths = [lhs.depth, rhs.depth];
+            lhs = self.node(build(op, lhs.boxed(), rhs.boxed()), &depths)?;
         }
         Ok(lhs)
     }
-    fn logical_and(&mut self) -> Result<Expr, FluxError> {
-        let mut lhs = self.logical_unary()?;
-        while self.is_keyword("and") {
-            self.next();
-            lhs = Expr::Logical(
-                LogicalOp::And,
-                Box::new(lhs),
-                Box::new(self.logical_unary()?),
-            );
-        }
-        Ok(lhs)
+    fn logical_or(&mut self) -> Result<Node, FluxError> {
+        self.left_assoc(
+            Self::logical_and,
+            |p| p.is_keyword("or").then_some(LogicalOp::Or),
+            Expr::Logical,
+        )
     }
-    fn logical_unary(&mut self) -> Result<Expr, FluxError> {
+    fn logical_and(&mut self) -> Result<Node, FluxError> {
+        self.left_assoc(
+            Self::logical_unary,
+            |p| p.is_keyword("and").then_some(LogicalOp::And),
+            Expr::Logical,
+        )
+    }
+    fn logical_unary(&mut self) -> Result<Node, FluxError> {
         for (word, op) in [("not", UnaryOp::Not), ("exists", UnaryOp::Exists)] {
             if self.is_keyword(word) {
                 self.next();
-                return Ok(Expr::Unary(op, Box::new(self.logical_unary()?)));
+                let operand = self.nested(Self::logical_unary)?;
+                let depth = operand.depth;
+                return self.node(Expr::Unary(op, operand.boxed()), &[depth]);
             }
         }
         self.comparison()
     }
-    fn comparison(&mut self) -> Result<Expr, FluxError> {
-        let mut lhs = self.additive()?;
-        loop {
-            let op = match self.peek() {
-                Token::Sym("==") => BinaryOp::Eq,
-                Token::Sym("!=") => BinaryOp::Ne,
-                Token::Sym("<") => BinaryOp::Lt,
-                Token::Sym("<=") => BinaryOp::Le,
-                Token::Sym(">") => BinaryOp::Gt,
-                Token::Sym(">=") => BinaryOp::Ge,
-                Token::Sym("=~") => BinaryOp::RegexMatch,
-                Token::Sym("!~") => BinaryOp::RegexNotMatch,
-                _ => return Ok(lhs),
-            };
-            self.next();
-            lhs = Expr::Binary(op, Box::new(lhs), Box::new(self.additive()?));
+    /// A unary operator's operand: the parser recurses, so it counts as nesting.
+    fn nested(
+        &mut self,
+        operand: fn(&mut Self) -> Result<Node, FluxError>,
+    ) -> Result<Node, FluxError> {
+        if self.nesting >= self.max_depth {
+            return Err(self.too_deep());
         }
+        self.nesting += 1;
+        let node = operand(self);
+        self.nesting -= 1;
+        node
     }
-    fn additive(&mut self) -> Result<Expr, FluxError> {
-        let mut lhs = self.multiplicative()?;
-        loop {
-            let op = match self.peek() {
-                Token::Sym("+") => BinaryOp::Add,
-                Token::Sym("-") => BinaryOp::Sub,
-                _ => return Ok(lhs),
-            };
-            self.next();
-            lhs = Expr::Binary(op, Box::new(lhs), Box::new(self.multiplicative()?));
-        }
+    fn comparison(&mut self) -> Result<Node, FluxError> {
+        self.left_assoc(
+            Self::additive,
+            |p| match p.peek() {
+                Token::Sym("==") => Some(BinaryOp::Eq),
+                Token::Sym("!=") => Some(BinaryOp::Ne),
+                Token::Sym("<") => Some(BinaryOp::Lt),
+                Token::Sym("<=") => Some(BinaryOp::Le),
+                Token::Sym(">") => Some(BinaryOp::Gt),
+                Token::Sym(">=") => Some(BinaryOp::Ge),
+                Token::Sym("=~") => Some(BinaryOp::RegexMatch),
+                Token::Sym("!~") => Some(BinaryOp::RegexNotMatch),
+                _ => None,
+            },
+            Expr::Binary,
+        )
     }
-    fn multiplicative(&mut self) -> Result<Expr, FluxError> {
-        let mut lhs = self.unary()?;
-        loop {
-            let op = match self.peek() {
-                Token::Sym("*") => BinaryOp::Mul,
-                Token::Sym("/") => BinaryOp::Div,
-                Token::Sym("%") => BinaryOp::Mod,
-                _ => return Ok(lhs),
-            };
-            self.next();
-            lhs = Expr::Binary(op, Box::new(lhs), Box::new(self.unary()?));
-        }
+    fn additive(&mut self) -> Result<Node, FluxError> {
+        self.left_assoc(
+            Self::multiplicative,
+            |p| match p.peek() {
+                Token::Sym("+") => Some(BinaryOp::Add),
+                Token::Sym("-") => Some(BinaryOp::Sub),
+                _ => None,
+            },
+            Expr::Binary,
+        )
     }
-    fn unary(&mut self) -> Result<Expr, FluxError> {
+    fn multiplicative(&mut self) -> Result<Node, FluxError> {
+        self.left_assoc(
+            Self::unary,
+            |p| match p.peek() {
+                Token::Sym("*") => Some(BinaryOp::Mul),
+                Token::Sym("/") => Some(BinaryOp::Div),
+                Token::Sym("%") => Some(BinaryOp::Mod),
+                _ => None,
+            },
+            Expr::Binary,
+        )
+    }
+    fn unary(&mut self) -> Result<Node, FluxError> {
         if self.eat("-") {
-            return Ok(Expr::Unary(UnaryOp::Neg, Box::new(self.unary()?)));
+            let operand = self.nested(Self::unary)?;
+            let depth = operand.depth;
+            return self.node(Expr::Unary(UnaryOp::Neg, operand.boxed()), &[depth]);
         }
         if self.eat("+") {
-            return self.unary();
+            return self.nested(Self::unary);
         }
         self.pipe()
     }
-    fn pipe(&mut self) -> Result<Expr, FluxError> {
+    fn pipe(&mut self) -> Result<Node, FluxError> {
         let mut lhs = self.postfix()?;
         while self.eat("|>") {
             let call = self.postfix()?;
-            if !matches!(call, Expr::Call(..)) {
+            if !matches!(call.expr, Expr::Call(..)) {
                 return Err(self.error("pipe destination must be a function call"));
             }
-            lhs = Expr::Pipe(Box::new(lhs), Box::new(call));
+            let depths = [lhs.depth, call.depth];
+            lhs = self.node(Expr::Pipe(lhs.boxed(), call.boxed()), &depths)?;
         }
         Ok(lhs)
     }
-    fn postfix(&mut self) -> Result<Expr, FluxError> {
-        let mut expr = self.primary()?;
+    fn postfix(&mut self) -> Result<Node, FluxError> {
+        let mut node = self.primary()?;
         loop {
-            if self.eat(".") {
-                expr = Expr::Member(Box::new(expr), self.ident()?);
+            node = if self.eat(".") {
+                let (depth, name) = (node.depth, self.ident()?);
+                self.node(Expr::Member(node.boxed(), name), &[depth])?
             } else if self.eat("[") {
                 let index = self.expr()?;
                 self.expect("]")?;
-                expr = match index {
-                    Expr::Str(key) => Expr::Member(Box::new(expr), key),
-                    other => Expr::Index(Box::new(expr), Box::new(other)),
+                let depths = [node.depth, index.depth];
+                let expr = match index.expr {
+                    Expr::Str(key) => Expr::Member(node.boxed(), key),
+                    other => Expr::Index(node.boxed(), Box::new(other)),
                 };
+                self.node(expr, &depths)?
             } else if self.eat("(") {
                 let mut args = Vec::new();
+                let mut depths = vec![node.depth];
                 if !self.eat(")") {
                     loop {
                         let name = self.ident()?;
                         self.expect(":")?;
-                        args.push((name, self.expr()?));
+                        let arg = self.expr()?;
+                        depths.push(arg.depth);
+                        args.push((name, arg.expr));
                         if self.eat(")") {
                             break;
                         }
@@ -262,39 +335,41 @@ impl Parser {
                         }
                     }
                 }
-                expr = Expr::Call(Box::new(expr), args);
+                self.node(Expr::Call(node.boxed(), args), &depths)?
             } else {
-                return Ok(expr);
-            }
+                return Ok(node);
+            };
         }
     }
-    fn primary(&mut self) -> Result<Expr, FluxError> {
+    fn primary(&mut self) -> Result<Node, FluxError> {
         if self.peek() == &Token::Sym("(") && self.is_function_literal() {
             return self.function();
         }
         match self.next() {
-            Token::Ident(name) => Ok(Expr::Ident(name)),
-            Token::Int(n) => Ok(Expr::Int(n)),
-            Token::Float(f) => Ok(Expr::Float(f)),
-            Token::Duration(d) => Ok(Expr::Duration(d)),
-            Token::Time(t) => Ok(Expr::Time(t)),
-            Token::Regex(r) => Ok(Expr::Regex(r)),
-            Token::Str(parts) => string_expr(parts),
+            Token::Ident(name) => Ok(Node::leaf(Expr::Ident(name))),
+            Token::Int(n) => Ok(Node::leaf(Expr::Int(n))),
+            Token::Float(f) => Ok(Node::leaf(Expr::Float(f))),
+            Token::Duration(d) => Ok(Node::leaf(Expr::Duration(d))),
+            Token::Time(t) => Ok(Node::leaf(Expr::Time(t))),
+            Token::Regex(r) => Ok(Node::leaf(Expr::Regex(r))),
+            Token::Str(parts) => self.string(parts),
             Token::Sym("(") => {
                 let e = self.expr()?;
                 self.expect(")")?;
                 Ok(e)
             }
             Token::Sym("[") => {
-                let mut items = Vec::new();
+                let (mut items, mut depths) = (Vec::new(), Vec::new());
                 while !self.eat("]") {
-                    items.push(self.expr()?);
+                    let item = self.expr()?;
+                    depths.push(item.depth);
+                    items.push(item.expr);
                     if !self.eat(",") {
                         self.expect("]")?;
                         break;
                     }
                 }
-                Ok(Expr::Array(items))
+                self.node(Expr::Array(items), &depths)
             }
             Token::Sym("{") => self.record(),
             t => {
@@ -303,8 +378,9 @@ impl Parser {
             }
         }
     }
-    fn record(&mut self) -> Result<Expr, FluxError> {
+    fn record(&mut self) -> Result<Node, FluxError> {
         let mut with = None;
+        let mut depths = Vec::new();
         if matches!(self.peek(), Token::Ident(_)) && self.peek_at(1) == &Token::Ident("with".into())
         {
             with = Some(Box::new(Expr::Ident(self.ident()?)));
@@ -323,15 +399,16 @@ impl Parser {
             let value = if self.eat(":") {
                 self.expr()?
             } else {
-                Expr::Ident(name.clone())
+                Node::leaf(Expr::Ident(name.clone()))
             };
-            fields.push((name, value));
+            depths.push(value.depth);
+            fields.push((name, value.expr));
             if !self.eat(",") {
                 self.expect("}")?;
                 break;
             }
         }
-        Ok(Expr::Record { with, fields })
+        self.node(Expr::Record { with, fields }, &depths)
     }
     /// At `(`: is this a parameter list followed by `=>`?
     fn is_function_literal(&self) -> bool {
@@ -351,9 +428,10 @@ impl Parser {
         }
         false
     }
-    fn function(&mut self) -> Result<Expr, FluxError> {
+    fn function(&mut self) -> Result<Node, FluxError> {
         self.expect("(")?;
         let mut params = Vec::new();
+        let mut depths = Vec::new();
         while !self.eat(")") {
             let name = self.ident()?;
             let (mut default, mut piped) = (None, false);
@@ -361,7 +439,9 @@ impl Parser {
                 if self.eat("<-") {
                     piped = true;
                 } else {
-                    default = Some(self.expr()?);
+                    let value = self.expr()?;
+                    depths.push(value.depth);
+                    default = Some(value.expr);
                 }
             }
             params.push(Param {
@@ -383,19 +463,27 @@ impl Parser {
                     self.next();
                     let result = self.expr()?;
                     self.expect("}")?;
-                    break Block { vars, result };
+                    depths.push(result.depth);
+                    break Block {
+                        vars,
+                        result: result.expr,
+                    };
                 }
                 let name = self.ident()?;
                 self.expect("=")?;
-                vars.push((name, self.expr()?));
+                let value = self.expr()?;
+                depths.push(value.depth);
+                vars.push((name, value.expr));
             }
         } else {
+            let result = self.expr()?;
+            depths.push(result.depth);
             Block {
                 vars: Vec::new(),
-                result: self.expr()?,
+                result: result.expr,
             }
         };
-        Ok(Expr::Func(params, Box::new(body)))
+        self.node(Expr::Func(params, Box::new(body)), &depths)
     }
     /// After `=>`, `{` opens a record when followed by `}` or `name:` or `name with`.
     fn looks_like_record(&self) -> bool {
@@ -407,6 +495,31 @@ impl Parser {
                 | (Token::Ident(_), Token::Sym(","))
         ) || matches!(self.peek_at(2), Token::Ident(w) if w == "with")
     }
+    /// A string literal; each `${…}` is parsed as an expression nested one level deeper.
+    fn string(&self, parts: Vec<RawStrPart>) -> Result<Node, FluxError> {
+        if let [RawStrPart::Text(t)] = parts.as_slice() {
+            return Ok(Node::leaf(Expr::Str(t.clone())));
+        }
+        let budget = self.max_depth.saturating_sub(self.nesting + 1);
+        if budget == 0 {
+            return Err(self.too_deep());
+        }
+        let mut depths = Vec::new();
+        let parts = parts
+            .into_iter()
+            .map(|p| match p {
+                RawStrPart::Text(t) => Ok(StrPart::Text(t)),
+                RawStrPart::Expr(src) => {
+                    let mut inner = Parser::new(&src, budget)?;
+                    let e = inner.expr()?;
+                    inner.expect_eof()?;
+                    depths.push(e.depth);
+                    Ok(StrPart::Expr(e.expr))
+                }
+            })
+            .collect::<Result<_, FluxError>>()?;
+        self.node(Expr::Interpolated(parts), &depths)
+    }
 }
 
 fn plain_string(parts: Vec<RawStrPart>) -> String {
@@ -417,20 +530,6 @@ fn plain_string(parts: Vec<RawStrPart>) -> String {
             RawStrPart::Expr(e) => format!("${{{e}}}"),
         })
         .collect()
-}
-
-fn string_expr(parts: Vec<RawStrPart>) -> Result<Expr, FluxError> {
-    if let [RawStrPart::Text(t)] = parts.as_slice() {
-        return Ok(Expr::Str(t.clone()));
-    }
-    parts
-        .into_iter()
-        .map(|p| match p {
-            RawStrPart::Text(t) => Ok(StrPart::Text(t)),
-            RawStrPart::Expr(src) => parse_expression(&src).map(StrPart::Expr),
-        })
-        .collect::<Result<_, _>>()
-        .map(Expr::Interpolated)
 }
 
 fn describe(t: &Token) -> String {
@@ -447,6 +546,8 @@ fn describe(t: &Token) -> String {
 mod tests {
     use super::*;
 
+    const DEPTH: usize = 100;
+
     #[test]
     fn parses_a_dashboard_query() {
         let q = r#"import "influxdata/influxdb/schema"
@@ -454,14 +555,14 @@ mod tests {
               |> filter(fn: (r) => r._measurement == "environment" and r["clientId"] =~ /^ESP/)
               |> aggregateWindow(every: 1m, fn: mean, createEmpty: false)
               |> yield(name: "mean")"#;
-        let statements = parse(q).unwrap();
+        let statements = parse(q, DEPTH).unwrap();
         assert_eq!(statements.len(), 2);
         assert!(matches!(&statements[1], Statement::Expr(Expr::Pipe(..))));
     }
 
     #[test]
     fn interpolation_and_escapes() {
-        let s = parse(r#"x = "a\"b${1 + 2}c""#).unwrap();
+        let s = parse(r#"x = "a\"b${1 + 2}c""#, DEPTH).unwrap();
         let Statement::Var(_, Expr::Interpolated(parts)) = &s[0] else {
             panic!("{s:?}")
         };
@@ -471,16 +572,42 @@ mod tests {
 
     #[test]
     fn errors_have_positions() {
-        let err = parse("from(bucket: \"x\") |> ").unwrap_err().to_string();
+        let err = parse("from(bucket: \"x\") |> ", DEPTH)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("error @1:"), "{err}");
-        assert!(parse("range(start: 5x)").is_err());
-        assert!(parse("\"unterminated").is_err());
+        assert!(parse("range(start: 5x)", DEPTH).is_err());
+        assert!(parse("\"unterminated", DEPTH).is_err());
     }
 
     #[test]
     fn record_bodies_and_blocks() {
-        assert!(parse("map(fn: (r) => ({r with v: r._value * 2.0}))").is_ok());
-        assert!(parse("map(fn: (r) => {x = 1\n return {a: x}})").is_ok());
-        assert!(parse("f = (tables=<-, n=1) => tables |> limit(n: n)").is_ok());
+        assert!(parse("map(fn: (r) => ({r with v: r._value * 2.0}))", DEPTH).is_ok());
+        assert!(parse("map(fn: (r) => {x = 1\n return {a: x}})", DEPTH).is_ok());
+        assert!(parse("f = (tables=<-, n=1) => tables |> limit(n: n)", DEPTH).is_ok());
+    }
+
+    #[test]
+    fn depth_is_bounded_at_the_limit_and_refused_past_it() {
+        let chain = |n: usize| vec!["x"; n].join(" or ");
+        // `x or x …` with n terms is n deep: n - 1 logical nodes over a leaf.
+        assert!(parse(&chain(DEPTH), DEPTH).is_ok());
+        let err = parse(&chain(DEPTH + 1), DEPTH).unwrap_err().to_string();
+        assert!(err.contains("nested deeper than the limit of 100"), "{err}");
+        let parens = |n: usize| format!("{}1{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse(&parens(DEPTH - 1), DEPTH).is_ok());
+        assert!(parse(&parens(DEPTH), DEPTH).is_err());
+        let negations = |n: usize| format!("{}1", "-".repeat(n));
+        assert!(parse(&negations(DEPTH - 1), DEPTH).is_ok());
+        assert!(parse(&negations(DEPTH + 1), DEPTH).is_err());
+        // Nested parentheses around chains add up: the tree's depth counts, not the recursion.
+        let nested = (0..20).fold("x".to_string(), |inner, _| {
+            format!("({inner}) or x or x or x or x or x")
+        });
+        assert!(parse(&nested, DEPTH).is_err());
+        let pipes = format!("x{}", " |> f()".repeat(DEPTH));
+        assert!(parse(&pipes, DEPTH).is_err());
+        let strings = (0..DEPTH).fold("x".to_string(), |inner, _| format!("\"${{{inner}}}\""));
+        assert!(parse(&strings, DEPTH).is_err());
     }
 }

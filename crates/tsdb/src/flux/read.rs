@@ -4,6 +4,7 @@
 use super::table::{Column, Table};
 use super::value::{ColType, Function, Record, Value};
 use super::FluxError;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 /// What the evaluator needs from the store; implemented over SQLite in `storage`. Shared by
@@ -14,14 +15,14 @@ pub trait SeriesSource: Sync {
     /// The bucket's series, ordered by measurement, tags, field.
     fn series(&self, bucket: &BucketRef) -> Result<Arc<Vec<SeriesMeta>>, FluxError>;
     /// Hands `each` the points of each of `series` with `start <= time < stop`, in time
-    /// order, as each is read, from one snapshot of the store.
+    /// order, as each is read, from one snapshot of the store, until `each` says stop.
     fn points(
         &self,
         series: &[SeriesMeta],
         start: i64,
         stop: i64,
         pick: Pick,
-        each: &mut dyn FnMut(Vec<(i64, Value)>),
+        each: &mut dyn FnMut(Vec<(i64, Value)>) -> ControlFlow<()>,
     ) -> Result<(), FluxError>;
     /// The buckets the caller may read, for `buckets()`.
     fn buckets(&self) -> Result<Vec<BucketInfo>, FluxError>;

@@ -7,6 +7,7 @@ use super::read::{self, Pick, ReadPlan};
 use super::table::{Column, Table};
 use super::value::{ColType, Value};
 use super::FluxError;
+use std::ops::ControlFlow;
 
 pub const FUNCTIONS: [&str; 7] = [
     "schema.tagValues",
@@ -79,7 +80,8 @@ pub fn call(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, Flux
         let one = std::slice::from_ref(s);
         it.source
             .points(one, start, plan.stop, Pick::Last, &mut |p| {
-                has_points = !p.is_empty()
+                has_points = !p.is_empty();
+                ControlFlow::Continue(())
             })?;
         if !has_points {
             continue;

@@ -1,5 +1,6 @@
 //! Who is calling: the `Authorization: Token|Bearer <token>` header resolved to a stored
-//! authorization. Unknown tokens get 401; an inactive token authenticates but grants nothing.
+//! authorization. Unknown and inactive tokens get 401, before anything else of the
+//! request is read.
 
 use super::error::ApiError;
 use super::AppState;
@@ -25,6 +26,7 @@ impl FromRequestParts<AppState> for Caller {
         let auth = state
             .store
             .authorization_by_token(token.trim())?
+            .filter(|a| a.active)
             .ok_or_else(ApiError::unauthorized)?;
         Ok(Caller(auth))
     }
@@ -39,9 +41,6 @@ impl Caller {
         org_id: Option<&str>,
         id: Option<&str>,
     ) -> Result<(), ApiError> {
-        if !self.0.active {
-            return Err(ApiError::forbidden("token is inactive"));
-        }
         if self.0.grants(action, kind, org_id, id) {
             Ok(())
         } else {

@@ -1,6 +1,7 @@
 //! `/api/v2/authorizations`: tokens with permissions. A caller may only grant what it holds.
 
 use super::auth::Caller;
+use super::body::{Limited, JSON_BODY_BYTES};
 use super::error::ApiError;
 use super::json::{authorization_json, Json};
 use super::{resolve_org, AppState};
@@ -36,7 +37,7 @@ fn parse_status(status: Option<&str>) -> Result<Option<bool>, ApiError> {
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
-    body: axum::body::Bytes,
+    Limited(body): Limited<JSON_BODY_BYTES>,
 ) -> Result<(StatusCode, Json), ApiError> {
     let req: CreateBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid(format!("invalid json structure: {e}")))?;
@@ -54,6 +55,17 @@ pub async fn create(
         .filter(|p| !p.is_empty())
         .ok_or_else(|| ApiError::invalid("authorization must include permissions"))?;
     for p in &permissions {
+        // Without an org a permission grants in every org: only who holds that may give it.
+        if p.resource.org_id.is_none()
+            && !caller
+                .0
+                .grants(&p.action, &p.resource.kind, None, p.resource.id.as_deref())
+        {
+            return Err(ApiError::invalid(format!(
+                "permission {}:{} names no organization; give its resource orgID {}",
+                p.action, p.resource.kind, org.id
+            )));
+        }
         if let Some(other) = p.resource.org_id.as_deref().filter(|o| *o != org.id) {
             return Err(ApiError::invalid(format!(
                 "permission {}:orgs/{other}/{} is not for org id {}",
@@ -161,7 +173,7 @@ pub async fn patch(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    Limited(body): Limited<JSON_BODY_BYTES>,
 ) -> Result<Json, ApiError> {
     find(&s, &caller, &id, "write")?;
     let req: PatchBody = serde_json::from_slice(&body)

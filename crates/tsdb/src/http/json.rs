@@ -113,17 +113,33 @@ pub struct Paging {
     pub offset: Option<i64>,
     pub limit: Option<i64>,
     pub descending: Option<bool>,
+    /// Only items whose id sorts after this one (the official clients' paging iterators).
+    pub after: Option<String>,
 }
 
-/// Applies `offset`/`limit` (1–100, default 20) and builds `links` for a list at `path`.
-pub fn page<T>(items: Vec<T>, paging: &Paging, path: &str) -> Result<(Vec<T>, Value), ApiError> {
+/// Orders a list at `path` by id and applies `after`, `offset` and `limit` (1–100, default 20) to a list at `path`, and builds
+/// its `links`: `next` while the page is full (following `after` when the caller pages by
+/// it), `prev` past the first page.
+pub fn page<T>(
+    items: Vec<T>,
+    paging: &Paging,
+    path: &str,
+    id: fn(&T) -> &str,
+) -> Result<(Vec<T>, Value), ApiError> {
     let limit = paging.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::invalid("limit must be between 1 and 100"));
     }
     let offset = paging.offset.unwrap_or(0).max(0);
+    let descending = paging.descending.unwrap_or(false);
+    // In id order, as InfluxDB's index keeps them: a page that ends at an id is where the
+    // next one, `after` it, starts.
     let mut items = items;
-    if paging.descending == Some(true) {
+    items.sort_by(|a, b| id(a).cmp(id(b)));
+    if let Some(after) = &paging.after {
+        items.retain(|item| id(item) > after.as_str());
+    }
+    if descending {
         items.reverse();
     }
     let page: Vec<T> = items
@@ -131,20 +147,20 @@ pub fn page<T>(items: Vec<T>, paging: &Paging, path: &str) -> Result<(Vec<T>, Va
         .skip(offset as usize)
         .take(limit as usize)
         .collect();
-    let mut links = json!({ "self": format!("{path}?descending={}&limit={limit}&offset={offset}", paging.descending.unwrap_or(false)) });
+    let link = |offset: i64, after: Option<&str>| match after {
+        Some(after) => format!("{path}?descending={descending}&limit={limit}&after={after}"),
+        None => format!("{path}?descending={descending}&limit={limit}&offset={offset}"),
+    };
+    let mut links = json!({ "self": link(offset, paging.after.as_deref()) });
     if page.len() as i64 == limit {
-        links["next"] = json!(format!(
-            "{path}?descending={}&limit={limit}&offset={}",
-            paging.descending.unwrap_or(false),
-            offset + limit
-        ));
+        let next = match paging.after {
+            Some(_) => link(0, page.last().map(id)),
+            None => link(offset + limit, None),
+        };
+        links["next"] = json!(next);
     }
     if offset > 0 {
-        links["prev"] = json!(format!(
-            "{path}?descending={}&limit={limit}&offset={}",
-            paging.descending.unwrap_or(false),
-            (offset - limit).max(0)
-        ));
+        links["prev"] = json!(link((offset - limit).max(0), None));
     }
     Ok((page, links))
 }

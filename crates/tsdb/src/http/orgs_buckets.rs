@@ -1,6 +1,7 @@
 //! `/api/v2/orgs` and `/api/v2/buckets`.
 
 use super::auth::Caller;
+use super::body::{Limited, JSON_BODY_BYTES};
 use super::error::ApiError;
 use super::json::{bucket_json, org_json, page, Json, Paging};
 use super::{resolve_org, AppState};
@@ -40,7 +41,7 @@ pub async fn list_orgs(
         orgs.retain(|o| &o.id == id);
     }
     orgs.retain(|o| caller.may("read", "orgs", Some(&o.id), Some(&o.id)));
-    let (orgs, links) = page(orgs, &paging, "/api/v2/orgs")?;
+    let (orgs, links) = page(orgs, &paging, "/api/v2/orgs", |o| &o.id)?;
     Ok(Json(
         json!({ "links": links, "orgs": orgs.iter().map(org_json).collect::<Vec<_>>() }),
     ))
@@ -55,7 +56,7 @@ struct OrgBody {
 pub async fn create_org(
     State(s): State<AppState>,
     caller: Caller,
-    body: axum::body::Bytes,
+    Limited(body): Limited<JSON_BODY_BYTES>,
 ) -> Result<(StatusCode, Json), ApiError> {
     caller.require("write", "orgs", None, None)?;
     let req: OrgBody = parse_json(&body)?;
@@ -92,7 +93,7 @@ pub async fn patch_org(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    Limited(body): Limited<JSON_BODY_BYTES>,
 ) -> Result<Json, ApiError> {
     find_org(&s, &caller, &id, "write")?;
     let req: OrgBody = parse_json(&body)?;
@@ -148,7 +149,7 @@ pub async fn list_buckets(
         buckets.retain(|b| &b.id == id);
     }
     buckets.retain(|b| caller.may("read", "buckets", Some(&b.org_id), Some(&b.id)));
-    let (buckets, links) = page(buckets, &paging, "/api/v2/buckets")?;
+    let (buckets, links) = page(buckets, &paging, "/api/v2/buckets", |b| &b.id)?;
     Ok(Json(
         json!({ "links": links, "buckets": buckets.iter().map(bucket_json).collect::<Vec<_>>() }),
     ))
@@ -203,7 +204,7 @@ fn check_bucket_name(name: &str) -> Result<(), ApiError> {
 pub async fn create_bucket(
     State(s): State<AppState>,
     caller: Caller,
-    body: axum::body::Bytes,
+    Limited(body): Limited<JSON_BODY_BYTES>,
 ) -> Result<(StatusCode, Json), ApiError> {
     let req: BucketBody = parse_json(&body)?;
     let org_id = req
@@ -253,7 +254,7 @@ pub async fn patch_bucket(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    Limited(body): Limited<JSON_BODY_BYTES>,
 ) -> Result<Json, ApiError> {
     find_bucket(&s, &caller, &id, "write")?;
     let req: BucketBody = parse_json(&body)?;

@@ -2,7 +2,9 @@
 //! after a finished result is written as the CSV error table, as InfluxDB does.
 
 use super::auth::Caller;
+use super::body::{Limited, QUERY_BODY_BYTES};
 use super::error::ApiError;
+use super::extern_ast;
 use super::{resolve_org, AppState};
 use crate::annotated_csv::{self, Annotation, Dialect};
 use crate::flux::{self, BucketInfo, BucketRef, FluxError, Pick, SeriesMeta, SeriesSource, Value};
@@ -11,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -72,65 +75,23 @@ fn dialect(d: Option<DialectBody>) -> Result<Dialect, ApiError> {
     })
 }
 
-/// A JSON value as a Flux literal, for `params` and `extern` options.
-fn flux_literal(v: &serde_json::Value) -> Option<String> {
-    Some(match v {
-        serde_json::Value::String(s) => flux_string(s),
+/// A `params` value as Flux: an AST node as the clients send them, or a plain JSON value.
+fn param(v: &serde_json::Value) -> Result<String, ApiError> {
+    Ok(match v {
+        serde_json::Value::Object(node) if node.contains_key("type") => extern_ast::expression(v)?,
+        serde_json::Value::String(s) => extern_ast::string(s),
         serde_json::Value::Number(n) => n.to_string(),
         serde_json::Value::Bool(b) => b.to_string(),
         serde_json::Value::Array(items) => format!(
             "[{}]",
             items
                 .iter()
-                .map(flux_literal)
-                .collect::<Option<Vec<_>>>()?
+                .map(param)
+                .collect::<Result<Vec<_>, _>>()?
                 .join(", ")
         ),
-        _ => return None,
+        other => return Err(bad_body(format!("unsupported param value {other}"))),
     })
-}
-
-fn flux_string(s: &str) -> String {
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace("${", "\\${")
-    )
-}
-
-/// `option name = literal` lines from the `extern` AST (the literal kinds clients send).
-fn extern_options(ext: &serde_json::Value) -> Result<String, ApiError> {
-    let mut out = String::new();
-    for statement in ext
-        .get("body")
-        .and_then(|b| b.as_array())
-        .into_iter()
-        .flatten()
-    {
-        let assignment = &statement["assignment"];
-        let name = assignment["id"]["name"]
-            .as_str()
-            .ok_or_else(|| bad_body("extern: unsupported statement"))?;
-        let init = &assignment["init"];
-        let literal = match init["type"].as_str().unwrap_or("") {
-            "StringLiteral" => flux_string(init["value"].as_str().unwrap_or("")),
-            "IntegerLiteral" | "FloatLiteral" | "UnsignedIntegerLiteral" => {
-                init["value"].to_string().trim_matches('"').to_string()
-            }
-            "BooleanLiteral" => init["value"].as_bool().unwrap_or(false).to_string(),
-            "DateTimeLiteral" => init["value"].as_str().unwrap_or("").to_string(),
-            "DurationLiteral" => init["values"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|d| format!("{}{}", d["magnitude"], d["unit"].as_str().unwrap_or("")))
-                .collect(),
-            other => return Err(bad_body(format!("extern: unsupported literal {other}"))),
-        };
-        out.push_str(&format!("option {name} = {literal}\n"));
-    }
-    Ok(out)
 }
 
 /// The store as the evaluator sees it: buckets of one organization, read permission checked.
@@ -187,7 +148,7 @@ impl SeriesSource for Source {
         start: i64,
         stop: i64,
         pick: Pick,
-        each: &mut dyn FnMut(Vec<(i64, Value)>),
+        each: &mut dyn FnMut(Vec<(i64, Value)>) -> ControlFlow<()>,
     ) -> Result<(), FluxError> {
         self.store
             .read_points(series, start, stop, pick, each)
@@ -222,8 +183,17 @@ pub async fn query(
     caller: Caller,
     Query(p): Query<OrgParams>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    Limited(body): Limited<QUERY_BODY_BYTES>,
 ) -> Result<Response, ApiError> {
+    let org = resolve_org(&s.store, p.org.as_deref(), p.org_id.as_deref())
+        .map_err(|e| bad_body(e.message))?;
+    // A token that can read nothing here (a device's write-only token) never reaches Flux.
+    if !caller.0.may_read_in(&org.id) {
+        return Err(ApiError::forbidden(format!(
+            "insufficient permissions to query organization \"{}\"",
+            org.name
+        )));
+    }
     let content_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -245,32 +215,28 @@ pub async fn query(
             None => now_nanos(),
         };
         let mut prefix = match &req.externs {
-            Some(ext) => extern_options(ext)?,
+            Some(ext) => extern_ast::file(ext)?,
             None => String::new(),
         };
         if let Some(params) = &req.params {
             let fields = params
                 .iter()
-                .map(|(k, v)| {
-                    flux_literal(v)
-                        .map(|lit| format!("{k}: {lit}"))
-                        .ok_or_else(|| bad_body(format!("unsupported value for param {k}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|(k, v)| Ok(format!("{}: {}", extern_ast::string(k), param(v)?)))
+                .collect::<Result<Vec<_>, ApiError>>()?;
             prefix.push_str(&format!("params = {{{}}}\n", fields.join(", ")));
         }
         (format!("{prefix}{}", req.query), dialect(req.dialect)?, now)
     };
-    let org = resolve_org(&s.store, p.org.as_deref(), p.org_id.as_deref())
-        .map_err(|e| bad_body(e.message))?;
     let source = Source {
         store: s.store.clone(),
         org,
         auth: caller.0,
     };
-    let outcome = tokio::task::spawn_blocking(move || flux::execute(&source_text, &source, now))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let limits = s.query_limits;
+    let outcome =
+        tokio::task::spawn_blocking(move || flux::execute(&source_text, &source, now, limits))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
     if let (Some(error), true) = (&outcome.error, outcome.results.is_empty()) {
         return Err(ApiError::from(error.clone()));
     }

@@ -1,12 +1,14 @@
 //! Health, ping, readiness, onboarding, and the answer for unknown paths.
 
 use super::auth::Caller;
+use super::body::{self, JSON_BODY_BYTES};
 use super::error::ApiError;
 use super::json::{authorization_json, bucket_json, org_json, Json};
 use super::{AppState, VERSION};
-use crate::storage::{NewAuthorization, Permission, Resource};
+use crate::storage::{Onboarded, Onboarding, Permission, Resource};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -80,14 +82,17 @@ pub struct SetupRequest {
 }
 
 /// Onboarding: the first user, organization, bucket and an operator token.
+/// Needs no token, so it reads nothing of the body once onboarding is done.
 pub async fn setup(
     State(state): State<AppState>,
-    body: axum::body::Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<(StatusCode, Json), ApiError> {
     let store = &state.store;
     if !store.setup_allowed()? {
         return Err(ApiError::conflict("onboarding has already been completed"));
     }
+    let body = body::read(body, &headers, "request body", JSON_BODY_BYTES).await?;
     let req: SetupRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid(format!("invalid json structure: {e}")))?;
     let missing: Vec<&str> = [
@@ -115,21 +120,20 @@ pub async fn setup(
         Some(s) if s > 0 => s,
         _ => req.retention_period_hrs.map_or(0, |ns| ns / 1_000_000_000),
     };
-    let (username, org_name, bucket_name) = (
-        req.username.unwrap_or_default(),
-        req.org.unwrap_or_default(),
-        req.bucket.unwrap_or_default(),
-    );
-    let user = store.create_user(&username, &password)?;
-    let org = store.create_org(&org_name, "")?;
-    let bucket = store.create_bucket(&org.id, &bucket_name, "", retention)?;
-    let (auth, token) = store.create_authorization(NewAuthorization {
-        org_id: org.id.clone(),
-        user_id: user.id.clone(),
-        active: true,
-        description: format!("{username}'s Token"),
-        permissions: operator_permissions(),
+    let Onboarded {
+        user,
+        org,
+        bucket,
+        auth,
+        token,
+    } = store.onboard(Onboarding {
+        password,
+        org: req.org.unwrap_or_default(),
+        bucket: req.bucket.unwrap_or_default(),
+        retention_secs: retention,
         token: req.token.filter(|t| !t.is_empty()),
+        permissions: operator_permissions(),
+        username: req.username.unwrap_or_default(),
     })?;
     let body = json!({
         "user": { "links": { "self": format!("/api/v2/users/{}", user.id) }, "id": user.id, "name": user.name, "status": "active" },

@@ -1,11 +1,15 @@
 //! `/api/v2/write` (line protocol in) and `/api/v2/delete` (points out).
 
 use super::auth::Caller;
+use super::body::{self, Limited, JSON_BODY_BYTES};
 use super::error::ApiError;
 use super::{resolve_bucket, resolve_org, AppState};
 use crate::delete_predicate::{self, PredicateError};
 use crate::line_protocol::{self, Precision};
-use crate::storage::now_nanos;
+use crate::storage::{now_nanos, WriteOutcome};
+
+/// How much line protocol is parsed and written at once: about 10,000 points.
+const WRITE_CHUNK_BYTES: usize = 1 << 20;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -23,19 +27,10 @@ pub struct Target {
     precision: Option<String>,
 }
 
-fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "request too large",
-        "unable to read data: points batch is too large",
-    )
-}
-
-/// The request body, gunzipped when sent gzip, refused past `limit` bytes.
-async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<String, ApiError> {
-    let raw = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())?;
+/// The `/write` body, gunzipped when sent gzip, refused past `limit` bytes either way.
+async fn read_lines(body: Body, headers: &HeaderMap, limit: usize) -> Result<String, ApiError> {
+    const WHAT: &str = "points batch";
+    let raw = body::read(body, headers, WHAT, limit).await?;
     let gzip = headers
         .get("content-encoding")
         .and_then(|v| v.to_str().ok())
@@ -47,7 +42,7 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Stri
             .read_to_end(&mut out)
             .map_err(|e| ApiError::invalid(format!("unable to read data: {e}")))?;
         if out.len() > limit {
-            return Err(too_large());
+            return Err(body::too_large(WHAT, limit));
         }
         out
     } else {
@@ -75,12 +70,22 @@ pub async fn write(
     if !caller.may("write", "buckets", Some(&org.id), Some(&bucket.id)) {
         return Err(ApiError::forbidden("insufficient permissions for write"));
     }
-    let text = read_body(body, &headers, s.max_write_bytes).await?;
+    let text = read_lines(body, &headers, s.max_write_bytes).await?;
     let store = s.store.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        let points =
-            line_protocol::parse(&text, precision, now_nanos()).map_err(ApiError::invalid)?;
-        store.write(&bucket.id, &points).map_err(ApiError::from)
+        // A large batch is checked whole first, then parsed and written a chunk at a time,
+        // so its points are never all in memory at once.
+        if text.len() > WRITE_CHUNK_BYTES {
+            line_protocol::validate(&text, precision, WRITE_CHUNK_BYTES)
+                .map_err(ApiError::invalid)?;
+        }
+        let now = now_nanos();
+        let mut outcome = WriteOutcome::default();
+        for chunk in line_protocol::chunks(&text, WRITE_CHUNK_BYTES) {
+            let points = line_protocol::parse(chunk, precision, now).map_err(ApiError::invalid)?;
+            outcome.add(store.write(&bucket.id, &points)?);
+        }
+        Ok::<_, ApiError>(outcome)
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
@@ -111,7 +116,7 @@ pub async fn delete(
     State(s): State<AppState>,
     caller: Caller,
     Query(t): Query<Target>,
-    body: axum::body::Bytes,
+    Limited(body): Limited<JSON_BODY_BYTES>,
 ) -> Result<StatusCode, ApiError> {
     let org = resolve_org(&s.store, t.org.as_deref(), t.org_id.as_deref())?;
     if t.bucket.is_none() && t.bucket_id.is_none() {

@@ -8,6 +8,7 @@ use super::{StorageError, Store};
 use crate::flux::{ColType, Pick, SeriesMeta, Value};
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 /// One point of line protocol: tags sorted by key, fields typed.
@@ -24,6 +25,16 @@ pub struct Point {
 pub struct WriteOutcome {
     pub dropped: usize,
     pub first_conflict: Option<String>,
+}
+
+impl WriteOutcome {
+    /// Adds what a later write of the same batch did.
+    pub fn add(&mut self, later: WriteOutcome) {
+        self.dropped += later.dropped;
+        if self.first_conflict.is_none() {
+            self.first_conflict = later.first_conflict;
+        }
+    }
 }
 
 /// `k="v" AND k2!="v2"` of the delete API, already parsed; `_measurement` is a key too.
@@ -282,7 +293,8 @@ impl Store {
         index.by_bucket.get(bucket_id).cloned().unwrap_or_default()
     }
 
-    /// Hands `each` the points of each of `series` with `start <= time < stop`, in time order,
+    /// Hands `each` the points of each of `series` with `start <= time < stop`, in time order
+    /// (until it says stop),
     /// as each series is read, all in one transaction: one snapshot for all of them, and one
     /// transaction instead of one per series (a `last()` over a thousand devices reads a
     /// thousand small series).
@@ -292,12 +304,14 @@ impl Store {
         start: i64,
         stop: i64,
         pick: Pick,
-        mut each: impl FnMut(Vec<(i64, Value)>),
+        mut each: impl FnMut(Vec<(i64, Value)>) -> ControlFlow<()>,
     ) -> Result<(), StorageError> {
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
             for s in series {
-                each(points_of(&tx, s, start, stop, pick)?);
+                if each(points_of(&tx, s, start, stop, pick)?).is_break() {
+                    break;
+                }
             }
             Ok(())
         })
@@ -358,7 +372,10 @@ mod tests {
     ) -> Vec<(i64, Value)> {
         let mut all = Vec::new();
         store
-            .read_points(std::slice::from_ref(s), start, stop, pick, |p| all = p)
+            .read_points(std::slice::from_ref(s), start, stop, pick, |p| {
+                all = p;
+                ControlFlow::Continue(())
+            })
             .unwrap();
         all
     }

@@ -22,7 +22,8 @@ pub async fn start() -> TestServer {
     start_with(tsdb::Config::default()).await
 }
 
-pub async fn start_with(config: tsdb::Config) -> TestServer {
+/// A fresh store bound to port 0, not onboarded: its URL, and what keeps it alive.
+pub async fn serve(config: tsdb::Config) -> (String, tempfile::TempDir, oneshot::Sender<()>) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(tsdb::storage::Store::open(dir.path()).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -31,6 +32,11 @@ pub async fn start_with(config: tsdb::Config) -> TestServer {
     tokio::spawn(tsdb::serve(listener, store, config, async {
         let _ = rx.await;
     }));
+    (url, dir, tx)
+}
+
+pub async fn start_with(config: tsdb::Config) -> TestServer {
+    let (url, dir, tx) = serve(config).await;
     let client = Client::new();
     let setup: Value = client
         .post(format!("{url}/api/v2/setup"))

@@ -2,7 +2,10 @@
 from datetime import datetime, timedelta, timezone
 
 from influxdb_client import BucketRetentionRules, InfluxDBClient, Permission, PermissionResource, Point
+from influxdb_client.client.query_api import QueryOptions
 from influxdb_client.client.write_api import SYNCHRONOUS
+from influxdb_client.domain.call_expression import CallExpression
+from influxdb_client.domain.identifier import Identifier
 from influxdb_client.rest import ApiException
 import pytest
 
@@ -112,3 +115,53 @@ def test_errors_reach_the_client(client):
         client.query_api().query('from(bucket: "my-bucket") |> range(start: -1h) |> nope()')
     assert bad_flux.value.status == 400
     assert client.query_api().query('from(bucket: "my-bucket") |> range(start: -1s) |> filter(fn: (r) => r._measurement == "empty")') == []
+
+
+def test_paging_iterators_end(client):
+    """find_buckets_iter pages with `after` and stops when a page says there is no next."""
+    org = client.organizations_api().find_organizations(org="my-org")[0]
+    names = {f"paged-{n:02}" for n in range(7)}
+    for name in names:
+        client.buckets_api().create_bucket(bucket_name=name, org_id=org.id)
+    seen = [b.name for b in client.buckets_api().find_buckets_iter(limit=3)]
+    assert names <= set(seen)
+    assert len(seen) == len(set(seen)), "no bucket comes twice"
+    every = client.buckets_api().find_buckets(limit=100).buckets
+    assert sorted(seen) == sorted(b.name for b in every)
+    for name in names:
+        client.buckets_api().delete_bucket(client.buckets_api().find_bucket_by_name(name))
+
+
+def test_query_params_as_the_client_sends_them(client):
+    """params become `option` statements of AST nodes: a negated duration, a time, a call."""
+    write_api = client.write_api(write_options=SYNCHRONOUS)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    write_api.write("my-bucket", record=Point("params").tag("host", "a").field("v", 1.5).time(now))
+    flux = ('from(bucket: "my-bucket") |> range(start: since, stop: until) '
+            '|> filter(fn: (r) => r._measurement == "params" and r.host == host and r._value > low)')
+    for params in [
+        {"since": timedelta(hours=-1), "until": now + timedelta(seconds=1), "host": "a", "low": 1.0},
+        {"since": now - timedelta(minutes=1), "until": CallExpression(type="CallExpression",
+                                                                     callee=Identifier(type="Identifier", name="now")),
+         "host": "a", "low": 1},
+    ]:
+        tables = client.query_api().query(flux, params=params)
+        assert [r.get_value() for t in tables for r in t.records] == [1.5], params
+
+
+def test_profiler_tables_come_with_the_result(client):
+    write_api = client.write_api(write_options=SYNCHRONOUS)
+    write_api.write("my-bucket", record="prof,host=a v=1 1\nprof,host=a v=2 2")
+    seen = []
+    query_api = client.query_api(query_options=QueryOptions(profilers=["query", "operator"],
+                                                            profiler_callback=seen.append))
+    tables = query_api.query('from(bucket: "my-bucket") |> range(start: 0, stop: 3) '
+                             '|> filter(fn: (r) => r._measurement == "prof") |> sum()')
+    assert [r.get_value() for t in tables for r in t.records] == [3.0], "profiler tables are not data"
+    measurements = [r.get_measurement() for r in seen]
+    assert "profiler/query" in measurements and "profiler/operator" in measurements
+    query = next(r for r in seen if r.get_measurement() == "profiler/query")
+    assert query["TotalDuration"] >= query["ExecuteDuration"] > 0
+    assert query["influxdb/scanned-values"] == 2
+    operators = {r["Label"]: r["Count"] for r in seen if r.get_measurement() == "profiler/operator"}
+    assert operators["sum"] == 1 and operators["filter"] == 1
