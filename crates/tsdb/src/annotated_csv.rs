@@ -1,7 +1,7 @@
 //! Writes query results as InfluxDB's annotated CSV: CRLF lines, optional `#datatype`,
 //! `#group` and `#default` rows, a new block whenever the schema or group key changes.
 
-use crate::flux::{QueryResult, Table, Value};
+use crate::flux::{Column, Table, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Annotation {
@@ -29,42 +29,119 @@ impl Default for Dialect {
     }
 }
 
-/// Encodes every result; no tables at all gives the body `\r\n`.
-pub fn encode(results: &[QueryResult], dialect: &Dialect, out: &mut String) {
-    if results.iter().all(|r| r.tables.is_empty()) {
-        out.push_str("\r\n");
-        return;
-    }
-    for result in results.iter().filter(|r| !r.tables.is_empty()) {
-        let mut previous: Option<&Table> = None;
-        for (id, table) in result.tables.iter().enumerate() {
-            let new_block = previous.is_none_or(|p| {
-                p.rows.is_empty() || table.rows.is_empty() || !same_schema(p, table)
-            });
-            if new_block {
-                if previous.is_some() {
-                    out.push_str("\r\n");
-                }
-                write_block_head(out, dialect, &result.name, id, table);
-            }
-            let result_cell = if dialect.annotations.contains(&Annotation::Default) {
-                ""
-            } else {
-                result.name.as_str()
-            };
-            for row in &table.rows {
-                let mut cells = vec![String::new(), result_cell.to_string(), id.to_string()];
-                cells.extend(row.iter().map(format_value));
-                write_row(out, dialect.delimiter, &cells);
-            }
-            previous = Some(table);
+/// Writes a query's tables one at a time, as the query yields them: a result's tables in
+/// blocks, a blank line after each result, and `\r\n` alone when there were no tables.
+pub struct Encoder {
+    dialect: Dialect,
+    /// The result being written: its name, the id of its next table, the shape of its last.
+    open: Option<OpenResult>,
+}
+
+struct OpenResult {
+    name: String,
+    next_id: usize,
+    last: Shape,
+}
+
+/// What decides whether a table continues the block of the one before it.
+#[derive(PartialEq)]
+struct Shape {
+    columns: Vec<Column>,
+    key: Vec<bool>,
+    empty: bool,
+}
+
+impl Shape {
+    fn of(table: &Table) -> Shape {
+        Shape {
+            columns: table.columns.clone(),
+            key: table
+                .columns
+                .iter()
+                .map(|c| table.is_key(&c.name))
+                .collect(),
+            empty: table.rows.is_empty(),
         }
-        out.push_str("\r\n");
+    }
+    /// A table without rows always gets its own block (its `#default` row carries its key).
+    fn continues(&self, next: &Shape) -> bool {
+        !self.empty && !next.empty && self.columns == next.columns && self.key == next.key
+    }
+}
+
+impl Encoder {
+    pub fn new(dialect: Dialect) -> Encoder {
+        Encoder {
+            dialect,
+            open: None,
+        }
+    }
+
+    /// Writes `table` as the next table of the result `result`.
+    pub fn table(&mut self, result: &str, table: &Table, out: &mut String) {
+        if self.open.as_ref().is_some_and(|o| o.name != result) {
+            self.close(out);
+        }
+        let shape = Shape::of(table);
+        let open = self.open.get_or_insert_with(|| OpenResult {
+            name: result.to_string(),
+            next_id: 0,
+            last: Shape {
+                columns: Vec::new(),
+                key: Vec::new(),
+                empty: true,
+            },
+        });
+        let id = open.next_id;
+        if !open.last.continues(&shape) {
+            if id > 0 {
+                out.push_str("\r\n");
+            }
+            write_block_head(out, &self.dialect, result, id, table);
+        }
+        let result_cell = if self.dialect.annotations.contains(&Annotation::Default) {
+            ""
+        } else {
+            result
+        };
+        for row in &table.rows {
+            let mut cells = vec![String::new(), result_cell.to_string(), id.to_string()];
+            cells.extend(row.iter().map(format_value));
+            write_row(out, self.dialect.delimiter, &cells);
+        }
+        open.next_id += 1;
+        open.last = shape;
+    }
+
+    /// Whether any table has been written.
+    pub fn wrote_any(&self) -> bool {
+        self.open.is_some()
+    }
+
+    fn close(&mut self, out: &mut String) {
+        if self.open.take().is_some() {
+            out.push_str("\r\n");
+        }
+    }
+
+    /// Ends the output.
+    pub fn finish(mut self, out: &mut String) {
+        if self.open.is_none() {
+            out.push_str("\r\n");
+        }
+        self.close(out);
+    }
+
+    /// Ends the output with the error that stopped the query after some of it was written.
+    pub fn fail(mut self, message: &str, out: &mut String) {
+        let dialect = self.dialect.clone();
+        self.close(out);
+        encode_error(message, &dialect, out);
     }
 }
 
 /// The error table InfluxDB writes when a query fails after output has started.
-pub fn encode_error(message: &str, dialect: &Dialect, out: &mut String) {
+fn encode_error(message: &str, dialect: &Dialect, out: &mut String) {
     out.push_str("\r\n");
     let d = dialect.delimiter;
     for a in &dialect.annotations {
@@ -77,13 +154,6 @@ pub fn encode_error(message: &str, dialect: &Dialect, out: &mut String) {
     }
     write_row(out, d, &["", "error", "reference"].map(String::from));
     write_row(out, d, &[String::new(), message.to_string(), String::new()]);
-}
-
-fn same_schema(a: &Table, b: &Table) -> bool {
-    a.columns == b.columns
-        && a.columns
-            .iter()
-            .all(|c| a.is_key(&c.name) == b.is_key(&c.name))
 }
 
 fn write_block_head(out: &mut String, dialect: &Dialect, result: &str, id: usize, table: &Table) {
@@ -196,7 +266,20 @@ pub fn format_time(ns: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flux::{ColType, Column};
+    use crate::flux::ColType;
+
+    /// The CSV of `results`, each a name and its tables, written table by table.
+    fn encode(results: &[(&str, Vec<Table>)], dialect: &Dialect) -> String {
+        let mut encoder = Encoder::new(dialect.clone());
+        let mut out = String::new();
+        for (name, tables) in results {
+            for t in tables {
+                encoder.table(name, t, &mut out);
+            }
+        }
+        encoder.finish(&mut out);
+        out
+    }
 
     fn table(rows: Vec<Vec<Value>>) -> Table {
         Table {
@@ -219,16 +302,15 @@ mod tests {
 
     #[test]
     fn annotated_table() {
-        let r = QueryResult {
-            name: "_result".into(),
-            tables: vec![table(vec![vec![
+        let r = (
+            "_result",
+            vec![table(vec![vec![
                 Value::Time(1_500_000_000),
                 Value::Float(40.0),
                 Value::Str("a".into()),
             ]])],
-        };
-        let mut out = String::new();
-        encode(&[r], &all_annotations(), &mut out);
+        );
+        let out = encode(&[r], &all_annotations());
         assert_eq!(
             out,
             "#datatype,string,long,dateTime:RFC3339,double,string\r\n#group,false,false,false,false,true\r\n#default,_result,,,,\r\n,result,table,_time,_value,host\r\n,,0,1970-01-01T00:00:01.5Z,40,a\r\n\r\n"
@@ -237,9 +319,9 @@ mod tests {
 
     #[test]
     fn plain_csv_and_empty_tables() {
-        let r = QueryResult {
-            name: "_result".into(),
-            tables: vec![
+        let r = (
+            "_result",
+            vec![
                 table(vec![]),
                 table(vec![vec![
                     Value::Null,
@@ -247,23 +329,39 @@ mod tests {
                     Value::Str("x,y".into()),
                 ]]),
             ],
-        };
-        let mut out = String::new();
-        encode(std::slice::from_ref(&r), &Dialect::default(), &mut out);
+        );
+        let out = encode(std::slice::from_ref(&r), &Dialect::default());
         assert_eq!(out, ",result,table,_time,_value,host\r\n\r\n,result,table,_time,_value,host\r\n,_result,1,,0.0001,\"x,y\"\r\n\r\n");
-        let mut out = String::new();
-        encode(&[r], &all_annotations(), &mut out);
+        let out = encode(&[r], &all_annotations());
         assert!(out.contains("#default,_result,0,,,a\r\n"), "{out}");
     }
 
     #[test]
     fn nothing_and_errors() {
+        assert_eq!(encode(&[], &Dialect::default()), "\r\n");
         let mut out = String::new();
-        encode(&[], &Dialect::default(), &mut out);
-        assert_eq!(out, "\r\n");
-        let mut out = String::new();
-        encode_error("boom", &all_annotations(), &mut out);
-        assert_eq!(out, "\r\n#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n,boom,\r\n");
+        let mut encoder = Encoder::new(all_annotations());
+        encoder.table("_result", &table(vec![]), &mut out);
+        let before = out.len();
+        encoder.fail("boom", &mut out);
+        assert_eq!(&out[before..], "\r\n\r\n#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n,boom,\r\n");
+    }
+
+    #[test]
+    fn results_follow_each_other_with_table_ids_from_zero() {
+        let row = || vec![Value::Time(0), Value::Float(1.0), Value::Str("a".into())];
+        let out = encode(
+            &[
+                ("a", vec![table(vec![row()]), table(vec![row()])]),
+                ("b", vec![table(vec![row()])]),
+            ],
+            &Dialect::default(),
+        );
+        assert_eq!(
+            out,
+            ",result,table,_time,_value,host\r\n,a,0,1970-01-01T00:00:00Z,1,a\r\n,a,1,1970-01-01T00:00:00Z,1,a\r\n\r\n\
+             ,result,table,_time,_value,host\r\n,b,0,1970-01-01T00:00:00Z,1,a\r\n\r\n"
+        );
     }
 
     #[test]

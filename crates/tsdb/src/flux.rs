@@ -43,67 +43,50 @@ pub enum FluxError {
     Internal(String),
 }
 
-/// The tables one `yield` produced.
-#[derive(Debug, Clone)]
-pub struct QueryResult {
-    pub name: String,
-    pub tables: Vec<Table>,
-}
-
-/// What a query produced: the results yielded before it stopped, and why it stopped early.
-#[derive(Debug)]
-pub struct Outcome {
-    pub results: Vec<QueryResult>,
-    pub error: Option<FluxError>,
-}
+/// Where a query's tables go as it yields them: the name of their result, and the table.
+pub type Sink<'s> = dyn FnMut(&str, Table) -> Result<(), FluxError> + Send + 's;
 
 /// Stack of the thread a query runs on, per level of nesting it may reach: parsing and
 /// evaluation recurse, and a debug build's frames are large.
 const STACK_PER_DEPTH: usize = 64 * 1024;
 
-/// Parses and runs `query` with `now` (ns) as its clock, within `limits`.
-pub fn execute(query: &str, source: &dyn SeriesSource, now: i64, limits: Limits) -> Outcome {
-    let failed = |e: String| Outcome {
-        results: Vec::new(),
-        error: Some(FluxError::Internal(e)),
-    };
+/// Parses and runs `query` with `now` (ns) as its clock, within `limits`, handing `sink` each
+/// table as it is yielded; the error is why the query stopped (after what it already yielded).
+pub fn execute(
+    query: &str,
+    source: &dyn SeriesSource,
+    now: i64,
+    limits: Limits,
+    sink: &mut Sink,
+) -> Result<(), FluxError> {
     std::thread::scope(|scope| {
         let stack = (limits.max_depth * STACK_PER_DEPTH).max(8 << 20);
-        match std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("flux".into())
             .stack_size(stack)
-            .spawn_scoped(scope, || run(query, source, now, limits))
-        {
-            Ok(thread) => thread
-                .join()
-                .unwrap_or_else(|_| failed("the query failed".into())),
-            Err(e) => failed(format!("cannot start the query: {e}")),
-        }
+            .spawn_scoped(scope, || run(query, source, now, limits, sink))
+            .map_err(|e| FluxError::Internal(format!("cannot start the query: {e}")))?
+            .join()
+            .map_err(|_| FluxError::Internal("the query failed".into()))?
     })
 }
 
-fn run(query: &str, source: &dyn SeriesSource, now: i64, limits: Limits) -> Outcome {
+fn run(
+    query: &str,
+    source: &dyn SeriesSource,
+    now: i64,
+    limits: Limits,
+    sink: &mut Sink,
+) -> Result<(), FluxError> {
     let started = std::time::Instant::now();
-    let program = match parser::parse(query, limits.max_depth) {
-        Ok(p) => p,
-        Err(e) => {
-            return Outcome {
-                results: Vec::new(),
-                error: Some(e),
-            }
-        }
-    };
+    let program = parser::parse(query, limits.max_depth)?;
     let compile = started.elapsed();
-    let mut interpreter = eval::Interpreter::new(source, now, limits);
-    let error = interpreter.run(&program).err();
+    let mut interpreter = eval::Interpreter::new(source, now, limits, sink);
+    interpreter.run(&program)?;
     let timings = profiler::QueryTimings {
         compile,
         execute: started.elapsed() - compile,
         scanned_values: interpreter.budget.rows(),
     };
-    let mut results = interpreter.results;
-    if error.is_none() {
-        results.extend(interpreter.profiler.result(&timings));
-    }
-    Outcome { results, error }
+    interpreter.yield_profile(&timings)
 }

@@ -137,6 +137,14 @@ async fn query_limits_hold_at_their_bound_and_stop_past_it() {
         body.contains("query exceeded its limit of 10 rows"),
         "{body}"
     );
+    // Windows count too: hourly empty windows since 1970 would be half a million rows.
+    let windows = format!("{read} |> aggregateWindow(every: 1h, fn: mean)");
+    let (status, body) = s.query(&windows, TOKEN).await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("query exceeded its limit of 10 rows"),
+        "{body}"
+    );
     // 50 terms nest 50 deep: the limit; one more is past it.
     let chain = |n: usize| format!("x = {}", vec!["true"; n].join(" or "));
     assert_eq!(s.query(&chain(50), TOKEN).await.0, 200);
@@ -283,4 +291,42 @@ async fn malformed_line_protocol_is_refused_whole_and_reported_briefly() {
     );
     assert!(message.ends_with("… and 99995 more bad lines"), "{message}");
     still_answers(&s).await;
+}
+
+#[tokio::test]
+async fn a_large_result_streams_whole_and_a_limit_hit_midway_ends_it_with_the_error_table() {
+    let s = start_with(tsdb::Config {
+        query_limits: tsdb::flux::Limits {
+            max_rows: 150_000,
+            ..tsdb::flux::Limits::default()
+        },
+        ..tsdb::Config::default()
+    })
+    .await;
+    // 10 series of 20,000 points: 200,000 rows, megabytes of CSV.
+    for host in 0..10 {
+        let lines: Vec<String> = (1..=20_000)
+            .map(|t| format!("m,host=h{host} v={t} {t}"))
+            .collect();
+        assert_eq!(s.write(&lines.join("\n"), TOKEN).await.status(), 204);
+    }
+    let one_host =
+        "from(bucket: \"my-bucket\") |> range(start: 0) |> filter(fn: (r) => r.host == \"h3\")";
+    let (status, csv) = s.query(one_host, TOKEN).await;
+    assert_eq!(status, 200);
+    assert!(csv.len() > 1 << 20, "{} bytes", csv.len());
+    assert_eq!(csv.matches(",v,m,h3\r\n").count(), 20_000);
+    assert!(csv.ends_with("\r\n\r\n") && !csv.contains("error"));
+
+    // The whole bucket is past the limit, which the read reaches after tables were sent.
+    let (status, csv) = s
+        .query("from(bucket: \"my-bucket\") |> range(start: 0)", TOKEN)
+        .await;
+    assert_eq!(status, 200, "the answer had started");
+    assert!(csv.contains(",v,m,h0\r\n"), "the first series came");
+    assert!(
+        csv.ends_with(",error,reference\r\n,query exceeded its limit of 150000 rows,\r\n"),
+        "{}",
+        &csv[csv.len() - 300..]
+    );
 }

@@ -96,11 +96,18 @@ fn aggregate_type(name: &str, input: ColType) -> ColType {
     }
 }
 
-/// One row per table: the key columns and the aggregate in `column`.
+/// One row per table: the key columns and the aggregate in `column`. Straight after a
+/// storage read it runs on the points themselves.
 pub fn aggregate(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, FluxError> {
     let column = args.string("column")?.unwrap_or_else(|| "_value".into());
+    let stream = args.tables()?;
+    if let Stream::Read(plan) = &stream {
+        if plan.row_filters.is_empty() && plan.pick == Pick::All && column == "_value" {
+            return aggregate_series(it, plan, name);
+        }
+    }
     let mut out = Vec::new();
-    for t in it.materialize(args.tables()?)? {
+    for t in it.materialize(stream)? {
         let c = t.column(&column)?;
         let value = aggregate_values(name, t.columns[c].ty, t.rows.iter().map(|r| &r[c]))?;
         let mut result = t.empty_like();
@@ -109,6 +116,28 @@ pub fn aggregate(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value,
         result.rows[0][c] = value;
         result.retain_columns(|n| n == column || t.is_key(n));
         out.push(result);
+    }
+    Ok(tables(out))
+}
+
+/// `count`, `mean` or `sum` of each series a read selects, on the threads that read the
+/// points: no rows are built for the points, one per series for the aggregate.
+fn aggregate_series(it: &mut Interpreter, plan: &ReadPlan, name: &str) -> Result<Value, FluxError> {
+    let values = read_series_then(it, plan, |series, points, _| {
+        if points.is_empty() {
+            return Ok(None);
+        }
+        aggregate_values(name, series.ty, points.iter().map(|(_, v)| v)).map(Some)
+    })?;
+    let mut out = Vec::new();
+    for (series, value) in values {
+        let Some(value) = value else { continue };
+        let mut table = read::series_table(plan, &series);
+        table.columns[3].ty = aggregate_type(name, series.ty);
+        let row = read::series_row(&table, 0, value);
+        table.rows.push(row);
+        table.retain_columns(|c| c != "_time");
+        out.push(table);
     }
     Ok(tables(out))
 }
@@ -268,7 +297,7 @@ fn windows_of_series(
     name: &str,
     w: &Windowing,
 ) -> Result<Value, FluxError> {
-    let windows = read_series_then(it, plan, |series, points| {
+    let windows = read_series_then(it, plan, |series, points, budget| {
         if points.is_empty() {
             return Ok(None);
         }
@@ -281,6 +310,7 @@ fn windows_of_series(
             }
             Ok(())
         })?;
+        budget.charge(windows.len())?;
         Ok(Some(windows))
     })?;
     let mut out = Vec::new();

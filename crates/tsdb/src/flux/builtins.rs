@@ -2,6 +2,7 @@
 
 use super::aggregate;
 use super::eval::{truthy, Args, Interpreter};
+use super::limits::Budget;
 use super::read::{self, Pick, ReadPlan, SeriesMeta};
 use super::schema;
 use super::table::{regroup, Column, Table};
@@ -225,41 +226,75 @@ pub fn materialize(it: &mut Interpreter, stream: Stream) -> Result<Vec<Table>, F
         Stream::Read(plan) => plan,
     };
     let mut out = Vec::new();
-    for (series, points) in read_series(it, &plan)? {
-        let mut table = read::series_table(&plan, &series);
-        'points: for (time, value) in points {
-            let row = read::series_row(&table, time, value);
-            for f in &plan.row_filters {
-                if !truthy(&it.call_row(f, table.record(&row))?) {
-                    continue 'points;
-                }
-            }
-            table.rows.push(row);
-        }
-        if !table.rows.is_empty() {
-            out.push(table);
-        }
-    }
+    read_tables(it, &plan, |_, table| {
+        out.push(table);
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// A series with its points: `(time, value)` in time order.
-pub type SeriesPoints = (SeriesMeta, Vec<(i64, Value)>);
+/// Series read at first in one go: as many as threads read at once, twice over.
+const FIRST_BATCH_SERIES: usize = 4;
+/// A batch that read fewer points than this is followed by one of twice as many series.
+const SMALL_BATCH_POINTS: usize = 100_000;
 
-/// The series a read selects (series-level filters applied) with their points in range
-/// (row filters not applied), in series order.
-pub fn read_series(it: &mut Interpreter, plan: &ReadPlan) -> Result<Vec<SeriesPoints>, FluxError> {
-    read_series_then(it, plan, |_, points| Ok(points))
+/// The tables of a storage read, one per series with points left after the row filters,
+/// handed to `each` as they are read. A few series are read at a time, more while they
+/// are small, so a large read holds a few series' points at once, not all of them.
+pub fn read_tables(
+    it: &mut Interpreter,
+    plan: &ReadPlan,
+    mut each: impl FnMut(&mut Interpreter, Table) -> Result<(), FluxError>,
+) -> Result<(), FluxError> {
+    let selection = select_series(it, plan)?;
+    let mut rest = selection.series;
+    let mut batch = FIRST_BATCH_SERIES;
+    while !rest.is_empty() {
+        let later = rest.split_off(batch.min(rest.len()));
+        let now = std::mem::replace(&mut rest, later);
+        let mut points_read = 0;
+        for (series, points) in read_selected(it, plan, selection.start, now, |_, p, _| Ok(p))? {
+            points_read += points.len();
+            let mut table = read::series_table(plan, &series);
+            'points: for (time, value) in points {
+                let row = read::series_row(&table, time, value);
+                for f in &plan.row_filters {
+                    if !truthy(&it.call_row(f, table.record(&row))?) {
+                        continue 'points;
+                    }
+                }
+                table.rows.push(row);
+            }
+            if !table.rows.is_empty() {
+                each(it, table)?;
+            }
+        }
+        if points_read < SMALL_BATCH_POINTS {
+            batch *= 2;
+        }
+    }
+    Ok(())
 }
 
-/// The series a read selects, each with what `then` makes of its points. Reading points is
-/// most of a query's time, so the series are read on as many threads as there are cores, each
-/// with its own connection, and `then` runs there too, right after the read.
+/// The series a read selects, each with what `then` makes of its points, in series order.
+/// `then` charges the budget for any rows it makes.
 pub fn read_series_then<T: Send>(
     it: &mut Interpreter,
     plan: &ReadPlan,
-    then: impl Fn(&SeriesMeta, Vec<(i64, Value)>) -> Result<T, FluxError> + Sync,
+    then: impl Fn(&SeriesMeta, Vec<(i64, Value)>, &Budget) -> Result<T, FluxError> + Sync,
 ) -> Result<Vec<(SeriesMeta, T)>, FluxError> {
+    let selection = select_series(it, plan)?;
+    read_selected(it, plan, selection.start, selection.series, then)
+}
+
+/// The series of a read that its series filters keep, and where in time it starts.
+struct Selection {
+    /// The read's start, moved up to the bucket's retention.
+    start: i64,
+    series: Vec<SeriesMeta>,
+}
+
+fn select_series(it: &mut Interpreter, plan: &ReadPlan) -> Result<Selection, FluxError> {
     let bucket = it.source.bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
     let filters: Vec<_> = plan
@@ -280,6 +315,22 @@ pub fn read_series_then<T: Send>(
         }
         selected.push(s.clone());
     }
+    Ok(Selection {
+        start,
+        series: selected,
+    })
+}
+
+/// `then` of the points of each of `selected`. Reading points is most of a query's time, so
+/// the series are read on as many threads as there are cores, each with its own connection,
+/// and `then` runs there too, right after the read.
+fn read_selected<T: Send>(
+    it: &mut Interpreter,
+    plan: &ReadPlan,
+    start: i64,
+    selected: Vec<SeriesMeta>,
+    then: impl Fn(&SeriesMeta, Vec<(i64, Value)>, &Budget) -> Result<T, FluxError> + Sync,
+) -> Result<Vec<(SeriesMeta, T)>, FluxError> {
     let (source, budget) = (it.source, &it.budget);
     // A chunk of series per thread, read in one transaction; `then` runs on each series as
     // soon as it is read, while its points are fresh in the cache. Every series' points count
@@ -291,7 +342,7 @@ pub fn read_series_then<T: Send>(
             let result = budget.charge(points.len()).and_then(|()| {
                 series
                     .next()
-                    .map_or(Ok(None), |s| then(s, points).map(Some))
+                    .map_or(Ok(None), |s| then(s, points, budget).map(Some))
             });
             match result {
                 Ok(Some(t)) => done.push(Ok(t)),

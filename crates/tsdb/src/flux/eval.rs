@@ -2,12 +2,12 @@
 
 use super::ast::*;
 use super::limits::{Budget, Limits};
-use super::profiler::Profiler;
+use super::profiler::{Profiler, QueryTimings};
 use super::read::SeriesSource;
 use super::scope::Scope;
 use super::table::Table;
 use super::value::{Function, Record, Stream, Value};
-use super::{builtins, FluxError, QueryResult};
+use super::{builtins, FluxError, Sink};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -15,7 +15,10 @@ pub struct Interpreter<'a> {
     pub source: &'a dyn SeriesSource,
     /// The query's `now()`, ns.
     pub now: i64,
-    pub results: Vec<QueryResult>,
+    /// Where yielded tables go, as they are made.
+    sink: &'a mut Sink<'a>,
+    /// The names yielded so far (a name may be yielded once).
+    yielded: Vec<String>,
     /// The query's limits and what it has used of them.
     pub budget: Budget,
     /// What `option profiler.enabledProfilers` asked to be measured.
@@ -113,11 +116,17 @@ impl Args {
 }
 
 impl<'a> Interpreter<'a> {
-    pub fn new(source: &'a dyn SeriesSource, now: i64, limits: Limits) -> Self {
+    pub fn new(
+        source: &'a dyn SeriesSource,
+        now: i64,
+        limits: Limits,
+        sink: &'a mut Sink<'a>,
+    ) -> Self {
         Interpreter {
             source,
             now,
-            results: Vec::new(),
+            sink,
+            yielded: Vec::new(),
             budget: Budget::new(limits),
             profiler: Profiler::default(),
             imports: HashMap::new(),
@@ -161,32 +170,73 @@ impl<'a> Interpreter<'a> {
                     let value = self.eval(expr, &scope)?;
                     scope = scope.child(HashMap::from([(name.clone(), value)]));
                 }
-                Statement::Expr(expr) => {
-                    let value = self.eval(expr, &scope)?;
-                    // A bare stream of tables is yielded as `_result`, unless it already yielded.
-                    if let Value::Tables(stream) = value {
-                        if !ends_in_yield(expr) {
-                            let tables = self.materialize((*stream).clone())?;
-                            self.yield_tables("_result", tables)?;
-                        }
-                    }
-                }
+                Statement::Expr(expr) => self.statement(expr, &scope)?,
             }
         }
         Ok(())
     }
 
-    pub fn yield_tables(&mut self, name: &str, tables: Vec<Table>) -> Result<(), FluxError> {
-        if self.results.iter().any(|r| r.name == name) {
+    /// A statement's stream goes out as it is read: to the result its final `yield` names,
+    /// or to `_result`.
+    fn statement(&mut self, expr: &Expr, scope: &Scope) -> Result<(), FluxError> {
+        let (stream, name) = match final_yield(expr) {
+            Some((lhs, args)) => {
+                let stream = self.eval(lhs, scope)?;
+                let args = Args {
+                    named: self.eval_args(args, scope)?,
+                    piped: None,
+                    function: "yield".into(),
+                };
+                (
+                    stream,
+                    args.string("name")?.unwrap_or_else(|| "_result".into()),
+                )
+            }
+            None => (self.eval(expr, scope)?, "_result".into()),
+        };
+        match stream {
+            Value::Tables(stream) => self.yield_stream(&name, (*stream).clone()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Claims a result name: each may be yielded once.
+    fn claim(&mut self, name: &str) -> Result<(), FluxError> {
+        if self.yielded.iter().any(|n| n == name) {
             return Err(FluxError::Invalid(format!(
                 "duplicate yield name \"{name}\""
             )));
         }
-        self.results.push(QueryResult {
-            name: name.to_string(),
-            tables,
-        });
+        self.yielded.push(name.to_string());
         Ok(())
+    }
+
+    pub fn yield_tables(&mut self, name: &str, tables: Vec<Table>) -> Result<(), FluxError> {
+        self.claim(name)?;
+        tables.into_iter().try_for_each(|t| (self.sink)(name, t))
+    }
+
+    /// Yields a stream; a storage read is handed on a few series at a time, as it is read.
+    fn yield_stream(&mut self, name: &str, stream: Stream) -> Result<(), FluxError> {
+        match stream {
+            Stream::Read(plan) => {
+                self.claim(name)?;
+                builtins::read_tables(self, &plan, |it, t| (it.sink)(name, t))
+            }
+            other => {
+                let tables = self.materialize(other)?;
+                self.yield_tables(name, tables)
+            }
+        }
+    }
+
+    /// Hands the profiler's tables on, if it was asked for.
+    pub fn yield_profile(&mut self, timings: &QueryTimings) -> Result<(), FluxError> {
+        let tables = self.profiler.tables(timings);
+        if tables.is_empty() {
+            return Ok(());
+        }
+        self.yield_tables("_profiler", tables)
     }
 
     /// Evaluates `expr`, within the query's depth and time limits.
@@ -500,6 +550,13 @@ fn callee_name(e: &Expr) -> String {
     }
 }
 
-fn ends_in_yield(e: &Expr) -> bool {
-    matches!(e, Expr::Pipe(_, call) if matches!(&**call, Expr::Call(f, _) if matches!(&**f, Expr::Ident(n) if n == "yield")))
+/// `stream |> yield(…)`: the stream and the arguments of the yield that ends a statement.
+fn final_yield(e: &Expr) -> Option<(&Expr, &[(String, Expr)])> {
+    let Expr::Pipe(lhs, call) = e else {
+        return None;
+    };
+    match &**call {
+        Expr::Call(f, args) if matches!(&**f, Expr::Ident(n) if n == "yield") => Some((lhs, args)),
+        _ => None,
+    }
 }

@@ -6,7 +6,7 @@
 
 use super::table::{Column, Table};
 use super::value::{ColType, Value};
-use super::{FluxError, QueryResult};
+use super::FluxError;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -71,8 +71,8 @@ impl Profiler {
         calls.sum += ns;
     }
 
-    /// The `_profiler` result, if any profiler is on.
-    pub fn result(&self, timings: &QueryTimings) -> Option<QueryResult> {
+    /// The tables of the `_profiler` result: one per profiler that is on.
+    pub fn tables(&self, timings: &QueryTimings) -> Vec<Table> {
         let mut tables = Vec::new();
         if self.query {
             tables.push(query_table(timings));
@@ -80,10 +80,7 @@ impl Profiler {
         if self.operator {
             tables.push(self.operator_table());
         }
-        (!tables.is_empty()).then(|| QueryResult {
-            name: "_profiler".into(),
-            tables,
-        })
+        tables
     }
 
     fn operator_table(&self) -> Table {

@@ -6,7 +6,7 @@ use super::body::{Limited, QUERY_BODY_BYTES};
 use super::error::ApiError;
 use super::extern_ast;
 use super::{resolve_org, AppState};
-use crate::annotated_csv::{self, Annotation, Dialect};
+use crate::annotated_csv::{Annotation, Dialect, Encoder};
 use crate::flux::{self, BucketInfo, BucketRef, FluxError, Pick, SeriesMeta, SeriesSource, Value};
 use crate::storage::{now_nanos, Authorization, Org, Store};
 use axum::extract::{Query, State};
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::ops::ControlFlow;
 use std::sync::Arc;
+use tokio::sync::mpsc;
 
 #[derive(Deserialize)]
 pub struct OrgParams {
@@ -233,17 +234,63 @@ pub async fn query(
         auth: caller.0,
     };
     let limits = s.query_limits;
-    let outcome =
-        tokio::task::spawn_blocking(move || flux::execute(&source_text, &source, now, limits))
-            .await
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-    if let (Some(error), true) = (&outcome.error, outcome.results.is_empty()) {
-        return Err(ApiError::from(error.clone()));
-    }
+    let (tx, mut rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    tokio::task::spawn_blocking(move || run(&source_text, &source, now, limits, dialect, tx));
+    // The status is decided by the first chunk: an error before any output is a JSON error.
+    let first = match rx.recv().await {
+        Some(Ok(csv)) => csv,
+        Some(Err(e)) => return Err(ApiError::from(e)),
+        None => return Err(ApiError::internal("the query stopped without an answer")),
+    };
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
+        let chunk = rx.recv().await?;
+        // After the first chunk the query sends no errors: they end its CSV instead.
+        Some((chunk.map_err(std::io::Error::other), rx))
+    });
+    let body = futures_util::StreamExt::chain(futures_util::stream::iter([Ok(first)]), rest);
+    Ok((
+        [("content-type", "text/csv; charset=utf-8")],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// CSV is handed to the response in chunks of about this many bytes.
+const CHUNK_BYTES: usize = 64 * 1024;
+/// Chunks waiting for a slow client before the query waits for it.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// Runs the query, sending its CSV as it is made: so a query holds the chunks in flight and
+/// the series it is reading, not its whole result. An error before any table is sent alone;
+/// after, it ends the CSV as InfluxDB's error table. A client that has gone stops the query.
+fn run(
+    query: &str,
+    source: &Source,
+    now: i64,
+    limits: flux::Limits,
+    dialect: Dialect,
+    tx: mpsc::Sender<Result<String, FluxError>>,
+) {
+    let mut encoder = Encoder::new(dialect);
     let mut csv = String::new();
-    annotated_csv::encode(&outcome.results, &dialect, &mut csv);
-    if let Some(error) = outcome.error {
-        annotated_csv::encode_error(&error.to_string(), &dialect, &mut csv);
-    }
-    Ok(([("content-type", "text/csv; charset=utf-8")], csv).into_response())
+    let outcome = flux::execute(query, source, now, limits, &mut |result, table| {
+        encoder.table(result, &table, &mut csv);
+        if csv.len() >= CHUNK_BYTES {
+            tx.blocking_send(Ok(std::mem::take(&mut csv)))
+                .map_err(|_| FluxError::Internal("the client has gone".into()))?;
+        }
+        Ok(())
+    });
+    let last = match outcome {
+        Ok(()) => {
+            encoder.finish(&mut csv);
+            Ok(csv)
+        }
+        Err(e) if encoder.wrote_any() => {
+            encoder.fail(&e.to_string(), &mut csv);
+            Ok(csv)
+        }
+        Err(e) => Err(e),
+    };
+    let _ = tx.blocking_send(last);
 }
