@@ -5,6 +5,7 @@
 //! trait, so this module knows nothing of SQLite or HTTP.
 
 mod aggregate;
+mod args;
 pub mod ast;
 mod builtins;
 mod eval;

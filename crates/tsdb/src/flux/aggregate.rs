@@ -1,7 +1,8 @@
 //! Selectors (first, last, min, max), aggregates (count, mean, sum) and `aggregateWindow`.
 
+use super::args::Args;
 use super::builtins::{read_series_then, tables};
-use super::eval::{Args, Interpreter};
+use super::eval::Interpreter;
 use super::read::{self, Pick, ReadPlan};
 use super::table::Table;
 use super::value::{ColType, Function, Stream, Value};

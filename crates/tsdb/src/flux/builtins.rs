@@ -1,7 +1,8 @@
 //! The functions a query can call, by name, and the storage read they start from.
 
 use super::aggregate;
-use super::eval::{truthy, Args, Interpreter};
+use super::args::{truthy, Args};
+use super::eval::Interpreter;
 use super::limits::Budget;
 use super::read::{self, Pick, ReadPlan, SeriesMeta};
 use super::schema;
@@ -12,36 +13,46 @@ use super::FluxError;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-const UNIVERSE: [&str; 25] = [
-    "from",
-    "range",
-    "filter",
-    "first",
-    "last",
-    "min",
-    "max",
-    "count",
-    "mean",
-    "sum",
-    "aggregateWindow",
-    "window",
-    "pivot",
-    "group",
-    "sort",
-    "limit",
-    "keep",
-    "drop",
-    "rename",
-    "distinct",
-    "map",
-    "fill",
-    "yield",
-    "buckets",
-    "now",
+/// A function of the universe: the interpreter, the name it was called by, its arguments.
+type Builtin = fn(&mut Interpreter, &str, &Args) -> Result<Value, FluxError>;
+
+/// Every function a query can call without an import, with what runs it.
+const UNIVERSE: [(&str, Builtin); 25] = [
+    ("now", |it, _, _| Ok(Value::Time(it.now))),
+    ("from", |_, _, args| from(args)),
+    ("range", |it, _, args| range(it, args)),
+    ("filter", |it, _, args| filter(it, args)),
+    ("yield", yield_tables),
+    ("buckets", |it, _, _| buckets(it)),
+    ("first", select_edge),
+    ("last", select_edge),
+    ("min", aggregate::selector),
+    ("max", aggregate::selector),
+    ("count", aggregate::aggregate),
+    ("mean", aggregate::aggregate),
+    ("sum", aggregate::aggregate),
+    ("aggregateWindow", |it, _, args| {
+        aggregate::aggregate_window(it, args)
+    }),
+    ("window", |it, _, args| transform::window(it, args)),
+    ("pivot", |it, _, args| transform::pivot(it, args)),
+    ("group", |it, _, args| transform::group(it, args)),
+    ("sort", |it, _, args| transform::sort(it, args)),
+    ("limit", |it, _, args| transform::limit(it, args)),
+    ("keep", |it, _, args| {
+        transform::keep_or_drop(it, true, args)
+    }),
+    ("drop", |it, _, args| {
+        transform::keep_or_drop(it, false, args)
+    }),
+    ("rename", |it, _, args| transform::rename(it, args)),
+    ("distinct", |it, _, args| transform::distinct(it, args)),
+    ("map", |it, _, args| transform::map(it, args)),
+    ("fill", |it, _, args| transform::fill(it, args)),
 ];
 
 pub fn universe(name: &str) -> Option<&'static str> {
-    UNIVERSE.iter().find(|n| **n == name).copied()
+    UNIVERSE.iter().find(|(n, _)| *n == name).map(|(n, _)| *n)
 }
 
 pub fn package(path: &str) -> Option<&'static str> {
@@ -67,37 +78,24 @@ pub fn tables(tables: Vec<Table>) -> Value {
 }
 
 pub fn call(it: &mut Interpreter, name: &str, args: Args) -> Result<Value, FluxError> {
-    match name {
-        "now" => Ok(Value::Time(it.now)),
-        "from" => from(&args),
-        "range" => range(it, &args),
-        "filter" => filter(it, &args),
-        "yield" => {
-            let result = it.materialize(args.tables()?)?;
-            let name = args.string("name")?.unwrap_or_else(|| "_result".into());
-            it.yield_tables(&name, result.clone())?;
-            Ok(tables(result))
-        }
-        "buckets" => buckets(it),
-        "first" | "last" => select_edge(it, name, &args),
-        "min" | "max" => aggregate::selector(it, name, &args),
-        "count" | "mean" | "sum" => aggregate::aggregate(it, name, &args),
-        "aggregateWindow" => aggregate::aggregate_window(it, &args),
-        "window" => transform::window(it, &args),
-        "pivot" => transform::pivot(it, &args),
-        "group" => transform::group(it, &args),
-        "sort" => transform::sort(it, &args),
-        "limit" => transform::limit(it, &args),
-        "keep" | "drop" => transform::keep_or_drop(it, name == "keep", &args),
-        "rename" => transform::rename(it, &args),
-        "distinct" => transform::distinct(it, &args),
-        "map" => transform::map(it, &args),
-        "fill" => transform::fill(it, &args),
-        s if s.starts_with("schema.") => schema::call(it, s, &args),
-        other => Err(FluxError::Invalid(format!(
-            "function \"{other}\" is not supported"
+    if name.starts_with("schema.") {
+        return schema::call(it, name, &args);
+    }
+    match UNIVERSE.iter().find(|(n, _)| *n == name) {
+        Some((_, run)) => run(it, name, &args),
+        None => Err(FluxError::Invalid(format!(
+            "function \"{name}\" is not supported"
         ))),
     }
+}
+
+/// `yield` inside a pipeline: the tables go out and on. (A statement's final `yield` streams
+/// its read instead: `Interpreter::statement`.)
+fn yield_tables(it: &mut Interpreter, _: &str, args: &Args) -> Result<Value, FluxError> {
+    let result = it.materialize(args.tables()?)?;
+    let name = args.string("name")?.unwrap_or_else(|| "_result".into());
+    it.yield_tables(&name, result.clone())?;
+    Ok(tables(result))
 }
 
 fn from(args: &Args) -> Result<Value, FluxError> {

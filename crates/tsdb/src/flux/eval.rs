@@ -1,5 +1,6 @@
 //! Evaluates a parsed Flux program: expressions, closures, calls and the results it yields.
 
+use super::args::{truthy, Args};
 use super::ast::*;
 use super::limits::{Budget, Limits};
 use super::profiler::{Profiler, QueryTimings};
@@ -33,87 +34,6 @@ pub struct Interpreter<'a> {
 /// The clock is read once per this many evaluations: often enough to stop a runaway query
 /// within milliseconds, rarely enough to cost nothing.
 const TICKS_PER_CLOCK_READ: u32 = 4096;
-
-/// Arguments of a call: named values plus the piped-in value.
-pub struct Args {
-    pub named: Vec<(String, Value)>,
-    pub piped: Option<Value>,
-    pub function: String,
-}
-
-impl Args {
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.named.iter().find(|(k, _)| k == name).map(|(_, v)| v)
-    }
-    pub fn type_error(&self, name: &str, want: &str, got: &Value) -> FluxError {
-        FluxError::Invalid(format!(
-            "error calling function \"{}\": argument \"{name}\" must be {want}, got {}",
-            self.function,
-            got.type_name()
-        ))
-    }
-    pub fn string(&self, name: &str) -> Result<Option<String>, FluxError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(self.type_error(name, "a string", v)),
-        }
-    }
-    pub fn int(&self, name: &str) -> Result<Option<i64>, FluxError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Int(n)) => Ok(Some(*n)),
-            Some(v) => Err(self.type_error(name, "an integer", v)),
-        }
-    }
-    pub fn bool(&self, name: &str) -> Result<Option<bool>, FluxError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(v) => Err(self.type_error(name, "a boolean", v)),
-        }
-    }
-    pub fn strings(&self, name: &str) -> Result<Option<Vec<String>>, FluxError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| match v {
-                    Value::Str(s) => Ok(s.clone()),
-                    v => Err(self.type_error(name, "an array of strings", v)),
-                })
-                .collect::<Result<_, _>>()
-                .map(Some),
-            Some(v) => Err(self.type_error(name, "an array of strings", v)),
-        }
-    }
-    pub fn function(&self, name: &str) -> Result<Option<Arc<Function>>, FluxError> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Value::Func(f)) => Ok(Some(f.clone())),
-            Some(v) => Err(self.type_error(name, "a function", v)),
-        }
-    }
-    pub fn required_function(&self, name: &str) -> Result<Arc<Function>, FluxError> {
-        self.function(name)?.ok_or_else(|| self.missing(name))
-    }
-    pub fn missing(&self, name: &str) -> FluxError {
-        FluxError::Invalid(format!(
-            "error calling function \"{}\": missing required argument \"{name}\"",
-            self.function
-        ))
-    }
-    /// The piped-in stream of tables.
-    pub fn tables(&self) -> Result<Stream, FluxError> {
-        match &self.piped {
-            Some(Value::Tables(s)) => Ok((**s).clone()),
-            _ => Err(FluxError::Invalid(format!(
-                "error calling function \"{}\": missing required argument \"tables\" (pipe a stream of tables into it)",
-                self.function
-            ))),
-        }
-    }
-}
 
 impl<'a> Interpreter<'a> {
     pub fn new(
@@ -536,10 +456,6 @@ impl<'a> Interpreter<'a> {
     pub fn materialize(&mut self, stream: Stream) -> Result<Vec<Table>, FluxError> {
         super::builtins::materialize(self, stream)
     }
-}
-
-pub fn truthy(v: &Value) -> bool {
-    matches!(v, Value::Bool(true))
 }
 
 fn callee_name(e: &Expr) -> String {

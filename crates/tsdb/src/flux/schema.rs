@@ -1,8 +1,9 @@
 //! The `influxdata/influxdb/schema` package: tag values, tag keys, measurements, field keys.
 //! Answered from series metadata, counting only series with points in the time range.
 
+use super::args::{truthy, Args};
 use super::builtins::{tables, time_bound};
-use super::eval::{truthy, Args, Interpreter};
+use super::eval::Interpreter;
 use super::read::{self, Pick, ReadPlan};
 use super::table::{Column, Table};
 use super::value::{ColType, Value};

@@ -2,8 +2,9 @@
 //! map, fill, and `range` over tables that are no longer a storage read.
 
 use super::aggregate::{window_bounds, window_duration};
+use super::args::{truthy, Args};
 use super::builtins::tables;
-use super::eval::{truthy, Args, Interpreter};
+use super::eval::Interpreter;
 use super::table::{key_in_column_order, regroup, Column, Table};
 use super::value::{ColType, Value};
 use super::FluxError;
