@@ -3,10 +3,12 @@
 use super::args::Args;
 use super::builtins::{read_series_then, tables};
 use super::eval::Interpreter;
-use super::read::{self, Pick, ReadPlan};
+use super::limits::Budget;
+use super::read::{self, Pick, ReadPlan, SeriesMeta, Windowing};
 use super::table::Table;
 use super::value::{ColType, Function, Stream, Value};
 use super::FluxError;
+use std::sync::Arc;
 
 /// Refuses windowing that would build more windows than any chart can use.
 const MAX_WINDOWS: i64 = 1_000_000;
@@ -171,7 +173,11 @@ pub fn aggregate_window(it: &mut Interpreter, args: &Args) -> Result<Value, Flux
     let stream = args.tables()?;
     if let (Some(name), Stream::Read(plan)) = (builtin, &stream) {
         if plan.row_filters.is_empty() && plan.pick == Pick::All && column == "_value" {
-            return windows_of_series(it, plan, name, &w);
+            return Ok(Value::Tables(Arc::new(Stream::Windows(
+                plan.clone(),
+                name,
+                w,
+            ))));
         }
     }
     let mut out = Vec::new();
@@ -223,13 +229,6 @@ pub fn aggregate_window(it: &mut Interpreter, args: &Args) -> Result<Value, Flux
         out.push(result);
     }
     Ok(tables(out))
-}
-
-/// The windowing of `aggregateWindow`.
-struct Windowing {
-    every: i64,
-    offset: i64,
-    create_empty: bool,
 }
 
 impl Windowing {
@@ -290,42 +289,33 @@ fn window_value<'v>(
     })
 }
 
-/// `aggregateWindow` right on the points of each series a read selects: no rows are built
-/// for the points, only for the windows, on the threads that read the points.
-fn windows_of_series(
-    it: &mut Interpreter,
+/// The table of `function` over the windows of one series' points, straight from a read: no
+/// rows are built for the points, only for the windows, on the thread that read them.
+pub fn window_table(
     plan: &ReadPlan,
-    name: &str,
+    series: &SeriesMeta,
+    points: Vec<(i64, Value)>,
+    function: &str,
     w: &Windowing,
-) -> Result<Value, FluxError> {
-    let windows = read_series_then(it, plan, |series, points, budget| {
-        if points.is_empty() {
-            return Ok(None);
-        }
-        let times: Vec<i64> = points.iter().map(|(t, _)| *t).collect();
-        let mut windows = Vec::new();
-        w.each(&times, plan.start, plan.stop, |stamp, range| {
-            let values = points[range].iter().map(|(_, v)| v);
-            if let Some(value) = window_value(name, series.ty, values, w.create_empty)? {
-                windows.push((stamp, value));
-            }
-            Ok(())
-        })?;
-        budget.charge(windows.len())?;
-        Ok(Some(windows))
-    })?;
-    let mut out = Vec::new();
-    for (series, windows) in windows {
-        let Some(windows) = windows else { continue };
-        let mut table = read::series_table(plan, &series);
-        table.columns[3].ty = aggregate_type(name, series.ty);
-        for (stamp, value) in windows {
-            let row = read::series_row(&table, stamp, value);
-            table.rows.push(row);
-        }
-        out.push(table);
+    budget: &Budget,
+) -> Result<Option<Table>, FluxError> {
+    if points.is_empty() {
+        return Ok(None);
     }
-    Ok(tables(out))
+    let times: Vec<i64> = points.iter().map(|(t, _)| *t).collect();
+    let mut table = read::series_table(plan, series);
+    table.columns[3].ty = aggregate_type(function, series.ty);
+    let mut rows = Vec::new();
+    w.each(&times, plan.start, plan.stop, |stamp, range| {
+        let values = points[range].iter().map(|(_, v)| v);
+        if let Some(value) = window_value(function, series.ty, values, w.create_empty)? {
+            rows.push(read::series_row(&table, stamp, value));
+        }
+        Ok(())
+    })?;
+    budget.charge(rows.len())?;
+    table.rows = rows;
+    Ok(Some(table))
 }
 
 /// Runs a user-defined aggregate (`fn: (column, tables=<-) => …`) on one window's rows.

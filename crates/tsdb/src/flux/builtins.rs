@@ -4,7 +4,7 @@ use super::aggregate;
 use super::args::{truthy, Args};
 use super::eval::Interpreter;
 use super::limits::Budget;
-use super::read::{self, Pick, ReadPlan, SeriesMeta};
+use super::read::{self, Pick, ReadPlan, SeriesMeta, Windowing};
 use super::schema;
 use super::table::{regroup, Column, Table};
 use super::transform;
@@ -214,17 +214,18 @@ fn select_edge(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, F
 }
 
 pub fn materialize(it: &mut Interpreter, stream: Stream) -> Result<Vec<Table>, FluxError> {
-    let plan = match stream {
+    let (plan, windows) = match stream {
         Stream::Tables(t) => return Ok(t),
         Stream::Unbounded(bucket) => {
             return Err(FluxError::Invalid(format!(
                 "cannot submit unbounded read to \"{bucket}\"; try bounding 'from' with a call to 'range'"
             )))
         }
-        Stream::Read(plan) => plan,
+        Stream::Read(plan) => (plan, None),
+        Stream::Windows(plan, function, w) => (plan, Some((function, w))),
     };
     let mut out = Vec::new();
-    read_tables(it, &plan, |_, table| {
+    read_tables(it, &plan, windows, |_, table| {
         out.push(table);
         Ok(())
     })?;
@@ -236,35 +237,58 @@ const FIRST_BATCH_SERIES: usize = 4;
 /// A batch that read fewer points than this is followed by one of twice as many series.
 const SMALL_BATCH_POINTS: usize = 100_000;
 
-/// The tables of a storage read, one per series with points left after the row filters,
-/// handed to `each` as they are read. A few series are read at a time, more while they
-/// are small, so a large read holds a few series' points at once, not all of them.
+/// The tables of a storage read, one per series with points left after the row filters
+/// (or with the `windows` of a built-in aggregate), handed to `each` as they are read. A few
+/// series are read at a time, more while they are small, so a large read holds a few
+/// series' points at once, not all of them.
 pub fn read_tables(
     it: &mut Interpreter,
     plan: &ReadPlan,
+    windows: Option<(&'static str, Windowing)>,
     mut each: impl FnMut(&mut Interpreter, Table) -> Result<(), FluxError>,
 ) -> Result<(), FluxError> {
     let selection = select_series(it, plan)?;
     let mut rest = selection.series;
-    let mut batch = FIRST_BATCH_SERIES;
+    // `first`/`last` read one point a series: all of them at once hold little.
+    let mut batch = match plan.pick {
+        Pick::All => FIRST_BATCH_SERIES,
+        Pick::First | Pick::Last => rest.len(),
+    };
     while !rest.is_empty() {
         let later = rest.split_off(batch.min(rest.len()));
         let now = std::mem::replace(&mut rest, later);
         let mut points_read = 0;
-        for (series, points) in read_selected(it, plan, selection.start, now, |_, p, _| Ok(p))? {
-            points_read += points.len();
-            let mut table = read::series_table(plan, &series);
-            'points: for (time, value) in points {
-                let row = read::series_row(&table, time, value);
-                for f in &plan.row_filters {
-                    if !truthy(&it.call_row(f, table.record(&row))?) {
-                        continue 'points;
-                    }
+        if let Some((function, w)) = &windows {
+            let read = |s: &SeriesMeta, points: Vec<(i64, Value)>, budget: &Budget| {
+                let count = points.len();
+                Ok((
+                    count,
+                    aggregate::window_table(plan, s, points, function, w, budget)?,
+                ))
+            };
+            for (_, (count, table)) in read_selected(it, plan, selection.start, now, read)? {
+                points_read += count;
+                if let Some(table) = table {
+                    each(it, table)?;
                 }
-                table.rows.push(row);
             }
-            if !table.rows.is_empty() {
-                each(it, table)?;
+        } else {
+            for (series, points) in read_selected(it, plan, selection.start, now, |_, p, _| Ok(p))?
+            {
+                points_read += points.len();
+                let mut table = read::series_table(plan, &series);
+                'points: for (time, value) in points {
+                    let row = read::series_row(&table, time, value);
+                    for f in &plan.row_filters {
+                        if !truthy(&it.call_row(f, table.record(&row))?) {
+                            continue 'points;
+                        }
+                    }
+                    table.rows.push(row);
+                }
+                if !table.rows.is_empty() {
+                    each(it, table)?;
+                }
             }
         }
         if points_read < SMALL_BATCH_POINTS {

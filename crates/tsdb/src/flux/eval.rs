@@ -141,7 +141,12 @@ impl<'a> Interpreter<'a> {
         match stream {
             Stream::Read(plan) => {
                 self.claim(name)?;
-                builtins::read_tables(self, &plan, |it, t| (it.sink)(name, t))
+                builtins::read_tables(self, &plan, None, |it, t| (it.sink)(name, t))
+            }
+            Stream::Windows(plan, function, w) => {
+                self.claim(name)?;
+                let windows = Some((function, w));
+                builtins::read_tables(self, &plan, windows, |it, t| (it.sink)(name, t))
             }
             other => {
                 let tables = self.materialize(other)?;

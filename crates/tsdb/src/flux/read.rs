@@ -73,6 +73,15 @@ pub struct ReadPlan {
     pub pick: Pick,
 }
 
+/// The windows of `aggregateWindow`: `every` long, aligned to the epoch plus `offset`.
+#[derive(Clone, Copy, Debug)]
+pub struct Windowing {
+    pub every: i64,
+    pub offset: i64,
+    /// Whether windows without points get a row (a null, or 0 for `count`).
+    pub create_empty: bool,
+}
+
 /// Which filter predicates can run per series: those that read only key columns of `r`.
 pub fn is_series_predicate(f: &Function) -> bool {
     use super::ast::Expr;

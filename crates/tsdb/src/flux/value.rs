@@ -1,7 +1,7 @@
 //! Runtime values of the Flux evaluator, and the typed cells of tables.
 
 use super::ast::{Block, Duration, Param};
-use super::read::ReadPlan;
+use super::read::{ReadPlan, Windowing};
 use super::scope::Scope;
 use super::table::Table;
 use std::sync::Arc;
@@ -58,6 +58,9 @@ pub enum Stream {
     /// `from()` without `range()`.
     Unbounded(String),
     Read(ReadPlan),
+    /// `aggregateWindow` with a built-in function straight after a read: the windows are
+    /// computed from each series' points as they are read, when the stream is used.
+    Windows(ReadPlan, &'static str, Windowing),
     Tables(Vec<Table>),
 }
 
