@@ -189,6 +189,46 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_stores_limits_come_from_flags_and_are_checked() {
+        let cli = Cli::try_parse_from([
+            "iot-center",
+            "--query-timeout",
+            "5",
+            "--query-max-depth",
+            "64",
+            "--query-max-rows",
+            "1000",
+            "--max-write-bytes",
+            "2048",
+        ])
+        .unwrap();
+        let Influx::Embedded { store, .. } = Config::resolve(cli, &FileSettings::default())
+            .unwrap()
+            .influx
+        else {
+            panic!("no INFLUX_URL: embedded")
+        };
+        assert_eq!(store.max_write_bytes, 2048);
+        assert_eq!(
+            store.query_limits,
+            tsdb::flux::Limits {
+                max_depth: 64,
+                timeout: std::time::Duration::from_secs(5),
+                max_rows: 1000,
+            }
+        );
+        for zero in [
+            "--query-timeout",
+            "--query-max-depth",
+            "--query-max-rows",
+            "--max-write-bytes",
+        ] {
+            let err = Cli::try_parse_from(["iot-center", zero, "0"]).unwrap_err();
+            assert!(err.to_string().contains("0 is not in 1.."), "{zero}: {err}");
+        }
+    }
+
+    #[test]
     fn device_status_thresholds_come_from_flags_or_the_file_and_are_checked() {
         let c = Config::resolve(Cli::default(), &FileSettings::default()).unwrap();
         assert_eq!(c.status_thresholds, StatusThresholds::default());

@@ -63,17 +63,30 @@ pub const DEFAULT_MAX_WRITE_BYTES: usize = 25_000_000;
 #[derive(Clone, Debug, clap::Args)]
 pub struct LimitArgs {
     /// Largest accepted /write body in bytes, before and after decompression
-    #[arg(long, env = "TSDB_MAX_WRITE_BYTES", default_value_t = DEFAULT_MAX_WRITE_BYTES)]
+    #[arg(long, env = "TSDB_MAX_WRITE_BYTES", default_value_t = DEFAULT_MAX_WRITE_BYTES,
+          value_parser = at_least_one::<usize>())]
     pub max_write_bytes: usize,
     /// Seconds a query may run before it is stopped
-    #[arg(long, env = "TSDB_QUERY_TIMEOUT", default_value_t = flux::Limits::default().timeout.as_secs())]
+    #[arg(long, env = "TSDB_QUERY_TIMEOUT", default_value_t = flux::Limits::default().timeout.as_secs(),
+          value_parser = at_least_one::<u64>())]
     pub query_timeout: u64,
     /// Deepest nesting of a query's expressions and calls
-    #[arg(long, env = "TSDB_QUERY_MAX_DEPTH", default_value_t = flux::Limits::default().max_depth)]
+    #[arg(long, env = "TSDB_QUERY_MAX_DEPTH", default_value_t = flux::Limits::default().max_depth,
+          value_parser = at_least_one::<usize>())]
     pub query_max_depth: usize,
     /// Rows a query may read and make, all told
-    #[arg(long, env = "TSDB_QUERY_MAX_ROWS", default_value_t = flux::Limits::default().max_rows)]
+    #[arg(long, env = "TSDB_QUERY_MAX_ROWS", default_value_t = flux::Limits::default().max_rows,
+          value_parser = at_least_one::<usize>())]
     pub query_max_rows: usize,
+}
+
+/// A limit of 0 would refuse every request: it is refused when the binary starts.
+fn at_least_one<T>() -> clap::builder::RangedU64ValueParser<T>
+where
+    T: TryFrom<u64> + Clone + Send + Sync + 'static,
+    <T as TryFrom<u64>>::Error: std::error::Error + Send + Sync + 'static,
+{
+    clap::builder::RangedU64ValueParser::<T>::new().range(1..)
 }
 
 impl Default for LimitArgs {
