@@ -152,13 +152,7 @@ impl Parser {
 
     /// Every nested expression passes through here: the parser's own recursion is bounded.
     fn expr(&mut self) -> Result<Node, FluxError> {
-        if self.nesting >= self.max_depth {
-            return Err(self.too_deep());
-        }
-        self.nesting += 1;
-        let node = self.conditional();
-        self.nesting -= 1;
-        node
+        self.nested(Self::conditional)
     }
     fn conditional(&mut self) -> Result<Node, FluxError> {
         if self.is_keyword("if") {
@@ -225,7 +219,7 @@ impl Parser {
         }
         self.comparison()
     }
-    /// A unary operator's operand: the parser recurses, so it counts as nesting.
+    /// `operand`, one level deeper into the parser's recursion (refused past the limit).
     fn nested(
         &mut self,
         operand: fn(&mut Self) -> Result<Node, FluxError>,
