@@ -28,6 +28,7 @@ pub mod storage;
 
 pub use http::{ApiError, VERSION};
 
+use axum::serve::ListenerExt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -143,6 +144,13 @@ pub async fn serve(
     });
     let app =
         http::router(state).layer(tower_http::compression::CompressionLayer::new().gzip(true));
+    // Answers stream in pieces: without TCP_NODELAY the last piece waits for the client's
+    // delayed ACK (~40 ms a request).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!("TCP_NODELAY: {e}");
+        }
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
