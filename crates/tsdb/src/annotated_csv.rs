@@ -266,7 +266,7 @@ pub fn format_time(ns: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flux::ColType;
+    use crate::series::ColType;
 
     /// The CSV of `results`, each a name and its tables, written table by table.
     fn encode(results: &[(&str, Vec<Table>)], dialect: &Dialect) -> String {

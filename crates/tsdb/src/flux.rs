@@ -1,8 +1,16 @@
 //! Flux: the query language of InfluxDB 2, in the subset dashboards and clients use.
 //!
-//! `parser` turns source into `ast`; `eval` runs it, calling `builtins` (which dispatch to
-//! `aggregate`, `transform`, `schema`); storage is reached through the `read::SeriesSource`
-//! trait, so this module knows nothing of SQLite or HTTP.
+//! Layers, each using only those below it (see ARCHITECTURE.md):
+//! 1. `ast`, `lexer`, `parser`, `limits`: source into a syntax tree, and the query's bounds.
+//! 2. `value` (with its `table` and `scope`, which hold values and are held by them),
+//!    `source` (the store, as a trait), `ops`, `args`, `reduce`, `read`: plain functions.
+//! 3. `runtime`: what builtins need from the evaluator, as a trait; `scan` runs reads on it.
+//! 4. `aggregate`, `transform`, `schema`, `profiler`; then `builtins`, the one table of
+//!    functions a query can call.
+//! 5. `eval`, the evaluator, on top; `execute` here runs a query.
+//!
+//! Storage is reached only through `source::SeriesSource`, so this module knows nothing of
+//! SQLite or HTTP; the data both share is `crate::series`.
 
 mod aggregate;
 mod args;
@@ -15,17 +23,19 @@ mod ops;
 mod parser;
 pub use parser::parse;
 mod profiler;
-pub mod read;
+mod read;
+mod reduce;
+mod runtime;
+mod scan;
 mod schema;
-mod scope;
-pub mod table;
+pub mod source;
 mod transform;
 pub mod value;
 
 pub use limits::Limits;
-pub use read::{BucketInfo, BucketRef, Pick, SeriesMeta, SeriesSource};
-pub use table::{Column, Table};
-pub use value::{ColType, Value};
+pub use source::{BucketInfo, BucketRef, SeriesSource};
+pub use value::table::{Column, Table};
+pub use value::Value;
 
 /// Why a query failed; maps to InfluxDB's error codes.
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]

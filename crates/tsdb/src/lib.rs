@@ -4,6 +4,7 @@
 //! HTTP exactly as it would talk to InfluxDB 2.x; it also runs alone as the `tsdb` binary.
 //!
 //! # Layout
+//! - [`series`]: the plain data storage and Flux share (series, field values, column types).
 //! - [`storage`]: SQLite-backed orgs, buckets, authorizations, series and points.
 //! - [`line_protocol`]: `/write` bodies into points (InfluxData's parser).
 //! - [`flux`]: the Flux subset: parser, evaluator, tables.
@@ -24,6 +25,7 @@ pub mod delete_predicate;
 pub mod flux;
 mod http;
 pub mod line_protocol;
+pub mod series;
 pub mod storage;
 
 pub use http::{ApiError, VERSION};

@@ -1,9 +1,9 @@
 //! Reads a `/write` body into points with InfluxData's `influxdb-line-protocol` parser;
 //! errors are reported as InfluxDB 2.7 does: `unable to parse '<line>': <reason>`.
 
-use crate::flux::Value;
+use crate::series::FieldValue;
 use crate::storage::Point;
-use influxdb_line_protocol::{parse_lines, split_lines, FieldValue};
+use influxdb_line_protocol::{self as lp, parse_lines, split_lines};
 
 mod reason;
 
@@ -157,15 +157,15 @@ fn parse_line(line: &str, precision: Precision, default_time: i64) -> Result<Poi
     if tags.windows(2).any(|w| w[0].0 == w[1].0) {
         return Err("duplicate tags".into());
     }
-    let mut fields: Vec<(String, Value)> = Vec::new();
+    let mut fields: Vec<(String, FieldValue)> = Vec::new();
     for (key, value) in parsed.field_set.iter() {
         let value = match value {
-            FieldValue::F64(f) if !f.is_finite() => return Err("invalid number".into()),
-            FieldValue::F64(f) => Value::Float(*f),
-            FieldValue::I64(n) => Value::Int(*n),
-            FieldValue::U64(n) => Value::UInt(*n),
-            FieldValue::Boolean(b) => Value::Bool(*b),
-            FieldValue::String(s) => Value::Str(s.to_string()),
+            lp::FieldValue::F64(f) if !f.is_finite() => return Err("invalid number".into()),
+            lp::FieldValue::F64(f) => FieldValue::Float(*f),
+            lp::FieldValue::I64(n) => FieldValue::Int(*n),
+            lp::FieldValue::U64(n) => FieldValue::UInt(*n),
+            lp::FieldValue::Boolean(b) => FieldValue::Bool(*b),
+            lp::FieldValue::String(s) => FieldValue::Str(s.to_string()),
         };
         // A repeated field key: the last value wins, as in InfluxDB.
         match fields.iter_mut().find(|(k, _)| k.as_str() == key.as_str()) {
@@ -203,7 +203,7 @@ mod tests {
             vec![("a".into(), "1".into()), ("b".into(), "2".into())]
         );
         assert_eq!(p[0].time, 10_000_000_000);
-        assert!(matches!(p[0].fields[3].1, Value::Str(ref s) if s == "x y"));
+        assert!(matches!(p[0].fields[3].1, FieldValue::Str(ref s) if s == "x y"));
     }
 
     #[test]

@@ -6,7 +6,8 @@ use libfuzzer_sys::fuzz_target;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
-use tsdb::flux::{self, BucketInfo, BucketRef, ColType, FluxError, Pick, SeriesMeta, SeriesSource, Value};
+use tsdb::flux::{self, BucketInfo, BucketRef, FluxError, SeriesSource};
+use tsdb::series::{ColType, FieldValue, Pick, SeriesMeta};
 
 /// Bucket `b`: a float series and a string series, ten points each.
 struct TwoSeries(Arc<Vec<SeriesMeta>>);
@@ -27,15 +28,15 @@ impl SeriesSource for TwoSeries {
         start: i64,
         stop: i64,
         pick: Pick,
-        each: &mut dyn FnMut(Vec<(i64, Value)>) -> ControlFlow<()>,
+        each: &mut dyn FnMut(Vec<(i64, FieldValue)>) -> ControlFlow<()>,
     ) -> Result<(), FluxError> {
         for s in series {
-            let mut points: Vec<(i64, Value)> = (0..10i64)
+            let mut points: Vec<(i64, FieldValue)> = (0..10i64)
                 .map(|t| t * 1_000_000_000)
                 .filter(|t| (start..stop).contains(t))
                 .map(|t| match s.ty {
-                    ColType::String => (t, Value::Str(format!("s{t}"))),
-                    _ => (t, Value::Float(t as f64 / 3.0)),
+                    ColType::String => (t, FieldValue::Str(format!("s{t}"))),
+                    _ => (t, FieldValue::Float(t as f64 / 3.0)),
                 })
                 .collect();
             match pick {

@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
     store.write(bucket, &points).unwrap();
     for series in store.series_of(bucket).iter().rev().take(16) {
         store
-            .read_points(std::slice::from_ref(series), i64::MIN, i64::MAX, tsdb::flux::Pick::All, |_| {
+            .read_points(std::slice::from_ref(series), i64::MIN, i64::MAX, tsdb::series::Pick::All, |_| {
                 std::ops::ControlFlow::Continue(())
             })
             .unwrap();

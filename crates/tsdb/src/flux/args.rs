@@ -1,5 +1,6 @@
 //! The arguments of a call, read by name and type: what every builtin starts from.
 
+use super::ast::Duration;
 use super::value::{Function, Stream, Value};
 use super::FluxError;
 use std::sync::Arc;
@@ -88,4 +89,34 @@ impl Args {
 /// Whether a value counts as true: only `true` does (null and anything else do not).
 pub fn truthy(v: &Value) -> bool {
     matches!(v, Value::Bool(true))
+}
+
+/// A time bound: a duration relative to now, a time, or an integer of Unix seconds.
+pub fn time_bound(now: i64, args: &Args, name: &str) -> Result<Option<i64>, FluxError> {
+    Ok(match args.get(name) {
+        None => None,
+        Some(Value::Time(t)) => Some(*t),
+        Some(Value::Int(secs)) => Some(secs.saturating_mul(1_000_000_000)),
+        Some(Value::Duration(d)) => Some(add_duration(now, *d)?),
+        Some(v) => return Err(args.type_error(name, "a time, duration or integer", v)),
+    })
+}
+
+pub fn add_duration(t: i64, d: Duration) -> Result<i64, FluxError> {
+    use chrono::{DateTime, Months};
+    let mut t = t;
+    if d.months != 0 {
+        let dt = DateTime::from_timestamp_nanos(t);
+        let months = Months::new(d.months.unsigned_abs() as u32);
+        let moved = if d.months > 0 {
+            dt.checked_add_months(months)
+        } else {
+            dt.checked_sub_months(months)
+        };
+        t = moved
+            .and_then(|m| m.timestamp_nanos_opt())
+            .ok_or_else(|| FluxError::Invalid("time out of range".into()))?;
+    }
+    t.checked_add(d.nanos)
+        .ok_or_else(|| FluxError::Invalid("time out of range".into()))
 }

@@ -4,11 +4,12 @@ use super::args::{truthy, Args};
 use super::ast::*;
 use super::limits::{Budget, Limits};
 use super::profiler::{Profiler, QueryTimings};
-use super::read::SeriesSource;
-use super::scope::Scope;
-use super::table::Table;
+use super::runtime::Runtime;
+use super::source::SeriesSource;
+use super::value::scope::Scope;
+use super::value::table::Table;
 use super::value::{Function, Record, Stream, Value};
-use super::{builtins, FluxError, Sink};
+use super::{builtins, scan, FluxError, Sink};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -120,36 +121,25 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    /// Claims a result name: each may be yielded once.
-    fn claim(&mut self, name: &str) -> Result<(), FluxError> {
-        if self.yielded.iter().any(|n| n == name) {
-            return Err(FluxError::Invalid(format!(
-                "duplicate yield name \"{name}\""
-            )));
-        }
-        self.yielded.push(name.to_string());
-        Ok(())
-    }
-
-    pub fn yield_tables(&mut self, name: &str, tables: Vec<Table>) -> Result<(), FluxError> {
-        self.claim(name)?;
-        tables.into_iter().try_for_each(|t| (self.sink)(name, t))
+    fn yield_tables(&mut self, name: &str, tables: Vec<Table>) -> Result<(), FluxError> {
+        self.begin_result(name)?;
+        tables.into_iter().try_for_each(|t| self.send(name, t))
     }
 
     /// Yields a stream; a storage read is handed on a few series at a time, as it is read.
     fn yield_stream(&mut self, name: &str, stream: Stream) -> Result<(), FluxError> {
         match stream {
             Stream::Read(plan) => {
-                self.claim(name)?;
-                builtins::read_tables(self, &plan, None, |it, t| (it.sink)(name, t))
+                self.begin_result(name)?;
+                scan::read_tables(self, &plan, None, |it, t| it.send(name, t))
             }
             Stream::Windows(plan, function, w) => {
-                self.claim(name)?;
+                self.begin_result(name)?;
                 let windows = Some((function, w));
-                builtins::read_tables(self, &plan, windows, |it, t| (it.sink)(name, t))
+                scan::read_tables(self, &plan, windows, |it, t| it.send(name, t))
             }
             other => {
-                let tables = self.materialize(other)?;
+                let tables = scan::materialize(self, other)?;
                 self.yield_tables(name, tables)
             }
         }
@@ -365,8 +355,22 @@ impl<'a> Interpreter<'a> {
             ))),
         }
     }
+}
 
-    pub fn call(
+impl Runtime for Interpreter<'_> {
+    fn now(&self) -> i64 {
+        self.now
+    }
+
+    fn source(&self) -> &dyn SeriesSource {
+        self.source
+    }
+
+    fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    fn call(
         &mut self,
         f: &Function,
         named: Vec<(String, Value)>,
@@ -431,8 +435,7 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    /// Calls a one-parameter row function (`fn: (r) => …`) with a record.
-    pub fn call_row(&mut self, f: &Function, record: Record) -> Result<Value, FluxError> {
+    fn call_row(&mut self, f: &Function, record: Record) -> Result<Value, FluxError> {
         match f {
             Function::Closure {
                 params,
@@ -457,9 +460,18 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    /// Turns a stream into tables, reading storage if it is still a read.
-    pub fn materialize(&mut self, stream: Stream) -> Result<Vec<Table>, FluxError> {
-        super::builtins::materialize(self, stream)
+    fn begin_result(&mut self, name: &str) -> Result<(), FluxError> {
+        if self.yielded.iter().any(|n| n == name) {
+            return Err(FluxError::Invalid(format!(
+                "duplicate yield name \"{name}\""
+            )));
+        }
+        self.yielded.push(name.to_string());
+        Ok(())
+    }
+
+    fn send(&mut self, name: &str, table: Table) -> Result<(), FluxError> {
+        (self.sink)(name, table)
     }
 }
 

@@ -4,9 +4,10 @@
 //! Measures what this store can measure; the columns it has nothing for (queueing, planning,
 //! allocation) are 0, so clients that read them by name still find them.
 
-use super::table::{Column, Table};
-use super::value::{ColType, Value};
+use super::value::table::{Column, Table};
+use super::value::Value;
 use super::FluxError;
+use crate::series::ColType;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -1,86 +1,10 @@
-//! Storage reads (`from |> range |> filter |> first/last`): what can be decided per series is
-//! decided before any point is read, and `first`/`last` read one point per series.
+//! The shape of storage reads (`from |> range |> filter |> first/last`): which filters can be
+//! decided per series before any point is read, and the records and tables of a series.
+//! `scan` runs the reads.
 
-use super::table::{Column, Table};
-use super::value::{ColType, Function, Record, Value};
-use super::FluxError;
-use std::ops::ControlFlow;
-use std::sync::Arc;
-
-/// What the evaluator needs from the store; implemented over SQLite in `storage`. Shared by
-/// the threads that read series in parallel.
-pub trait SeriesSource: Sync {
-    /// The bucket `name`, if it exists and the caller may read it.
-    fn bucket(&self, name: &str) -> Result<BucketRef, FluxError>;
-    /// The bucket's series, ordered by measurement, tags, field.
-    fn series(&self, bucket: &BucketRef) -> Result<Arc<Vec<SeriesMeta>>, FluxError>;
-    /// Hands `each` the points of each of `series` with `start <= time < stop`, in time
-    /// order, as each is read, from one snapshot of the store, until `each` says stop.
-    fn points(
-        &self,
-        series: &[SeriesMeta],
-        start: i64,
-        stop: i64,
-        pick: Pick,
-        each: &mut dyn FnMut(Vec<(i64, Value)>) -> ControlFlow<()>,
-    ) -> Result<(), FluxError>;
-    /// The buckets the caller may read, for `buckets()`.
-    fn buckets(&self) -> Result<Vec<BucketInfo>, FluxError>;
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pick {
-    All,
-    First,
-    Last,
-}
-
-#[derive(Clone, Debug)]
-pub struct BucketRef {
-    pub id: String,
-    pub name: String,
-    /// Points before this time have expired (retention), if the bucket has a retention.
-    pub expired_before: Option<i64>,
-}
-
-#[derive(Clone, Debug)]
-pub struct BucketInfo {
-    pub name: String,
-    pub id: String,
-    pub org_id: String,
-    pub retention_ns: i64,
-}
-
-#[derive(Clone, Debug)]
-pub struct SeriesMeta {
-    pub id: i64,
-    pub measurement: String,
-    /// Sorted by key.
-    pub tags: Vec<(String, String)>,
-    pub field: String,
-    pub ty: ColType,
-}
-
-#[derive(Clone, Debug)]
-pub struct ReadPlan {
-    pub bucket: String,
-    pub start: i64,
-    pub stop: i64,
-    /// Predicates that only look at the series key (measurement, field, tags, bounds).
-    pub series_filters: Vec<Arc<Function>>,
-    /// Predicates on whole rows, applied as points are read.
-    pub row_filters: Vec<Arc<Function>>,
-    pub pick: Pick,
-}
-
-/// The windows of `aggregateWindow`: `every` long, aligned to the epoch plus `offset`.
-#[derive(Clone, Copy, Debug)]
-pub struct Windowing {
-    pub every: i64,
-    pub offset: i64,
-    /// Whether windows without points get a row (a null, or 0 for `count`).
-    pub create_empty: bool,
-}
+use super::value::table::{Column, Table};
+use super::value::{Function, ReadPlan, Record, Value};
+use crate::series::{ColType, SeriesMeta};
 
 /// Which filter predicates can run per series: those that read only key columns of `r`.
 pub fn is_series_predicate(f: &Function) -> bool {

@@ -1,13 +1,13 @@
 //! The `influxdata/influxdb/schema` package: tag values, tag keys, measurements, field keys.
 //! Answered from series metadata, counting only series with points in the time range.
 
-use super::args::{truthy, Args};
-use super::builtins::{tables, time_bound};
-use super::eval::Interpreter;
-use super::read::{self, Pick, ReadPlan};
-use super::table::{Column, Table};
-use super::value::{ColType, Value};
+use super::args::{time_bound, truthy, Args};
+use super::read;
+use super::runtime::Runtime;
+use super::value::table::{Column, Table};
+use super::value::{ReadPlan, Value};
 use super::FluxError;
+use crate::series::{ColType, Pick};
 use std::ops::ControlFlow;
 
 pub const FUNCTIONS: [&str; 7] = [
@@ -22,7 +22,7 @@ pub const FUNCTIONS: [&str; 7] = [
 
 const THIRTY_DAYS: i64 = 30 * 86_400 * 1_000_000_000;
 
-pub fn call(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, FluxError> {
+pub fn call(it: &mut dyn Runtime, name: &str, args: &Args) -> Result<Value, FluxError> {
     let bucket = args
         .string("bucket")?
         .ok_or_else(|| args.missing("bucket"))?;
@@ -41,17 +41,17 @@ pub fn call(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, Flux
     }
     let plan = ReadPlan {
         bucket,
-        start: time_bound(it, args, "start")?.unwrap_or(it.now - THIRTY_DAYS),
-        stop: time_bound(it, args, "stop")?.unwrap_or(it.now),
+        start: time_bound(it.now(), args, "start")?.unwrap_or(it.now() - THIRTY_DAYS),
+        stop: time_bound(it.now(), args, "stop")?.unwrap_or(it.now()),
         series_filters: Vec::new(),
         row_filters: Vec::new(),
         pick: Pick::Last,
     };
     let predicate = args.function("predicate")?;
-    let bucket = it.source.bucket(&plan.bucket)?;
+    let bucket = it.source().bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
     let mut values: Vec<String> = Vec::new();
-    for s in it.source.series(&bucket)?.iter() {
+    for s in it.source().series(&bucket)?.iter() {
         if measurement.as_ref().is_some_and(|m| *m != s.measurement) {
             continue;
         }
@@ -79,7 +79,7 @@ pub fn call(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, Flux
         }
         let mut has_points = false;
         let one = std::slice::from_ref(s);
-        it.source
+        it.source()
             .points(one, start, plan.stop, Pick::Last, &mut |p| {
                 has_points = !p.is_empty();
                 ControlFlow::Continue(())
@@ -99,5 +99,5 @@ pub fn call(it: &mut Interpreter, name: &str, args: &Args) -> Result<Value, Flux
         key: Vec::new(),
         rows: values.into_iter().map(|v| vec![Value::Str(v)]).collect(),
     };
-    Ok(tables(vec![table]))
+    Ok(Value::tables(vec![table]))
 }

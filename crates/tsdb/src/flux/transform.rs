@@ -1,13 +1,14 @@
 //! Table transformations: window, pivot, group, sort, limit, keep/drop, rename, distinct,
 //! map, fill, and `range` over tables that are no longer a storage read.
 
-use super::aggregate::{window_bounds, window_duration};
 use super::args::{truthy, Args};
-use super::builtins::tables;
-use super::eval::Interpreter;
-use super::table::{key_in_column_order, regroup, Column, Table};
-use super::value::{ColType, Value};
+use super::reduce::{duration_arg, window_bounds};
+use super::runtime::Runtime;
+use super::scan;
+use super::value::table::{key_in_column_order, regroup, Column, Table};
+use super::value::Value;
 use super::FluxError;
+use crate::series::ColType;
 
 /// Keeps rows with `start <= _time < stop` and sets `_start`/`_stop` (part of the key).
 pub fn bound(input: Vec<Table>, start: i64, stop: i64) -> Vec<Table> {
@@ -43,11 +44,11 @@ pub fn bound(input: Vec<Table>, start: i64, stop: i64) -> Vec<Table> {
     out
 }
 
-pub fn window(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
-    let every = window_duration(args, "every")?.ok_or_else(|| args.missing("every"))?;
-    let offset = window_duration(args, "offset")?.unwrap_or(0);
+pub fn window(it: &mut dyn Runtime, args: &Args) -> Result<Value, FluxError> {
+    let every = duration_arg(args, "every")?.ok_or_else(|| args.missing("every"))?;
+    let offset = duration_arg(args, "offset")?.unwrap_or(0);
     let mut out = Vec::new();
-    for t in it.materialize(args.tables()?)? {
+    for t in scan::materialize(it, args.tables()?)? {
         let time = t.column("_time")?;
         let mut windows: Vec<(i64, Table)> = Vec::new();
         let bounds = |name: &str| match t.key_value(name) {
@@ -99,13 +100,13 @@ pub fn window(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
         windows.sort_by_key(|(s, _)| *s);
         out.extend(windows.into_iter().map(|(_, w)| w));
     }
-    Ok(tables(out))
+    Ok(Value::tables(out))
 }
 
 /// A group key: column names with their values.
 type GroupKey = Vec<(String, Value)>;
 
-pub fn pivot(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+pub fn pivot(it: &mut dyn Runtime, args: &Args) -> Result<Value, FluxError> {
     let row_key = args
         .strings("rowKey")?
         .ok_or_else(|| args.missing("rowKey"))?;
@@ -115,7 +116,7 @@ pub fn pivot(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
     let value_column = args
         .string("valueColumn")?
         .ok_or_else(|| args.missing("valueColumn"))?;
-    let input = it.materialize(args.tables()?)?;
+    let input = scan::materialize(it, args.tables()?)?;
     // Tables whose keys differ only in the pivoted columns become one table.
     let mut groups: Vec<(GroupKey, Vec<Table>)> = Vec::new();
     for t in input {
@@ -211,7 +212,7 @@ pub fn pivot(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
         let key = key_in_column_order(&columns, key);
         out.push(Table { columns, key, rows });
     }
-    Ok(tables(out))
+    Ok(Value::tables(out))
 }
 
 /// One value of `pivot`'s input on its way to an output row and column.
@@ -236,10 +237,10 @@ fn compare_row_keys(a: &[&Value], b: &[&Value]) -> std::cmp::Ordering {
         .unwrap_or(std::cmp::Ordering::Equal)
 }
 
-pub fn group(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+pub fn group(it: &mut dyn Runtime, args: &Args) -> Result<Value, FluxError> {
     let columns = args.strings("columns")?.unwrap_or_default();
     let mode = args.string("mode")?.unwrap_or_else(|| "by".into());
-    let input = it.materialize(args.tables()?)?;
+    let input = scan::materialize(it, args.tables()?)?;
     let key: Vec<String> = match mode.as_str() {
         "by" => columns,
         "except" => {
@@ -259,15 +260,15 @@ pub fn group(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
             )))
         }
     };
-    Ok(tables(regroup(input, &key)?))
+    Ok(Value::tables(regroup(input, &key)?))
 }
 
-pub fn sort(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+pub fn sort(it: &mut dyn Runtime, args: &Args) -> Result<Value, FluxError> {
     let columns = args
         .strings("columns")?
         .unwrap_or_else(|| vec!["_value".into()]);
     let desc = args.bool("desc")?.unwrap_or(false);
-    let mut out = it.materialize(args.tables()?)?;
+    let mut out = scan::materialize(it, args.tables()?)?;
     for t in &mut out {
         let idx: Vec<usize> = columns.iter().filter_map(|c| t.index(c)).collect();
         t.rows.sort_by(|a, b| {
@@ -283,13 +284,13 @@ pub fn sort(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
             }
         });
     }
-    Ok(tables(out))
+    Ok(Value::tables(out))
 }
 
-pub fn limit(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+pub fn limit(it: &mut dyn Runtime, args: &Args) -> Result<Value, FluxError> {
     let n = args.int("n")?.ok_or_else(|| args.missing("n"))?.max(0) as usize;
     let offset = args.int("offset")?.unwrap_or(0).max(0) as usize;
-    let mut out = it.materialize(args.tables()?)?;
+    let mut out = scan::materialize(it, args.tables()?)?;
     for t in &mut out {
         t.rows = std::mem::take(&mut t.rows)
             .into_iter()
@@ -297,17 +298,17 @@ pub fn limit(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
             .take(n)
             .collect();
     }
-    Ok(tables(out))
+    Ok(Value::tables(out))
 }
 
-pub fn keep_or_drop(it: &mut Interpreter, keep: bool, args: &Args) -> Result<Value, FluxError> {
+pub fn keep_or_drop(it: &mut dyn Runtime, keep: bool, args: &Args) -> Result<Value, FluxError> {
     let columns = args.strings("columns")?;
     let predicate = args.function("fn")?;
     if columns.is_none() && predicate.is_none() {
         return Err(args.missing("columns"));
     }
     let mut out = Vec::new();
-    for mut t in it.materialize(args.tables()?)? {
+    for mut t in scan::materialize(it, args.tables()?)? {
         let mut chosen = Vec::new();
         for c in &t.columns {
             let hit = match (&columns, &predicate) {
@@ -327,10 +328,10 @@ pub fn keep_or_drop(it: &mut Interpreter, keep: bool, args: &Args) -> Result<Val
         t.retain_columns(|n| chosen.iter().any(|c| c == n));
         out.push(t);
     }
-    Ok(tables(out))
+    Ok(Value::tables(out))
 }
 
-pub fn rename(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+pub fn rename(it: &mut dyn Runtime, args: &Args) -> Result<Value, FluxError> {
     let mapping: Vec<(String, String)> = match args.get("columns") {
         Some(Value::Record(r)) => {
             r.0.iter()
@@ -345,7 +346,7 @@ pub fn rename(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
     };
     let f = args.function("fn")?;
     let mut out = Vec::new();
-    for mut t in it.materialize(args.tables()?)? {
+    for mut t in scan::materialize(it, args.tables()?)? {
         for c in &mut t.columns {
             let new = match mapping.iter().find(|(old, _)| *old == c.name) {
                 Some((_, new)) => Some(new.clone()),
@@ -373,13 +374,13 @@ pub fn rename(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
         }
         out.push(t);
     }
-    Ok(tables(out))
+    Ok(Value::tables(out))
 }
 
-pub fn distinct(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+pub fn distinct(it: &mut dyn Runtime, args: &Args) -> Result<Value, FluxError> {
     let column = args.string("column")?.unwrap_or_else(|| "_value".into());
     let mut out = Vec::new();
-    for t in it.materialize(args.tables()?)? {
+    for t in scan::materialize(it, args.tables()?)? {
         let c = t.column(&column)?;
         let mut seen: Vec<Value> = Vec::new();
         for row in &t.rows {
@@ -414,14 +415,14 @@ pub fn distinct(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
             .collect();
         out.push(Table { columns, key, rows });
     }
-    Ok(tables(out))
+    Ok(Value::tables(out))
 }
 
-pub fn map(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+pub fn map(it: &mut dyn Runtime, args: &Args) -> Result<Value, FluxError> {
     let f = args.required_function("fn")?;
     let mut mapped = Vec::new();
     let mut key_columns: Vec<String> = Vec::new();
-    for t in it.materialize(args.tables()?)? {
+    for t in scan::materialize(it, args.tables()?)? {
         let mut records = Vec::with_capacity(t.rows.len());
         for row in &t.rows {
             match it.call_row(&f, t.record(row))? {
@@ -482,14 +483,14 @@ pub fn map(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
                 .is_some_and(|i| t.rows.iter().all(|r| r[i].same(v)))
         })
     });
-    Ok(tables(if unchanged {
+    Ok(Value::tables(if unchanged {
         mapped
     } else {
         regroup(mapped, &key_columns)?
     }))
 }
 
-pub fn fill(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
+pub fn fill(it: &mut dyn Runtime, args: &Args) -> Result<Value, FluxError> {
     let column = args.string("column")?.unwrap_or_else(|| "_value".into());
     let use_previous = args.bool("usePrevious")?.unwrap_or(false);
     let value = args.get("value").cloned();
@@ -498,7 +499,7 @@ pub fn fill(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
             "fill: either value or usePrevious: true is required".into(),
         ));
     }
-    let mut out = it.materialize(args.tables()?)?;
+    let mut out = scan::materialize(it, args.tables()?)?;
     for t in &mut out {
         let c = t.column(&column)?;
         if let Some(v) = &value {
@@ -518,5 +519,5 @@ pub fn fill(it: &mut Interpreter, args: &Args) -> Result<Value, FluxError> {
             previous = row[c].clone();
         }
     }
-    Ok(tables(out))
+    Ok(Value::tables(out))
 }

@@ -1,10 +1,14 @@
 //! Runtime values of the Flux evaluator, and the typed cells of tables.
 
 use super::ast::{Block, Duration, Param};
-use super::read::{ReadPlan, Windowing};
-use super::scope::Scope;
-use super::table::Table;
+use crate::series::{ColType, FieldValue, Pick};
 use std::sync::Arc;
+
+pub mod scope;
+pub mod table;
+
+use scope::Scope;
+use table::Table;
 
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -64,42 +68,33 @@ pub enum Stream {
     Tables(Vec<Table>),
 }
 
-/// The type of a table column, named as in annotated CSV.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ColType {
-    Bool,
-    Long,
-    ULong,
-    Double,
-    String,
-    Time,
+#[derive(Clone, Debug)]
+pub struct ReadPlan {
+    pub bucket: String,
+    pub start: i64,
+    pub stop: i64,
+    /// Predicates that only look at the series key (measurement, field, tags, bounds).
+    pub series_filters: Vec<Arc<Function>>,
+    /// Predicates on whole rows, applied as points are read.
+    pub row_filters: Vec<Arc<Function>>,
+    pub pick: Pick,
 }
 
-impl ColType {
-    pub fn csv_name(self) -> &'static str {
-        match self {
-            ColType::Bool => "boolean",
-            ColType::Long => "long",
-            ColType::ULong => "unsignedLong",
-            ColType::Double => "double",
-            ColType::String => "string",
-            ColType::Time => "dateTime:RFC3339",
-        }
-    }
-    /// The name Flux uses in type errors and schema collisions.
-    pub fn flux_name(self) -> &'static str {
-        match self {
-            ColType::Bool => "bool",
-            ColType::Long => "int",
-            ColType::ULong => "uint",
-            ColType::Double => "float",
-            ColType::String => "string",
-            ColType::Time => "time",
-        }
-    }
+/// The windows of `aggregateWindow`: `every` long, aligned to the epoch plus `offset`.
+#[derive(Clone, Copy, Debug)]
+pub struct Windowing {
+    pub every: i64,
+    pub offset: i64,
+    /// Whether windows without points get a row (a null, or 0 for `count`).
+    pub create_empty: bool,
 }
 
 impl Value {
+    /// A stream of these tables.
+    pub fn tables(tables: Vec<Table>) -> Value {
+        Value::Tables(Arc::new(Stream::Tables(tables)))
+    }
+
     /// The column type a value is stored as, or None for null and non-scalar values.
     pub fn col_type(&self) -> Option<ColType> {
         Some(match self {
@@ -163,5 +158,18 @@ impl Value {
     pub fn same(&self, other: &Value) -> bool {
         self.cmp_for_sort(other) == std::cmp::Ordering::Equal
             && self.type_name() == other.type_name()
+    }
+}
+
+impl From<FieldValue> for Value {
+    fn from(v: FieldValue) -> Value {
+        match v {
+            FieldValue::Bool(b) => Value::Bool(b),
+            FieldValue::Int(n) => Value::Int(n),
+            FieldValue::UInt(n) => Value::UInt(n),
+            FieldValue::Float(f) => Value::Float(f),
+            FieldValue::Str(s) => Value::Str(s),
+            FieldValue::Time(t) => Value::Time(t),
+        }
     }
 }

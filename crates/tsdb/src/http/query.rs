@@ -7,7 +7,8 @@ use super::error::ApiError;
 use super::extern_ast;
 use super::{resolve_org, AppState};
 use crate::annotated_csv::{Annotation, Dialect, Encoder};
-use crate::flux::{self, BucketInfo, BucketRef, FluxError, Pick, SeriesMeta, SeriesSource, Value};
+use crate::flux::{self, BucketInfo, BucketRef, FluxError, SeriesSource};
+use crate::series::{FieldValue, Pick, SeriesMeta};
 use crate::storage::{now_nanos, Authorization, Org, Store};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -149,7 +150,7 @@ impl SeriesSource for Source {
         start: i64,
         stop: i64,
         pick: Pick,
-        each: &mut dyn FnMut(Vec<(i64, Value)>) -> ControlFlow<()>,
+        each: &mut dyn FnMut(Vec<(i64, FieldValue)>) -> ControlFlow<()>,
     ) -> Result<(), FluxError> {
         self.store
             .read_points(series, start, stop, pick, each)

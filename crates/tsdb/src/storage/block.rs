@@ -7,14 +7,14 @@
 //! varint deltas, booleans as a byte, strings as varint length and UTF-8 bytes.
 
 use super::StorageError;
-use crate::flux::{ColType, Value};
+use crate::series::{ColType, FieldValue};
 
 /// Points per block at most: large enough that a month of 1-minute data is ~40 rows per
 /// series, small enough that appending to the newest block rewrites a few KB.
 pub const BLOCK_POINTS: usize = 1024;
 
 /// Encodes points of a series of type `ty`; a value of another type is refused.
-pub fn encode(points: &[(i64, Value)], ty: ColType) -> Result<Vec<u8>, StorageError> {
+pub fn encode(points: &[(i64, FieldValue)], ty: ColType) -> Result<Vec<u8>, StorageError> {
     let mut out = Vec::with_capacity(points.len() * 10 + 4);
     put_varint(&mut out, points.len() as u64);
     let (mut prev, mut prev_delta) = (0i64, 0i64);
@@ -26,25 +26,25 @@ pub fn encode(points: &[(i64, Value)], ty: ColType) -> Result<Vec<u8>, StorageEr
     let mut prev_int = 0i64;
     for (_, v) in points {
         match (ty, v) {
-            (ColType::Double, Value::Float(f)) => out.extend_from_slice(&f.to_le_bytes()),
-            (ColType::Long | ColType::Time, Value::Int(n) | Value::Time(n)) => {
+            (ColType::Double, FieldValue::Float(f)) => out.extend_from_slice(&f.to_le_bytes()),
+            (ColType::Long | ColType::Time, FieldValue::Int(n) | FieldValue::Time(n)) => {
                 put_varint(&mut out, zigzag(n.wrapping_sub(prev_int)));
                 prev_int = *n;
             }
-            (ColType::ULong, Value::UInt(n)) => {
+            (ColType::ULong, FieldValue::UInt(n)) => {
                 let n = *n as i64;
                 put_varint(&mut out, zigzag(n.wrapping_sub(prev_int)));
                 prev_int = n;
             }
-            (ColType::Bool, Value::Bool(b)) => out.push(*b as u8),
-            (ColType::String, Value::Str(s)) => {
+            (ColType::Bool, FieldValue::Bool(b)) => out.push(*b as u8),
+            (ColType::String, FieldValue::Str(s)) => {
                 put_varint(&mut out, s.len() as u64);
                 out.extend_from_slice(s.as_bytes());
             }
             _ => {
                 return Err(StorageError::Invalid(format!(
-                    "storage: a {} value in a {ty:?} series",
-                    v.type_name()
+                    "storage: a {:?} value in a {ty:?} series",
+                    v.col_type()
                 )))
             }
         }
@@ -54,7 +54,7 @@ pub fn encode(points: &[(i64, Value)], ty: ColType) -> Result<Vec<u8>, StorageEr
 
 /// Decodes a block; a damaged blob is an error, never a panic.
 #[cfg(test)]
-pub fn decode(bytes: &[u8], ty: ColType) -> Result<Vec<(i64, Value)>, StorageError> {
+pub fn decode(bytes: &[u8], ty: ColType) -> Result<Vec<(i64, FieldValue)>, StorageError> {
     let mut points = Vec::new();
     decode_into(bytes, ty, |_| true, &mut points)?;
     Ok(points)
@@ -66,7 +66,7 @@ pub fn decode_into(
     bytes: &[u8],
     ty: ColType,
     keep: impl Fn(i64) -> bool,
-    out: &mut Vec<(i64, Value)>,
+    out: &mut Vec<(i64, FieldValue)>,
 ) -> Result<(), StorageError> {
     let mut r = Reader { bytes, at: 0 };
     let before = out.len();
@@ -108,7 +108,7 @@ impl Reader<'_> {
         &mut self,
         ty: ColType,
         keep: impl Fn(i64) -> bool,
-        out: &mut Vec<(i64, Value)>,
+        out: &mut Vec<(i64, FieldValue)>,
     ) -> Option<()> {
         let count = self.varint()? as usize;
         // Every point takes at least a byte: a larger count is damage, not a reason to allocate.
@@ -128,7 +128,7 @@ impl Reader<'_> {
             times.push(t);
         }
         out.reserve(count);
-        let mut push = |t: i64, value: Value| {
+        let mut push = |t: i64, value: FieldValue| {
             if keep(t) {
                 out.push((t, value));
             }
@@ -139,7 +139,7 @@ impl Reader<'_> {
                 let floats = self.take(count.checked_mul(8)?)?;
                 for (t, bytes) in times.into_iter().zip(floats.chunks_exact(8)) {
                     let bits = u64::from_le_bytes(<[u8; 8]>::try_from(bytes).ok()?);
-                    push(t, Value::Float(f64::from_bits(bits)));
+                    push(t, FieldValue::Float(f64::from_bits(bits)));
                 }
             }
             ColType::Long | ColType::ULong | ColType::Time => {
@@ -149,16 +149,16 @@ impl Reader<'_> {
                     push(
                         t,
                         match ty {
-                            ColType::Long => Value::Int(n),
-                            ColType::ULong => Value::UInt(n as u64),
-                            _ => Value::Time(n),
+                            ColType::Long => FieldValue::Int(n),
+                            ColType::ULong => FieldValue::UInt(n as u64),
+                            _ => FieldValue::Time(n),
                         },
                     );
                 }
             }
             ColType::Bool => {
                 for (t, byte) in times.into_iter().zip(self.take(count)?) {
-                    push(t, Value::Bool(*byte != 0));
+                    push(t, FieldValue::Bool(*byte != 0));
                 }
             }
             ColType::String => {
@@ -166,7 +166,7 @@ impl Reader<'_> {
                     let len = self.varint()? as usize;
                     push(
                         t,
-                        Value::Str(String::from_utf8(self.take(len)?.to_vec()).ok()?),
+                        FieldValue::Str(String::from_utf8(self.take(len)?.to_vec()).ok()?),
                     );
                 }
             }
@@ -203,16 +203,16 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn same(a: &[(i64, Value)], b: &[(i64, Value)]) -> bool {
+    fn same(a: &[(i64, FieldValue)], b: &[(i64, FieldValue)]) -> bool {
         a.len() == b.len()
             && a.iter().zip(b).all(|((ta, va), (tb, vb))| {
                 ta == tb
                     && match (va, vb) {
-                        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-                        (Value::Int(x), Value::Int(y)) => x == y,
-                        (Value::UInt(x), Value::UInt(y)) => x == y,
-                        (Value::Bool(x), Value::Bool(y)) => x == y,
-                        (Value::Str(x), Value::Str(y)) => x == y,
+                        (FieldValue::Float(x), FieldValue::Float(y)) => x.to_bits() == y.to_bits(),
+                        (FieldValue::Int(x), FieldValue::Int(y)) => x == y,
+                        (FieldValue::UInt(x), FieldValue::UInt(y)) => x == y,
+                        (FieldValue::Bool(x), FieldValue::Bool(y)) => x == y,
+                        (FieldValue::Str(x), FieldValue::Str(y)) => x == y,
                         _ => false,
                     }
             })
@@ -224,7 +224,7 @@ mod tests {
             .map(|i| {
                 (
                     1_700_000_000_000_000_000 + i * 60_000_000_000,
-                    Value::Float(i as f64 / 3.0),
+                    FieldValue::Float(i as f64 / 3.0),
                 )
             })
             .collect();
@@ -235,7 +235,10 @@ mod tests {
 
     #[test]
     fn damaged_blocks_are_errors() {
-        let points = vec![(1, Value::Str("héllo".into())), (2, Value::Str("x".into()))];
+        let points = vec![
+            (1, FieldValue::Str("héllo".into())),
+            (2, FieldValue::Str("x".into())),
+        ];
         let bytes = encode(&points, ColType::String).unwrap();
         for cut in 0..bytes.len() {
             assert!(
@@ -249,17 +252,17 @@ mod tests {
         assert!(decode(&[0xff; 12], ColType::Double).is_err());
     }
 
-    fn value(ty: ColType) -> BoxedStrategy<Value> {
+    fn value(ty: ColType) -> BoxedStrategy<FieldValue> {
         match ty {
-            ColType::Double => any::<f64>().prop_map(Value::Float).boxed(),
-            ColType::Long => any::<i64>().prop_map(Value::Int).boxed(),
-            ColType::ULong => any::<u64>().prop_map(Value::UInt).boxed(),
-            ColType::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
-            _ => ".{0,12}".prop_map(Value::Str).boxed(),
+            ColType::Double => any::<f64>().prop_map(FieldValue::Float).boxed(),
+            ColType::Long => any::<i64>().prop_map(FieldValue::Int).boxed(),
+            ColType::ULong => any::<u64>().prop_map(FieldValue::UInt).boxed(),
+            ColType::Bool => any::<bool>().prop_map(FieldValue::Bool).boxed(),
+            _ => ".{0,12}".prop_map(FieldValue::Str).boxed(),
         }
     }
 
-    fn block() -> impl Strategy<Value = (ColType, Vec<(i64, Value)>)> {
+    fn block() -> impl Strategy<Value = (ColType, Vec<(i64, FieldValue)>)> {
         prop_oneof![
             Just(ColType::Double),
             Just(ColType::Long),

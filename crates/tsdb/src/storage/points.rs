@@ -5,7 +5,7 @@
 
 use super::series_blocks::{delete_from_blocks, merge_into_blocks, points_of};
 use super::{StorageError, Store};
-use crate::flux::{ColType, Pick, SeriesMeta, Value};
+use crate::series::{ColType, FieldValue, Pick, SeriesMeta};
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub struct Point {
     pub measurement: String,
     pub tags: Vec<(String, String)>,
-    pub fields: Vec<(String, Value)>,
+    pub fields: Vec<(String, FieldValue)>,
     pub time: i64,
 }
 
@@ -194,7 +194,7 @@ impl Store {
         let mut created: Vec<(i64, String, String, String, ColType)> = Vec::new();
         let mut local_ids: HashMap<String, (i64, ColType)> = HashMap::new();
         let mut local_types: HashMap<String, ColType> = HashMap::new();
-        let mut new_points: HashMap<i64, (ColType, Vec<(i64, Value)>)> = HashMap::new();
+        let mut new_points: HashMap<i64, (ColType, Vec<(i64, FieldValue)>)> = HashMap::new();
         let tx = conn.transaction()?;
         {
             let index = self.series.read().unwrap_or_else(|e| e.into_inner());
@@ -206,7 +206,7 @@ impl Store {
             for p in points {
                 let mut conflict = None;
                 for (f, v) in &p.fields {
-                    let Some(ty) = v.col_type() else { continue };
+                    let ty = v.col_type();
                     let known = match type_memo.get(&(p.measurement.as_str(), f.as_str())) {
                         Some(t) => Some(*t),
                         None => {
@@ -233,7 +233,7 @@ impl Store {
                     continue;
                 }
                 for (field, value) in &p.fields {
-                    let Some(ty) = value.col_type() else { continue };
+                    let ty = value.col_type();
                     let memo_key = (p.measurement.as_str(), p.tags.as_slice(), field.as_str());
                     let id = match series_memo.get(&memo_key) {
                         Some(id) => *id,
@@ -304,7 +304,7 @@ impl Store {
         start: i64,
         stop: i64,
         pick: Pick,
-        mut each: impl FnMut(Vec<(i64, Value)>) -> ControlFlow<()>,
+        mut each: impl FnMut(Vec<(i64, FieldValue)>) -> ControlFlow<()>,
     ) -> Result<(), StorageError> {
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
@@ -369,7 +369,7 @@ mod tests {
         start: i64,
         stop: i64,
         pick: Pick,
-    ) -> Vec<(i64, Value)> {
+    ) -> Vec<(i64, FieldValue)> {
         let mut all = Vec::new();
         store
             .read_points(std::slice::from_ref(s), start, stop, pick, |p| {
@@ -400,7 +400,7 @@ mod tests {
         let point = |t: i64| Point {
             measurement: "m".into(),
             tags: vec![],
-            fields: vec![("v".into(), Value::Int(t))],
+            fields: vec![("v".into(), FieldValue::Int(t))],
             time: t,
         };
         let old = now - 7200 * 1_000_000_000;
@@ -421,17 +421,17 @@ mod tests {
     #[test]
     fn a_reopened_store_has_its_series_and_field_types() {
         let (dir, store, b) = store_with_bucket();
-        let p = |v: Value| Point {
+        let p = |v: FieldValue| Point {
             measurement: "m".into(),
             tags: vec![("k".into(), "a".into())],
             fields: vec![("v".into(), v)],
             time: 1,
         };
-        store.write(&b, &[p(Value::Float(1.0))]).unwrap();
+        store.write(&b, &[p(FieldValue::Float(1.0))]).unwrap();
         drop(store);
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.series_of(&b).len(), 1);
-        let outcome = store.write(&b, &[p(Value::Str("x".into()))]).unwrap();
+        let outcome = store.write(&b, &[p(FieldValue::Str("x".into()))]).unwrap();
         assert_eq!(
             outcome.dropped, 1,
             "the type from before the restart still holds"
@@ -441,7 +441,7 @@ mod tests {
         Point {
             measurement: "m".into(),
             tags: vec![],
-            fields: vec![("v".into(), Value::Float(v))],
+            fields: vec![("v".into(), FieldValue::Float(v))],
             time,
         }
     }
@@ -451,7 +451,7 @@ mod tests {
         points(store, &series[0], i64::MIN, i64::MAX, Pick::All)
             .into_iter()
             .map(|(t, v)| match v {
-                Value::Float(f) => (t, f),
+                FieldValue::Float(f) => (t, f),
                 other => panic!("{other:?}"),
             })
             .collect()

@@ -4,18 +4,18 @@
 
 use super::block::{self, BLOCK_POINTS};
 use super::StorageError;
-use crate::flux::{ColType, Pick, SeriesMeta, Value};
+use crate::series::{ColType, FieldValue, Pick, SeriesMeta};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// A value of the layout before blocks (a `points` row), read once when the store migrates.
-fn from_sql(ty: ColType, row: &rusqlite::Row, i: usize) -> rusqlite::Result<Value> {
+fn from_sql(ty: ColType, row: &rusqlite::Row, i: usize) -> rusqlite::Result<FieldValue> {
     Ok(match ty {
-        ColType::Double => Value::Float(row.get(i)?),
-        ColType::Long => Value::Int(row.get(i)?),
-        ColType::ULong => Value::UInt(row.get::<_, i64>(i)? as u64),
-        ColType::Bool => Value::Bool(row.get::<_, i64>(i)? != 0),
-        ColType::String => Value::Str(row.get(i)?),
-        ColType::Time => Value::Time(row.get(i)?),
+        ColType::Double => FieldValue::Float(row.get(i)?),
+        ColType::Long => FieldValue::Int(row.get(i)?),
+        ColType::ULong => FieldValue::UInt(row.get::<_, i64>(i)? as u64),
+        ColType::Bool => FieldValue::Bool(row.get::<_, i64>(i)? != 0),
+        ColType::String => FieldValue::Str(row.get(i)?),
+        ColType::Time => FieldValue::Time(row.get(i)?),
     })
 }
 
@@ -26,7 +26,7 @@ pub(super) fn points_of(
     start: i64,
     stop: i64,
     pick: Pick,
-) -> Result<Vec<(i64, Value)>, StorageError> {
+) -> Result<Vec<(i64, FieldValue)>, StorageError> {
     let in_range = |t: i64| (start..stop).contains(&t);
     let sql = if pick == Pick::Last {
         "SELECT min_time, data FROM blocks WHERE series_id = ?1 AND max_time >= ?2 ORDER BY max_time DESC"
@@ -64,7 +64,7 @@ pub(super) fn points_of(
 }
 
 /// Sorts a series' new points by time, the last written winning at equal times.
-fn sorted_last_wins(mut points: Vec<(i64, Value)>) -> Vec<(i64, Value)> {
+fn sorted_last_wins(mut points: Vec<(i64, FieldValue)>) -> Vec<(i64, FieldValue)> {
     points.reverse();
     points.sort_by_key(|(t, _)| *t); // stable: of equal times, the last written comes first
     points.dedup_by_key(|(t, _)| *t);
@@ -72,7 +72,7 @@ fn sorted_last_wins(mut points: Vec<(i64, Value)>) -> Vec<(i64, Value)> {
 }
 
 /// Merges `new` into the sorted `old`; at equal times `new` wins.
-fn merge(old: Vec<(i64, Value)>, new: Vec<(i64, Value)>) -> Vec<(i64, Value)> {
+fn merge(old: Vec<(i64, FieldValue)>, new: Vec<(i64, FieldValue)>) -> Vec<(i64, FieldValue)> {
     let mut merged = Vec::with_capacity(old.len() + new.len());
     let mut old = old.into_iter().peekable();
     for (t, v) in new {
@@ -126,7 +126,7 @@ fn take_block(
     series_id: i64,
     ty: ColType,
     max_time: i64,
-) -> Result<Vec<(i64, Value)>, StorageError> {
+) -> Result<Vec<(i64, FieldValue)>, StorageError> {
     let data: Vec<u8> = tx
         .prepare_cached("SELECT data FROM blocks WHERE series_id = ?1 AND max_time = ?2")?
         .query_row(params![series_id, max_time], |r| r.get(0))?;
@@ -148,7 +148,7 @@ fn put_blocks(
     tx: &Transaction,
     series_id: i64,
     ty: ColType,
-    points: &[(i64, Value)],
+    points: &[(i64, FieldValue)],
 ) -> Result<(), StorageError> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO blocks(series_id, max_time, min_time, count, data) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -167,7 +167,7 @@ pub(super) fn merge_into_blocks(
     tx: &Transaction,
     series_id: i64,
     ty: ColType,
-    points: Vec<(i64, Value)>,
+    points: Vec<(i64, FieldValue)>,
 ) -> Result<(), StorageError> {
     let new = sorted_last_wins(points);
     let (Some((lo, _)), Some((hi, _))) = (new.first(), new.last()) else {

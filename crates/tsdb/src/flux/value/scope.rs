@@ -3,7 +3,7 @@
 //! A program of many statements makes a long chain, so the chain is walked and dropped in a
 //! loop, never by recursion.
 
-use super::value::Value;
+use super::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -1,7 +1,8 @@
 //! Flux tables: typed columns, a group key, and rows.
 
-use super::value::{ColType, Value};
-use super::FluxError;
+use super::Value;
+use crate::flux::FluxError;
+use crate::series::ColType;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Column {
@@ -164,8 +165,8 @@ fn same_key(a: &[Value], b: &[Value]) -> bool {
 
 impl Table {
     /// The record a row function (`fn: (r) => …`) sees for one row.
-    pub fn record(&self, row: &[Value]) -> super::value::Record {
-        super::value::Record(
+    pub fn record(&self, row: &[Value]) -> super::Record {
+        super::Record(
             self.columns
                 .iter()
                 .zip(row)
