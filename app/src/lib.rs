@@ -10,8 +10,6 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod backend;
 mod charts;
 mod components;
 mod layout;

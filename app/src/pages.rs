@@ -8,13 +8,13 @@ mod devices;
 mod fleet;
 mod health;
 mod map;
+mod not_found;
 mod overview;
-mod placeholder;
 mod query;
 mod write;
 
 pub use device_detail::DeviceDetail;
-pub use placeholder::NotFound;
+pub use not_found::NotFound;
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};

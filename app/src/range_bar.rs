@@ -2,7 +2,10 @@
 //! `refresh`) so a view can be shared and survives a reload; links change only those keys.
 
 use crate::components::run_every;
-use crate::models::RangeChoice;
+use crate::models::{
+    AppError, DeviceId, DeviceSelection, ExportRequest, FieldName, RangeChoice, TimeWindow,
+    WindowParams,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -24,25 +27,33 @@ pub struct RangeSelection {
 pub const REFRESH: [(&str, u64); 4] = [("off", 0), ("5s", 5), ("30s", 30), ("1m", 60)];
 
 impl RangeSelection {
-    /// `from` and `to` for server functions: only a custom range has them.
-    pub fn bounds(&self) -> (Option<String>, Option<String>) {
+    /// The window the URL asks for; a custom range the user mistyped says what is wrong.
+    pub fn window(&self) -> Result<TimeWindow, AppError> {
         let custom = self.range == "custom";
-        (
-            custom.then(|| self.from.clone()),
-            custom.then(|| self.to.clone()),
-        )
+        TimeWindow::parse(&WindowParams {
+            range: self.range.clone(),
+            from: custom.then(|| self.from.clone()),
+            to: custom.then(|| self.to.clone()),
+        })
+        .map_err(AppError::Invalid)
     }
 
-    /// The CSV download of `fields` of `devices` (comma-separated) over this range.
-    pub fn export_href(&self, devices: &str, fields: &str) -> String {
-        let mut href = format!(
-            "/export.csv?devices={devices}&fields={fields}&range={}",
-            self.range
-        );
-        if let (Some(from), Some(to)) = self.bounds() {
-            href.push_str(&format!("&from={from}&to={to}"));
-        }
-        href
+    /// The CSV download of `fields` of `devices` over this window, if all of them are valid.
+    pub fn export_href(&self, devices: &[String], fields: &[String]) -> Option<String> {
+        let devices = devices
+            .iter()
+            .map(|d| DeviceId::parse(d))
+            .collect::<Result<_, _>>();
+        let fields = fields
+            .iter()
+            .map(|f| FieldName::parse(f))
+            .collect::<Result<_, _>>();
+        let request = ExportRequest {
+            devices: DeviceSelection::new(devices.ok()?).ok()?,
+            fields: fields.ok()?,
+            window: self.window().ok()?,
+        };
+        Some(request.href())
     }
 
     pub fn describe(&self) -> String {

@@ -1,14 +1,19 @@
 import { test, expect } from "@playwright/test";
 
-test("the overview hydrates and a server function answers", async ({ page }) => {
+test("the overview hydrates and shows the fleet", async ({ page }) => {
   await page.goto("/");
   await expect(page).toHaveTitle("Overview · IoT Center");
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("status-counts")).toBeVisible();
+});
 
-  await page.getByRole("button", { name: "Check the server" }).click();
-  const answer = page.getByTestId("server-answer");
-  await expect(answer).toContainText(/Server v\d+\.\d+\.\d+ answered at \d{4}-\d\d-\d\dT/);
-  await expect(answer).toHaveClass(/ok/);
+test("an address with no page says so and leads home", async ({ page }) => {
+  await page.goto("/no/such/page");
+  await expect(page).toHaveTitle("Not found · IoT Center");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Not found");
+  await page.getByRole("link", { name: "Go to the overview" }).click();
+  await expect(page).toHaveURL("/");
 });
 
 test("the navigation reaches every page", async ({ page }) => {

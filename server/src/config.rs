@@ -2,7 +2,7 @@
 //! defaults. (clap already puts the command line over the environment.)
 
 use crate::cli::Cli;
-use app::models::StatusThresholds;
+use iot_models::StatusThresholds;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 

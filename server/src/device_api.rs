@@ -1,14 +1,15 @@
 //! The device HTTP API of the reference IoT Center, so its devices work unchanged:
 //! `GET /api/env/{id}`, `GET /api/devices`, `DELETE /api/devices/{id}`, `GET /api/health`.
 
-use app::backend::device_env::DeviceEnv;
-use app::backend::{registry, Backend};
-use app::models::{AppError, DeviceId};
+use crate::error::ApiError;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use iot_core::device_env::DeviceEnv;
+use iot_core::{registry, Backend, Error};
+use iot_models::DeviceId;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
@@ -21,30 +22,8 @@ pub fn routes() -> Router<Arc<Backend>> {
         .route("/api/health", get(health))
 }
 
-/// An error as JSON with a reason, and a status that says whose fault it is.
-pub struct ApiError(pub AppError);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = match &self.0 {
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Influx(_) => StatusCode::BAD_GATEWAY,
-            AppError::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        (status, Json(json!({ "error": self.0.to_string() }))).into_response()
-    }
-}
-
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        ApiError(e)
-    }
-}
-
 fn device_id(raw: &str) -> Result<DeviceId, ApiError> {
-    DeviceId::parse(raw).map_err(|reason| ApiError(AppError::Invalid(reason)))
+    DeviceId::parse(raw).map_err(ApiError::invalid)
 }
 
 #[derive(Deserialize)]
@@ -107,9 +86,7 @@ async fn delete_device(
     let id = device_id(&id)?;
     match registry::remove(&b, &id, false).await? {
         true => Ok(StatusCode::NO_CONTENT),
-        false => Err(ApiError(AppError::NotFound(format!(
-            "device {id} is not registered"
-        )))),
+        false => Err(Error::NotFound(format!("device {id} is not registered")).into()),
     }
 }
 

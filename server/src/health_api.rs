@@ -1,14 +1,14 @@
 //! `GET /health` and `GET /ready` for load balancers and monitors, and the middleware that
 //! counts every routed request into the application's own metrics.
 
-use app::backend::{health, Backend};
-use app::models::CheckStatus;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use iot_core::{health, Backend};
+use iot_models::CheckStatus;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;

@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod device_api;
+mod error;
 mod export;
 mod health_api;
 mod startup;
@@ -31,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
         .leptos_options;
 
     let backend = Arc::new(startup::connect(&config).await?);
-    app::backend::metrics::spawn_flusher(backend.clone());
+    iot_core::metrics::spawn_flusher(backend.clone());
     let listen = config.listen.unwrap_or(leptos_options.site_addr);
     let listener = tokio::net::TcpListener::bind(listen)
         .await

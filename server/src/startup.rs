@@ -4,9 +4,9 @@
 
 use crate::config::{Config, Influx};
 use anyhow::{bail, Context};
-use app::backend::{Backend, Settings};
 use influx_client::onboarding::{self, Onboarding};
 use influx_client::{Bucket, Client, ClientConfig};
+use iot_core::{Backend, Settings};
 use std::path::Path;
 use std::sync::Arc;
 

@@ -1,8 +1,8 @@
 //! The HTTP routes: the Leptos pages and server functions, the device API, the static files.
 
-use app::backend::Backend;
 use app::{shell, App};
 use axum::Router;
+use iot_core::Backend;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;

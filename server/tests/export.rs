@@ -69,11 +69,27 @@ async fn telemetry_downloads_as_csv_with_a_row_per_time() {
     assert!(rows[3].ends_with(",dev-1,3.5,403"), "{csv}");
 
     // Bad requests say what is wrong.
+    let too_many_devices = format!(
+        "devices={}&fields=CO2",
+        (0..=100)
+            .map(|i| format!("d{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     for (query, reason) in [
         ("devices=&fields=CO2", "at least one device"),
         ("devices=dev-1&fields=", "at least one field"),
         ("devices=bad%20id&fields=CO2", "device id"),
         ("devices=dev-1&fields=CO2&range=2w", "unknown time range"),
+        (
+            "devices=dev-1&fields=CO2&range=custom&from=1500-01-01T00:00&to=2026-01-01T00:00",
+            "between 1970 and 2200",
+        ),
+        (
+            "devices=dev-1&fields=CO2&range=custom&from=-20000-01-01T00:00:00Z&to=2026-01-01T00:00",
+            "is not a date and time",
+        ),
+        (&too_many_devices, "at most 100 devices"),
     ] {
         let r = http
             .get(format!("{}/export.csv?{query}", s.url))

@@ -28,3 +28,17 @@ impl FromServerFnError for AppError {
         AppError::ServerFn(value.to_string())
     }
 }
+
+#[cfg(feature = "ssr")]
+impl From<iot_core::Error> for AppError {
+    fn from(e: iot_core::Error) -> Self {
+        use iot_core::Error;
+        match e {
+            Error::Invalid(m) => AppError::Invalid(m),
+            Error::NotFound(m) => AppError::NotFound(m),
+            Error::Unavailable(m) => AppError::Unavailable(m),
+            Error::Influx(m) => AppError::Influx(m),
+            Error::Internal(m) => AppError::ServerFn(m),
+        }
+    }
+}

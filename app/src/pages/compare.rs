@@ -4,7 +4,7 @@
 use crate::api::{compare_devices, list_devices};
 use crate::charts::TimeChart;
 use crate::components::{resolution_text, show, Loading};
-use crate::models::{unit, CHART_FIELDS};
+use crate::models::{device_id, unit, AppError, DeviceSelection, FieldName, CHART_FIELDS};
 use crate::range_bar::{use_range, use_refresh_tick, use_url_editor, RangeBar};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,8 +41,13 @@ pub fn Compare() -> impl IntoView {
             if ids.is_empty() {
                 return None;
             }
-            let (from, to) = s.bounds();
-            Some(compare_devices(ids, field, s.range, from, to).await)
+            let comparison = async {
+                let ids = ids.iter().map(|d| device_id(d)).collect::<Result<_, _>>()?;
+                let devices = DeviceSelection::new(ids);
+                let field = FieldName::parse(&field).map_err(AppError::Invalid)?;
+                compare_devices(devices.map_err(AppError::Invalid)?, field, s.window()?).await
+            };
+            Some(comparison.await)
         },
     );
     let navigate = use_navigate();
@@ -114,7 +119,7 @@ pub fn Compare() -> impl IntoView {
                                 </p>
                             }.into_any();
                         }
-                        let csv = selection.get_untracked().export_href(&c.devices.join(","), &c.field);
+                        let csv = selection.get_untracked().export_href(&c.devices, std::slice::from_ref(&c.field));
                         let foot = resolution_text(&c.resolution);
                         view! {
                             <TimeChart title=c.field.clone() unit=unit(&c.field) names=c.devices rows=Signal::stored(c.rows)/>

@@ -8,7 +8,7 @@ use crate::components::{
     format_age, format_duration, format_ms, format_value, resolution_text, run_every, ErrorBanner,
     Loading,
 };
-use crate::models::{unit, AppError, Dashboard, DeviceStatus};
+use crate::models::{device_id, unit, AppError, Dashboard, DeviceStatus};
 use crate::range_bar::{use_range, use_refresh_tick, RangeBar, RangeSelection};
 use leptos::prelude::*;
 
@@ -20,9 +20,9 @@ pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoVi
     let tick = use_refresh_tick(selection);
     let data = Resource::new(
         move || (device.get(), selection.get(), tick.get()),
-        |(device, s, _)| {
-            let (from, to) = s.bounds();
-            device_dashboard(device, s.range, from, to)
+        |(device, s, _)| async move {
+            let id = device_id(&device)?;
+            device_dashboard(id, s.window()?).await
         },
     );
     view! {
@@ -60,8 +60,8 @@ fn DashboardBody(
             .into_any(),
             Ok(fields) => {
                 // The range can change while the fields (and so this view) stay.
-                let shown = fields.join(",");
-                let csv = move || selection.read().export_href(&device.read(), &shown);
+                let shown = fields.clone();
+                let csv = move || selection.read().export_href(&[device.get()], &shown);
                 let charts = fields
                     .into_iter()
                     .map(|field| {

@@ -3,6 +3,7 @@
 use crate::api::{get_device, RemoveDevice, RevealToken};
 use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
 use crate::models::DeviceDetail as Detail;
+use crate::models::{device_id, DeviceId};
 use crate::pages::dashboard::DeviceDashboardPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,7 +16,7 @@ pub fn DeviceDetail() -> impl IntoView {
     let remove = ServerAction::<RemoveDevice>::new();
     let detail = Resource::new(
         move || (id(), remove.version().get()),
-        |(id, _)| get_device(id),
+        |(id, _)| async move { get_device(device_id(&id)?).await },
     );
     // The dashboard follows the URL, not the registration: built inside the registration's
     // Transition it was built (and its data fetched and inlined into the page) twice.
@@ -40,6 +41,8 @@ pub fn DeviceDetail() -> impl IntoView {
 fn DeviceFacts(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoView {
     let d = detail.summary.clone();
     let id = d.id.clone();
+    // Ids in the registry were validated when registered; one that is not valid gets no actions.
+    let actions = (!d.removed).then(|| DeviceId::parse(&id).ok()).flatten();
     view! {
         <section class="card">
             <h2>"Registration"</h2>
@@ -56,14 +59,14 @@ fn DeviceFacts(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoV
             <h2>"Configuration"</h2>
             <p>"What the device receives from " <code>{format!("GET /api/env/{id}")}</code> ":"</p>
             <pre class="config" data-testid="device-config">{detail.config_text.clone()}</pre>
-            {(!d.removed).then(|| view! { <TokenReveal id=id.clone()/> })}
+            {actions.clone().map(|id| view! { <TokenReveal id/> })}
         </section>
-        {(!d.removed).then(|| view! { <RemoveDevicePanel id=id.clone() remove/> })}
+        {actions.map(|id| view! { <RemoveDevicePanel id remove/> })}
     }
 }
 
 #[component]
-fn TokenReveal(id: String) -> impl IntoView {
+fn TokenReveal(id: DeviceId) -> impl IntoView {
     let reveal = ServerAction::<RevealToken>::new();
     let token = move || {
         match reveal.value().get() {
@@ -87,7 +90,7 @@ fn TokenReveal(id: String) -> impl IntoView {
 }
 
 #[component]
-fn RemoveDevicePanel(id: String, remove: ServerAction<RemoveDevice>) -> impl IntoView {
+fn RemoveDevicePanel(id: DeviceId, remove: ServerAction<RemoveDevice>) -> impl IntoView {
     let (confirming, set_confirming) = signal(false);
     let (delete_data, set_delete_data) = signal(false);
     let id_for_remove = id.clone();

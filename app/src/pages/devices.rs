@@ -37,9 +37,7 @@ fn RegisterForm(register: ServerAction<RegisterDevice>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Ok(valid) = DeviceId::parse(&id.get_untracked()) {
-            register.dispatch(RegisterDevice {
-                id: valid.to_string(),
-            });
+            register.dispatch(RegisterDevice { id: valid });
         }
     };
     let outcome = move || {

@@ -37,10 +37,7 @@ pub fn Health() -> impl IntoView {
     let tick = use_refresh_tick(selection);
     let metrics = Resource::new(
         move || (selection.get(), tick.get()),
-        |(s, _)| {
-            let (from, to) = s.bounds();
-            app_metrics(s.range, from, to)
-        },
+        |(s, _)| async move { app_metrics(s.window()?).await },
     );
     view! {
         <Title text="Health"/>

@@ -3,7 +3,7 @@
 
 use crate::api::{device_measurements, list_devices};
 use crate::components::{format_time, format_value, show, Loading};
-use crate::models::Measurements;
+use crate::models::{device_id, Measurements};
 use crate::pages::dashboard::DeviceDashboardPanel;
 use crate::range_bar::{use_range, use_url_editor, RangeSelection};
 use leptos::prelude::*;
@@ -29,8 +29,11 @@ pub fn QueryData() -> impl IntoView {
             if device.is_empty() {
                 return None;
             }
-            let (from, to) = s.bounds();
-            Some(device_measurements(device, s.range, from, to, page).await)
+            let measurements = async {
+                let id = device_id(&device)?;
+                device_measurements(id, s.window()?, page).await
+            };
+            Some(measurements.await)
         },
     );
     let navigate = use_navigate();

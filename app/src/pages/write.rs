@@ -5,7 +5,7 @@ use crate::api::{
     get_writer_status, list_devices, StartBackfill, StartWriter, StopWriter, WritePointNow,
 };
 use crate::components::{run_every, show, ErrorBanner, Loading};
-use crate::models::{AppError, WriterStatus};
+use crate::models::{AppError, DeviceId, DeviceSelection, WriterStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::time::Duration;
@@ -74,6 +74,16 @@ where
     }
 }
 
+/// The devices ticked, as a selection the server accepts (none ticked: `None`).
+fn chosen(selected: RwSignal<Vec<String>>) -> Option<DeviceSelection> {
+    let ids = selected.with(|s| {
+        s.iter()
+            .map(|d| DeviceId::parse(d).ok())
+            .collect::<Option<_>>()
+    })?;
+    DeviceSelection::new(ids).ok()
+}
+
 #[component]
 fn WriteNow(selected: RwSignal<Vec<String>>) -> impl IntoView {
     let write = ServerAction::<WritePointNow>::new();
@@ -81,8 +91,8 @@ fn WriteNow(selected: RwSignal<Vec<String>>) -> impl IntoView {
         <section class="card">
             <h2>"One point now"</h2>
             <p>"Each chosen device writes its current readings."</p>
-            <button disabled=move || selected.read().is_empty() || write.pending().get()
-                on:click=move |_| { write.dispatch(WritePointNow { ids: selected.get_untracked() }); }>
+            <button disabled=move || chosen(selected).is_none() || write.pending().get()
+                on:click=move |_| if let Some(devices) = chosen(selected) { write.dispatch(WritePointNow { devices }); }>
                 "Write one point"
             </button>
             {outcome(write, "Written.")}
@@ -106,8 +116,8 @@ fn Backfill(
                 <label for="backfill-days">"Days"</label>
                 <input id="backfill-days" type="number" min="1" max="30" prop:value=move || days.get().to_string()
                     on:input=move |ev| set_days.set(event_target_value(&ev).parse().unwrap_or(0))/>
-                <button disabled=move || selected.read().is_empty() || progress().is_some() || !(1..=30).contains(&days.get())
-                    on:click=move |_| { backfill.dispatch(StartBackfill { ids: selected.get_untracked(), days: days.get_untracked() }); }>
+                <button disabled=move || chosen(selected).is_none() || progress().is_some() || !(1..=30).contains(&days.get())
+                    on:click=move |_| if let Some(devices) = chosen(selected) { backfill.dispatch(StartBackfill { devices, days: days.get_untracked() }); }>
                     "Back-fill"
                 </button>
             </div>
@@ -139,8 +149,8 @@ fn Continuous(
                 <label for="interval">"Every (s)"</label>
                 <input id="interval" type="number" min="1" max="3600" prop:value=move || interval.get().to_string()
                     on:input=move |ev| set_interval.set(event_target_value(&ev).parse().unwrap_or(0))/>
-                <button disabled=move || selected.read().is_empty() || !(1..=3600).contains(&interval.get())
-                    on:click=move |_| { start.dispatch(StartWriter { ids: selected.get_untracked(), interval_seconds: interval.get_untracked() }); }>
+                <button disabled=move || chosen(selected).is_none() || !(1..=3600).contains(&interval.get())
+                    on:click=move |_| if let Some(devices) = chosen(selected) { start.dispatch(StartWriter { devices, interval_seconds: interval.get_untracked() }); }>
                     "Start"
                 </button>
                 <button class="secondary" disabled=move || current().continuous_devices.is_empty()

@@ -112,20 +112,13 @@ async fn write_points_and_read_them_back_typed() {
         #[serde(rename = "_time")]
         time: chrono::DateTime<chrono::Utc>,
     }
-    let range = flux::TimeRange {
-        start: flux::RangeBound::At(chrono::DateTime::from_timestamp(0, 0).unwrap()),
-        stop: None,
-    };
-    let rows: Vec<Row> = c
-        .query_as(&flux::device_telemetry(
-            "iot",
-            "environment",
-            "dev \"1\"",
-            &range,
-            None,
-        ))
-        .await
-        .unwrap();
+    let pivoted = format!(
+        "from(bucket: \"iot\") |> range(start: 0) |> filter(fn: (r) => r.clientId == {}) \
+         |> drop(columns: [\"clientId\"]) \
+         |> pivot(rowKey: [\"_time\"], columnKey: [\"_field\"], valueColumn: \"_value\")",
+        flux::string("dev \"1\"")
+    );
+    let rows: Vec<Row> = c.query_as(&pivoted).await.unwrap();
     assert_eq!(
         rows.iter()
             .map(|r| (r.time.timestamp(), r.temperature))
@@ -277,31 +270,4 @@ async fn buckets_authorizations_delete_and_health() {
     assert_eq!(c.health().await.unwrap().status, "pass");
     assert!(c.ready().await.unwrap());
     assert!(c.ping().await.unwrap().starts_with("v2"));
-}
-
-#[tokio::test]
-async fn fleet_last_seen_across_field_types() {
-    let t = tsdb().await;
-    let c = client(&t, "op-token", "my-org");
-    let lp = "environment,clientId=a Temperature=1.5,CO2=400i 60\nenvironment,clientId=a CO2=410i 90\nenvironment,clientId=b Temperature=2 120";
-    c.write_line_protocol("iot", Precision::S, lp.as_bytes().to_vec())
-        .await
-        .unwrap();
-    let range = flux::TimeRange {
-        start: flux::RangeBound::At(chrono::DateTime::from_timestamp(0, 0).unwrap()),
-        stop: None,
-    };
-    let seen: Vec<(String, i64)> = c
-        .query(&flux::fleet_last_seen("iot", "environment", &range))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r.get("clientId").unwrap().as_str().unwrap().to_string(),
-                r.time().unwrap().timestamp(),
-            )
-        })
-        .collect();
-    assert_eq!(seen, vec![("a".to_string(), 90), ("b".to_string(), 120)]);
 }

@@ -2,7 +2,7 @@
 //! the buckets the application needs are there (readiness).
 
 use super::Backend;
-use crate::models::{CheckStatus, HealthCheck, HealthReport};
+use iot_models::{CheckStatus, HealthCheck, HealthReport};
 use std::time::{Duration, Instant};
 
 /// A check that takes longer than this has failed: a health answer must come quickly.

@@ -1,12 +1,12 @@
 //! The server time of a device dashboard (issue #6's budget): one device, 30 days of 1-minute
 //! data with 5 fields, read as the Dashboard server function reads it, against an in-process
-//! `tsdb` over HTTP on loopback. `cargo bench -p app --features ssr --bench dashboard`.
+//! `tsdb` over HTTP on loopback. `cargo bench -p iot-core --bench dashboard`.
 
-use app::backend::{telemetry, Backend, Settings};
-use app::models::DeviceId;
-use influx_client::flux::{self, TimeRange};
+use influx_client::flux::TimeRange;
 use influx_client::onboarding::{setup, Onboarding};
 use influx_client::{Client, ClientConfig, Precision};
+use iot_core::{queries, telemetry, Backend, Settings};
+use iot_models::DeviceId;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -80,9 +80,8 @@ async fn main() {
     let queries = [
         (
             "series, 1 h means",
-            flux::telemetry_series(
+            queries::telemetry_series(
                 "iot_center",
-                "environment",
                 &["dash"],
                 &[],
                 &month,
@@ -91,13 +90,12 @@ async fn main() {
         ),
         (
             "last values",
-            flux::device_last_values("iot_center", "environment", "dash", &month),
+            queries::device_last_values("iot_center", "dash", &month),
         ),
         (
             "counts, last day",
-            flux::device_value_counts(
+            queries::device_value_counts(
                 "iot_center",
-                "environment",
                 "dash",
                 &TimeRange::last(Duration::from_secs(86_400)),
             ),

@@ -1,14 +1,16 @@
 //! Reading telemetry: a device's records (paged, newest first), the series its dashboard
 //! draws, one field of several devices side by side, and where devices last were.
 
-use super::{metrics, Backend, TELEMETRY_MEASUREMENT};
-use crate::models::{
-    align, field_rank, gaps, window_for, Activity, AppError, Comparison, Dashboard, DeviceId,
-    DevicePosition, LastValue, Measurements, Resolution, Series, TelemetryRow, POSITION_FIELDS,
-};
+use crate::Error;
+use crate::{layout, metrics, queries, Backend};
 use chrono::SecondsFormat;
-use influx_client::flux::{self, TimeRange};
+use influx_client::flux::{RangeBound, TimeRange};
 use influx_client::{FluxValue, Record};
+use iot_models::{
+    align, field_rank, gaps, window_for, Activity, Comparison, Dashboard, DeviceId, DevicePosition,
+    DeviceSelection, FieldName, LastValue, Measurements, Resolution, Series, TelemetryRow,
+    TimeWindow, POSITION_FIELDS,
+};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -26,12 +28,11 @@ async fn last_values(
     b: &Backend,
     id: &DeviceId,
     window: &TimeRange,
-) -> Result<Vec<LastValue>, AppError> {
+) -> Result<Vec<LastValue>, Error> {
     let mut values: Vec<LastValue> = b
         .client
-        .query(&flux::device_last_values(
+        .query(&queries::device_last_values(
             &b.settings.telemetry_bucket,
-            TELEMETRY_MEASUREMENT,
             id.as_str(),
             window,
         ))
@@ -60,19 +61,13 @@ pub async fn measurements(
     id: &DeviceId,
     window: &TimeRange,
     page: usize,
-) -> Result<Measurements, AppError> {
+) -> Result<Measurements, Error> {
     let bucket = &b.settings.telemetry_bucket;
     let last_values = last_values(b, id, window).await?;
 
     let records = b
         .client
-        .query(&flux::device_telemetry(
-            bucket,
-            TELEMETRY_MEASUREMENT,
-            id.as_str(),
-            window,
-            None,
-        ))
+        .query(&queries::device_telemetry(bucket, id.as_str(), window))
         .await?;
     // Fields are what has data in the range; other pivoted columns are tags.
     let fields: Vec<String> = last_values.iter().map(|v| v.field.clone()).collect();
@@ -109,14 +104,10 @@ pub(super) struct Reading<'a> {
     pub value: f64,
 }
 
-/// The reading in a record; the device is tagged `clientId` (reference) or `device` (tutorial).
+/// The reading in a record, by whichever device tag it carries.
 pub(super) fn reading(r: &Record) -> Option<Reading<'_>> {
     Some(Reading {
-        device: r
-            .get("clientId")
-            .or_else(|| r.get("device"))
-            .and_then(FluxValue::as_str)
-            .filter(|d| !d.is_empty())?,
+        device: layout::device_of(r)?,
         field: r.field()?,
         time: r.time()?,
         value: r.value().and_then(FluxValue::as_f64)?,
@@ -138,14 +129,13 @@ async fn read_series(
     fields: &[&str],
     window: &TimeRange,
     min_every: u64,
-) -> Result<(Vec<Series>, Resolution), AppError> {
+) -> Result<(Vec<Series>, Resolution), Error> {
     let now = chrono::Utc::now();
     let every = window_for(range_seconds(window, now)).map(|w| w.max(min_every));
     let records = b
         .client
-        .query(&flux::telemetry_series(
+        .query(&queries::telemetry_series(
             &b.settings.telemetry_bucket,
-            TELEMETRY_MEASUREMENT,
             devices,
             fields,
             window,
@@ -185,13 +175,12 @@ async fn read_series(
 }
 
 /// The most values any one field of a device has within a range: its number of points.
-async fn points_within(b: &Backend, id: &DeviceId, window: &TimeRange) -> Result<u64, AppError> {
+async fn points_within(b: &Backend, id: &DeviceId, window: &TimeRange) -> Result<u64, Error> {
     let mut per_field: BTreeMap<String, u64> = BTreeMap::new();
     let records = b
         .client
-        .query(&flux::device_value_counts(
+        .query(&queries::device_value_counts(
             &b.settings.telemetry_bucket,
-            TELEMETRY_MEASUREMENT,
             id.as_str(),
             window,
         ))
@@ -210,7 +199,7 @@ async fn activity(
     id: &DeviceId,
     first: Option<&Series>,
     resolution: &Resolution,
-) -> Result<Activity, AppError> {
+) -> Result<Activity, Error> {
     let hour = points_within(b, id, &TimeRange::last(Duration::from_secs(3_600))).await?;
     let day = points_within(b, id, &TimeRange::last(Duration::from_secs(86_400))).await?;
     let every = resolution.every_seconds.unwrap_or(0);
@@ -226,11 +215,7 @@ async fn activity(
 }
 
 /// A device's dashboard: every field but its position, charted over the range.
-pub async fn dashboard(
-    b: &Backend,
-    id: &DeviceId,
-    window: &TimeRange,
-) -> Result<Dashboard, AppError> {
+pub async fn dashboard(b: &Backend, id: &DeviceId, window: &TimeRange) -> Result<Dashboard, Error> {
     let (mut series, resolution) = read_series(b, &[id.as_str()], &[], window, 1).await?;
     series.retain(|s| !POSITION_FIELDS.contains(&s.field.as_str()));
     // The tiles show the device's latest values whatever the range: its current state.
@@ -251,11 +236,12 @@ pub async fn dashboard(
 /// devices' points fall on the same times and their lines can be read against each other.
 pub async fn compare(
     b: &Backend,
-    ids: &[DeviceId],
-    field: &str,
+    selection: &DeviceSelection,
+    field: &FieldName,
     window: &TimeRange,
-) -> Result<Comparison, AppError> {
-    let devices: Vec<&str> = ids.iter().map(DeviceId::as_str).collect();
+) -> Result<Comparison, Error> {
+    let devices: Vec<&str> = selection.ids().iter().map(DeviceId::as_str).collect();
+    let field = field.as_str();
     let (series, resolution) = read_series(
         b,
         &devices,
@@ -288,15 +274,14 @@ pub async fn compare(
 }
 
 /// The application's own metrics (totals over all routes) over a range, a series per field.
-pub async fn app_metrics(b: &Backend, window: &TimeRange) -> Result<Vec<Series>, AppError> {
+pub async fn app_metrics(b: &Backend, window: &TimeRange) -> Result<Vec<Series>, Error> {
     let every = window_for(range_seconds(window, chrono::Utc::now()))
         .map(|w| Duration::from_secs(w.max(metrics::FLUSH_EVERY.as_secs())));
     let records = b
         .client
-        .query(&flux::tagged_series(
+        .query(&queries::app_metrics(
             &b.settings.telemetry_bucket,
-            metrics::MEASUREMENT,
-            ("route", metrics::ALL_ROUTES),
+            metrics::ALL_ROUTES,
             window,
             every,
         ))
@@ -326,12 +311,11 @@ pub async fn app_metrics(b: &Backend, window: &TimeRange) -> Result<Vec<Series>,
 }
 
 /// Where every device last reported a position (`Lat` and `Lon`) in the last 30 days.
-pub async fn positions(b: &Backend) -> Result<Vec<DevicePosition>, AppError> {
+pub async fn positions(b: &Backend) -> Result<Vec<DevicePosition>, Error> {
     let records = b
         .client
-        .query(&flux::fleet_last_values(
+        .query(&queries::fleet_last_values(
             &b.settings.telemetry_bucket,
-            TELEMETRY_MEASUREMENT,
             &POSITION_FIELDS,
             &TimeRange::last(LAST_VALUES_WITHIN),
         ))
@@ -364,75 +348,34 @@ pub async fn positions(b: &Backend) -> Result<Vec<DevicePosition>, AppError> {
         .collect())
 }
 
-/// The range a user picked: a preset, or `custom` with `from` and `to` (RFC 3339, or the
-/// `YYYY-MM-DDTHH:MM` of a `datetime-local` input, read as UTC).
-pub fn time_range(
-    range: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<TimeRange, AppError> {
-    if let Some(choice) = crate::models::RangeChoice::parse(range) {
-        return Ok(TimeRange::last(std::time::Duration::from_secs(
-            choice.seconds(),
-        )));
+/// The time range a window stands for.
+pub fn time_range(window: &TimeWindow) -> TimeRange {
+    match *window {
+        TimeWindow::Last(choice) => TimeRange::last(Duration::from_secs(choice.seconds())),
+        TimeWindow::Between { from, to } => TimeRange {
+            start: RangeBound::At(from),
+            stop: Some(RangeBound::At(to)),
+        },
     }
-    if range != "custom" {
-        return Err(AppError::Invalid(format!(
-            "unknown time range {range:?}: use 5m, 1h, 6h, 1d, 7d, 30d or custom"
-        )));
-    }
-    let parse = |name: &str, v: Option<&str>| -> Result<chrono::DateTime<chrono::Utc>, AppError> {
-        let v = v
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| AppError::Invalid(format!("a custom range needs {name}")))?;
-        chrono::DateTime::parse_from_rfc3339(v)
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .or_else(|_| {
-                chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M").map(|t| t.and_utc())
-            })
-            .map_err(|_| {
-                AppError::Invalid(format!(
-                    "{name} {v:?} is not a date and time (YYYY-MM-DDTHH:MM)"
-                ))
-            })
-    };
-    let (start, stop) = (parse("from", from)?, parse("to", to)?);
-    if start >= stop {
-        return Err(AppError::Invalid("from must be before to".into()));
-    }
-    Ok(TimeRange {
-        start: flux::RangeBound::At(start),
-        stop: Some(flux::RangeBound::At(stop)),
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use iot_models::RangeChoice;
 
     #[test]
-    fn presets_and_custom_ranges() {
+    fn windows_become_ranges() {
         assert_eq!(
-            time_range("1h", None, None).unwrap(),
-            TimeRange::last(std::time::Duration::from_secs(3600))
+            time_range(&TimeWindow::Last(RangeChoice::H1)),
+            TimeRange::last(Duration::from_secs(3600))
         );
-        let custom = time_range(
-            "custom",
-            Some("2026-01-01T10:00"),
-            Some("2026-01-01T12:30:00Z"),
-        )
-        .unwrap();
-        assert!(
-            matches!(custom.start, flux::RangeBound::At(t) if t.to_rfc3339() == "2026-01-01T10:00:00+00:00")
+        let (from, to) = (
+            chrono::DateTime::from_timestamp(1_000, 0).unwrap(),
+            chrono::DateTime::from_timestamp(2_000, 0).unwrap(),
         );
-        assert!(
-            time_range("custom", Some("2026-01-02T00:00"), Some("2026-01-01T00:00"))
-                .unwrap_err()
-                .to_string()
-                .contains("before")
-        );
-        assert!(time_range("custom", Some("yesterday"), Some("2026-01-01T00:00")).is_err());
-        assert!(time_range("custom", None, Some("2026-01-01T00:00")).is_err());
-        assert!(time_range("2w", None, None).is_err());
+        let custom = time_range(&TimeWindow::Between { from, to });
+        assert_eq!(custom.start, RangeBound::At(from));
+        assert_eq!(custom.stop, Some(RangeBound::At(to)));
     }
 }

@@ -1,18 +1,18 @@
 //! The application measures itself: requests per route, errors, latency, the virtual devices'
 //! write throughput and the process's memory. Every [`FLUSH_EVERY`] the window becomes points
-//! of the measurement [`MEASUREMENT`], written to the telemetry bucket as the reference IoT
+//! of the measurement [`METRICS_MEASUREMENT`], written to the telemetry bucket as the reference IoT
 //! Center does. While InfluxDB is away, points wait in a bounded buffer; when it is full the
 //! oldest are dropped and counted, never silently lost.
 
-use super::Backend;
-use crate::models::MetricsDelivery;
+use crate::layout::{METRICS_MEASUREMENT, METRICS_ROUTE_TAG};
+use crate::Backend;
 use chrono::{DateTime, Utc};
 use influx_client::{Point, Precision};
+use iot_models::MetricsDelivery;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub const MEASUREMENT: &str = "iot_center_app";
 pub const FLUSH_EVERY: Duration = Duration::from_secs(10);
 /// The route tag of the totals over all routes.
 pub const ALL_ROUTES: &str = "all";
@@ -87,8 +87,8 @@ impl Metrics {
             .into_iter()
             .map(|(route, mut w)| {
                 w.latencies_ms.sort_by(f64::total_cmp);
-                Point::new(MEASUREMENT)
-                    .tag("route", route)
+                Point::new(METRICS_MEASUREMENT)
+                    .tag(METRICS_ROUTE_TAG, route)
                     .field("requests", w.requests as i64)
                     .field("errors", w.errors as i64)
                     .field("latency_p50_ms", quantile(&w.latencies_ms, 0.5))
@@ -98,8 +98,8 @@ impl Metrics {
             .collect();
         let written = virtual_points.saturating_sub(state.virtual_points);
         state.virtual_points = virtual_points;
-        let mut process = Point::new(MEASUREMENT)
-            .tag("route", ALL_ROUTES)
+        let mut process = Point::new(METRICS_MEASUREMENT)
+            .tag(METRICS_ROUTE_TAG, ALL_ROUTES)
             .field("virtual_points_per_s", written as f64 / seconds)
             .field("dropped_points", state.delivery.dropped_points as i64)
             .time(now.timestamp_millis());

@@ -1,11 +1,16 @@
-//! The device registry, as the reference IoT Center keeps it: measurement `deviceauth` in the
-//! registry bucket, tag `deviceId`, string fields `key` (authorization id), `token`,
-//! `createdAt`. Each device gets its own token that may only write the telemetry bucket.
+//! The device registry, as the reference IoT Center keeps it (see [`crate::layout`]): one
+//! row per change of a device's registration. Each device gets its own token that may only
+//! write the telemetry bucket.
 
-use super::{Backend, TELEMETRY_MEASUREMENT};
-use crate::models::{AppError, DeviceId, DeviceStatus, DeviceSummary};
+use crate::layout::{
+    self, REGISTRY_CREATED_AT, REGISTRY_DEVICE_TAG, REGISTRY_KEY, REGISTRY_MEASUREMENT,
+    REGISTRY_TOKEN,
+};
+use crate::Error;
+use crate::{queries, Backend};
 use chrono::{DateTime, SecondsFormat, Utc};
 use influx_client::{flux, FluxValue, Permission, Point, Precision};
+use iot_models::{DeviceId, DeviceStatus, DeviceSummary};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -20,7 +25,14 @@ pub struct Registration {
     pub newly_registered: bool,
 }
 
-const REGISTRY_MEASUREMENT: &str = "deviceauth";
+/// A registry row: the device's authorization id and token (both empty once removed).
+fn registry_row(id: &DeviceId, key: &str, token: &str, created_at: &str) -> Point {
+    Point::new(REGISTRY_MEASUREMENT)
+        .tag(REGISTRY_DEVICE_TAG, id.as_str())
+        .field(REGISTRY_KEY, key)
+        .field(REGISTRY_TOKEN, token)
+        .field(REGISTRY_CREATED_AT, created_at)
+}
 
 /// The description of a device's authorization, as the reference writes it.
 pub fn token_description(id: &DeviceId) -> String {
@@ -38,8 +50,8 @@ async fn registry_rows(
     b: &Backend,
     id: Option<&DeviceId>,
     with_tokens: bool,
-) -> Result<Rows, AppError> {
-    let q = flux::registry(
+) -> Result<Rows, Error> {
+    let q = queries::registry(
         &b.settings.registry_bucket,
         id.map(DeviceId::as_str),
         with_tokens,
@@ -47,7 +59,7 @@ async fn registry_rows(
     let mut rows: Rows = BTreeMap::new();
     for r in b.client.query(&q).await? {
         let (Some(device), Some(field), Some(time)) = (
-            r.get("deviceId").and_then(FluxValue::as_str),
+            r.get(REGISTRY_DEVICE_TAG).and_then(FluxValue::as_str),
             r.field(),
             r.time(),
         ) else {
@@ -77,16 +89,16 @@ fn registration_from(
         .unwrap_or_else(Utc::now);
     Registration {
         id: id.clone(),
-        key: get("key"),
-        token: get("token"),
-        created_at: get("createdAt"),
+        key: get(REGISTRY_KEY),
+        token: get(REGISTRY_TOKEN),
+        created_at: get(REGISTRY_CREATED_AT),
         updated_at: updated.to_rfc3339_opts(SecondsFormat::Millis, true),
         newly_registered: false,
     }
 }
 
 /// The device's registration, if it has a working token (exists, active, may write telemetry).
-pub async fn lookup(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, AppError> {
+pub async fn lookup(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, Error> {
     let rows = registry_rows(b, Some(id), true).await?;
     let Some(reg) = rows.get(id.as_str()).map(|f| registration_from(id, f)) else {
         return Ok(None);
@@ -106,7 +118,7 @@ pub async fn lookup(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, 
 
 /// Registers a device, or returns its registration when it already has a working token:
 /// registering twice never mints a second token.
-pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, AppError> {
+pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, Error> {
     if let Some(existing) = lookup(b, id).await? {
         return Ok(existing);
     }
@@ -114,7 +126,7 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, AppErr
     let previous = rows.get(id.as_str());
     // A stale authorization (inactive, or scoped wrongly) is deleted before a new one is made.
     if let Some(key) = previous
-        .and_then(|f| f.get("key"))
+        .and_then(|f| f.get(REGISTRY_KEY))
         .map(|(k, _)| k.clone())
         .filter(|k| !k.is_empty())
     {
@@ -123,7 +135,7 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, AppErr
         }
     }
     let created_at = previous
-        .and_then(|f| f.get("createdAt"))
+        .and_then(|f| f.get(REGISTRY_CREATED_AT))
         .map(|(v, _)| v.clone())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(now);
@@ -132,11 +144,7 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, AppErr
         .client
         .create_authorization(&token_description(id), vec![permission])
         .await?;
-    let row = Point::new(REGISTRY_MEASUREMENT)
-        .tag("deviceId", id.as_str())
-        .field("key", auth.id.as_str())
-        .field("token", auth.token.as_str())
-        .field("createdAt", created_at.as_str());
+    let row = registry_row(id, &auth.id, &auth.token, &created_at);
     if let Err(e) = b
         .client
         .write(&b.settings.registry_bucket, Precision::Ms, &[row])
@@ -159,30 +167,27 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, AppErr
 
 /// Every registered device (tokens never read), with when it last wrote telemetry: two
 /// queries for the whole fleet, whatever its size.
-pub async fn list(b: &Backend) -> Result<Vec<DeviceSummary>, AppError> {
+pub async fn list(b: &Backend) -> Result<Vec<DeviceSummary>, Error> {
     summaries(b, None).await
 }
 
 /// One device as the list shows it, or `None` when it was never registered.
-pub async fn summary(b: &Backend, id: &DeviceId) -> Result<Option<DeviceSummary>, AppError> {
+pub async fn summary(b: &Backend, id: &DeviceId) -> Result<Option<DeviceSummary>, Error> {
     Ok(summaries(b, Some(id)).await?.pop())
 }
 
 /// The registry rows of one device or of all, each with its last telemetry point.
-async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSummary>, AppError> {
+async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSummary>, Error> {
     let rows = registry_rows(b, id, false).await?;
     let month = flux::TimeRange::last(Duration::from_secs(30 * 86_400));
     let bucket = &b.settings.telemetry_bucket;
     let seen_query = match id {
-        Some(id) => flux::device_last_values(bucket, TELEMETRY_MEASUREMENT, id.as_str(), &month),
-        None => flux::fleet_last_seen(bucket, TELEMETRY_MEASUREMENT, &month),
+        Some(id) => queries::device_last_values(bucket, id.as_str(), &month),
+        None => queries::fleet_last_seen(bucket, &month),
     };
     let mut last_seen: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
     for r in b.client.query(&seen_query).await? {
-        let device = r
-            .get("clientId")
-            .and_then(FluxValue::as_str)
-            .or(id.map(DeviceId::as_str));
+        let device = layout::device_of(&r).or(id.map(DeviceId::as_str));
         if let (Some(device), Some(t)) = (device, r.time()) {
             let latest = last_seen.entry(device.to_string()).or_insert(t);
             *latest = (*latest).max(t);
@@ -204,7 +209,7 @@ async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSumma
                 .max()
                 .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
             let seen = last_seen.get(&id);
-            let removed = get("key").is_none();
+            let removed = get(REGISTRY_KEY).is_none();
             let age = seen.map(|t| (now - *t).num_seconds());
             DeviceSummary {
                 status: DeviceStatus::classify(
@@ -215,10 +220,10 @@ async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSumma
                 ),
                 last_seen: seen.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
                 seen_ago_seconds: age.map(|a| a.max(0)),
-                created_at: get("createdAt"),
+                created_at: get(REGISTRY_CREATED_AT),
                 updated_at: updated,
                 removed,
-                key: get("key"),
+                key: get(REGISTRY_KEY),
                 id,
             }
         })
@@ -226,38 +231,31 @@ async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSumma
 }
 
 /// One device's registry data (no token), or `None` when it was never registered.
-pub async fn get(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, AppError> {
+pub async fn get(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, Error> {
     let rows = registry_rows(b, Some(id), true).await?;
     Ok(rows.get(id.as_str()).map(|f| registration_from(id, f)))
 }
 
 /// Removes a device: its token stops working, its registry row is emptied (history kept),
 /// and with `delete_telemetry` its data goes too. `false` when the device is unknown.
-pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Result<bool, AppError> {
+pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Result<bool, Error> {
     let Some(reg) = get(b, id).await? else {
         return Ok(false);
     };
     if !reg.key.is_empty() && b.client.authorization(&reg.key).await?.is_some() {
         b.client.delete_authorization(&reg.key).await?;
     }
-    let row = Point::new(REGISTRY_MEASUREMENT)
-        .tag("deviceId", id.as_str())
-        .field("key", "")
-        .field("token", "")
-        .field("createdAt", reg.created_at.as_str());
+    let row = registry_row(id, "", "", &reg.created_at);
     b.client
         .write(&b.settings.registry_bucket, Precision::Ms, &[row])
         .await?;
     if delete_telemetry {
         let epoch = DateTime::from_timestamp(0, 0).unwrap_or_default();
-        b.client
-            .delete(
-                &b.settings.telemetry_bucket,
-                epoch,
-                Utc::now(),
-                &format!("clientId=\"{id}\""),
-            )
-            .await?;
+        for predicate in layout::delete_predicates(id) {
+            b.client
+                .delete(&b.settings.telemetry_bucket, epoch, Utc::now(), &predicate)
+                .await?;
+        }
     }
     Ok(true)
 }

@@ -1,49 +1,38 @@
 //! CSV export of telemetry: a header row, then one row per time and device with a column per
 //! field. Streamed a day of data at a time, so a long range never sits in memory whole.
 
-use super::telemetry::reading;
-use super::{Backend, TELEMETRY_MEASUREMENT};
-use crate::models::{AppError, DeviceId};
+use crate::telemetry::{reading, time_range};
+use crate::{queries, Backend, Error};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::{Stream, StreamExt as _};
-use influx_client::flux::{self, RangeBound, TimeRange};
+use influx_client::flux::{RangeBound, TimeRange};
+use iot_models::{DeviceId, ExportRequest, FieldName};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// How much time one query of the export covers.
 const CHUNK: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
-/// What to export; built from user input by [`Export::new`].
+/// What to export, with its window fixed.
 #[derive(Clone, Debug)]
 pub struct Export {
     devices: Vec<DeviceId>,
-    fields: Vec<String>,
+    fields: Vec<FieldName>,
     start: DateTime<Utc>,
     stop: DateTime<Utc>,
 }
 
 impl Export {
-    /// `fields` must be named: they are the columns. The range is fixed now, so every chunk
-    /// reads the same window even while new points arrive.
-    pub fn new(
-        devices: Vec<DeviceId>,
-        fields: Vec<String>,
-        window: &TimeRange,
-        now: DateTime<Utc>,
-    ) -> Result<Export, AppError> {
-        if devices.is_empty() {
-            return Err(AppError::Invalid("choose at least one device".into()));
-        }
-        if fields.is_empty() {
-            return Err(AppError::Invalid("choose at least one field".into()));
-        }
-        let (start, stop) = window.resolve(now);
-        Ok(Export {
-            devices,
-            fields,
+    /// The export `request` asks for. The range is fixed now, so every chunk reads the same
+    /// window even while new points arrive.
+    pub fn new(request: ExportRequest, now: DateTime<Utc>) -> Export {
+        let (start, stop) = time_range(&request.window).resolve(now);
+        Export {
+            devices: request.devices.into(),
+            fields: request.fields,
             start,
             stop,
-        })
+        }
     }
 
     /// A file name that says what is in it.
@@ -62,7 +51,7 @@ impl Export {
         ["time", "device"]
             .into_iter()
             .map(String::from)
-            .chain(self.fields.iter().cloned())
+            .chain(self.fields.iter().map(ToString::to_string))
             .collect()
     }
 
@@ -72,18 +61,17 @@ impl Export {
         b: &Backend,
         start: DateTime<Utc>,
         stop: DateTime<Utc>,
-    ) -> Result<Vec<u8>, AppError> {
+    ) -> Result<Vec<u8>, Error> {
         let devices: Vec<&str> = self.devices.iter().map(DeviceId::as_str).collect();
-        let fields: Vec<&str> = self.fields.iter().map(String::as_str).collect();
+        let fields: Vec<&str> = self.fields.iter().map(FieldName::as_str).collect();
         let range = TimeRange {
             start: RangeBound::At(start),
             stop: Some(RangeBound::At(stop)),
         };
         let records = b
             .client
-            .query(&flux::telemetry_series(
+            .query(&queries::telemetry_series(
                 &b.settings.telemetry_bucket,
-                TELEMETRY_MEASUREMENT,
                 &devices,
                 &fields,
                 &range,
@@ -114,12 +102,11 @@ impl Export {
             );
             out.write_record(&record).map_err(csv_error)?;
         }
-        out.into_inner()
-            .map_err(|e| AppError::ServerFn(e.to_string()))
+        out.into_inner().map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// The header, then the rows a chunk at a time; an error ends the stream.
-    pub fn stream(self, b: Arc<Backend>) -> impl Stream<Item = Result<Vec<u8>, AppError>> {
+    pub fn stream(self, b: Arc<Backend>) -> impl Stream<Item = Result<Vec<u8>, Error>> {
         let mut header = csv::Writer::from_writer(Vec::new());
         let first = header
             .write_record(self.header())
@@ -127,7 +114,7 @@ impl Export {
             .and_then(|_| {
                 header
                     .into_inner()
-                    .map_err(|e| AppError::ServerFn(e.to_string()))
+                    .map_err(|e| Error::Internal(e.to_string()))
             });
         let start = self.start;
         futures_util::stream::once(async move { first })
@@ -152,25 +139,22 @@ impl Export {
     }
 }
 
-fn csv_error(e: csv::Error) -> AppError {
-    AppError::ServerFn(format!("writing CSV: {e}"))
+fn csv_error(e: csv::Error) -> Error {
+    Error::Internal(format!("writing CSV: {e}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
-    fn an_export_needs_devices_and_fields_and_fixes_its_range() {
+    fn an_export_fixes_its_range_and_names_its_file() {
         let now = DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let id = DeviceId::parse("dev-1").unwrap();
-        let hour = TimeRange::last(Duration::from_secs(3_600));
-        assert!(Export::new(vec![], vec!["CO2".into()], &hour, now).is_err());
-        assert!(Export::new(vec![id.clone()], vec![], &hour, now).is_err());
-        let e = Export::new(vec![id], vec!["CO2".into()], &hour, now).unwrap();
+        let request: ExportRequest =
+            serde_urlencoded::from_str("devices=dev-1&fields=CO2&range=1h").unwrap();
+        let e = Export::new(request, now);
         assert_eq!(e.stop - e.start, chrono::TimeDelta::hours(1));
         assert_eq!(e.file_name(), "iot-center-dev-1-20261128T1100.csv");
         assert_eq!(e.header(), ["time", "device", "CO2"]);

@@ -111,7 +111,7 @@ impl DeviceEnv {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::DeviceId;
+    use iot_models::DeviceId;
 
     fn env() -> DeviceEnv {
         let settings = Settings {

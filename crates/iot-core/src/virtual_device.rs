@@ -1,10 +1,10 @@
 //! Built-in virtual devices: plausible readings for any moment (the tutorial's `Sensor`,
 //! done right: daily curves with noise, latitude written as `Lat`).
 
-use super::TELEMETRY_MEASUREMENT;
-use crate::models::DeviceId;
+use crate::layout::{TELEMETRY_MEASUREMENT, WRITTEN_DEVICE_TAG};
 use chrono::{DateTime, Timelike, Utc};
 use influx_client::Point;
+use iot_models::DeviceId;
 use rand::Rng;
 use std::f64::consts::PI;
 
@@ -78,7 +78,7 @@ fn round(v: f64, digits: i32) -> f64 {
 /// The point a virtual device writes, tagged as the reference devices tag theirs.
 pub fn point(id: &DeviceId, time: DateTime<Utc>, r: &Reading) -> Point {
     Point::new(TELEMETRY_MEASUREMENT)
-        .tag("clientId", id.as_str())
+        .tag(WRITTEN_DEVICE_TAG, id.as_str())
         .tag("TemperatureSensor", "virtual_bme280")
         .tag("HumiditySensor", "virtual_bme280")
         .tag("PressureSensor", "virtual_bme280")

@@ -5,9 +5,10 @@
 use super::registry::{self, Registration};
 use super::virtual_device::{point, reading};
 use super::Backend;
-use crate::models::{AppError, DeviceId, WriterStatus};
+use crate::Error;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use influx_client::{Client, ClientConfig, Precision};
+use iot_models::{DeviceId, DeviceSelection, WriterStatus};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -34,9 +35,9 @@ impl Writer {
 }
 
 /// A client that writes as the device (its own token), never as the operator.
-async fn device_client(b: &Backend, id: &DeviceId) -> Result<(Registration, Client), AppError> {
+async fn device_client(b: &Backend, id: &DeviceId) -> Result<(Registration, Client), Error> {
     let reg = registry::lookup(b, id).await?.ok_or_else(|| {
-        AppError::NotFound(format!("device {id} is not registered (or was removed)"))
+        Error::NotFound(format!("device {id} is not registered (or was removed)"))
     })?;
     let client = Client::new(ClientConfig::new(
         b.client.url(),
@@ -47,7 +48,8 @@ async fn device_client(b: &Backend, id: &DeviceId) -> Result<(Registration, Clie
 }
 
 /// Writes one point per device, stamped now; returns how many were written.
-pub async fn write_now(b: &Backend, ids: &[DeviceId]) -> Result<usize, AppError> {
+pub async fn write_now(b: &Backend, devices: &DeviceSelection) -> Result<usize, Error> {
+    let ids = devices.ids();
     let now = Utc::now();
     let home = (b.settings.default_lat, b.settings.default_lon);
     for id in ids {
@@ -73,17 +75,15 @@ pub fn backfill_times(now: DateTime<Utc>, days: u32) -> impl Iterator<Item = Dat
 /// Starts back-filling `days` of 1-minute data for each device; progress is in the status.
 pub async fn start_backfill(
     b: Arc<Backend>,
-    ids: Vec<DeviceId>,
+    devices: DeviceSelection,
     days: u32,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if !(1..=30).contains(&days) {
-        return Err(AppError::Invalid("back-fill between 1 and 30 days".into()));
+        return Err(Error::Invalid("back-fill between 1 and 30 days".into()));
     }
-    if ids.is_empty() {
-        return Err(AppError::Invalid("choose at least one device".into()));
-    }
+    let ids: Vec<DeviceId> = devices.into();
     if b.writer.status().backfill.is_some() {
-        return Err(AppError::Invalid("a back-fill is already running".into()));
+        return Err(Error::Invalid("a back-fill is already running".into()));
     }
     let mut clients = Vec::new();
     for id in &ids {
@@ -130,23 +130,20 @@ pub async fn start_backfill(
 /// Starts (or restarts) writing one point per device every `interval`.
 pub async fn start_continuous(
     b: Arc<Backend>,
-    ids: Vec<DeviceId>,
+    devices: DeviceSelection,
     interval_seconds: u64,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     if !(1..=3600).contains(&interval_seconds) {
-        return Err(AppError::Invalid(
+        return Err(Error::Invalid(
             "the interval is between 1 and 3600 seconds".into(),
         ));
     }
-    if ids.is_empty() {
-        return Err(AppError::Invalid("choose at least one device".into()));
-    }
-    for id in &ids {
+    for id in devices.ids() {
         device_client(&b, id).await?;
     }
     stop_continuous(&b);
     b.writer.update(|s| {
-        s.continuous_devices = ids.iter().map(DeviceId::to_string).collect();
+        s.continuous_devices = devices.ids().iter().map(DeviceId::to_string).collect();
         s.interval_seconds = interval_seconds;
         s.last_error = None;
     });
@@ -155,7 +152,7 @@ pub async fn start_continuous(
         let mut tick = tokio::time::interval(Duration::from_secs(interval_seconds));
         loop {
             tick.tick().await;
-            let result = write_now(&task_backend, &ids).await;
+            let result = write_now(&task_backend, &devices).await;
             task_backend
                 .writer
                 .update(|s| s.last_error = result.err().map(|e| e.to_string()));

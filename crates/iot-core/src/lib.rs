@@ -1,18 +1,32 @@
-//! Server-only business logic, behind the `ssr` feature: the device registry, device
-//! configuration, virtual devices and telemetry queries. Plain Rust over `influx-client`,
-//! tested without a browser; server functions and the device HTTP API are thin adapters.
+//! IoT Center's domain, without Leptos: the device registry, device configuration, virtual
+//! devices and their writers, telemetry reads, CSV export, health and the app's own metrics.
+//! Plain Rust over `influx-client`, tested without a browser; the server functions (`app`)
+//! and the HTTP routes (`server`) are thin adapters over it.
+//!
+//! # Layout
+//! - [`layout`]: where data lives in InfluxDB (buckets' measurements, tags, fields).
+//! - [`queries`]: the Flux the application sends, built from typed values.
+//! - [`registry`], [`device_env`]: devices, their tokens and configuration.
+//! - [`telemetry`], [`export`]: reading telemetry for pages and CSV.
+//! - [`virtual_device`], [`writer`]: built-in devices and the tasks that write for them.
+//! - [`health`], [`metrics`]: the application's own state.
 
+pub mod buckets;
 pub mod device_env;
+mod error;
 pub mod export;
 pub mod health;
+pub mod layout;
 pub mod metrics;
+pub mod queries;
 pub mod registry;
 pub mod telemetry;
 pub mod virtual_device;
 pub mod writer;
 
-use crate::models::{AppError, StatusThresholds};
+pub use error::Error;
 use influx_client::Client;
+use iot_models::StatusThresholds;
 
 /// Where telemetry and the registry live, and what devices are told.
 #[derive(Clone, Debug)]
@@ -54,37 +68,5 @@ impl Backend {
             metrics: metrics::Metrics::default(),
             started: std::time::Instant::now(),
         }
-    }
-}
-
-/// The measurement telemetry is written to.
-pub const TELEMETRY_MEASUREMENT: &str = "environment";
-
-impl From<influx_client::Error> for AppError {
-    fn from(e: influx_client::Error) -> Self {
-        if e.is_unreachable() {
-            AppError::Unavailable(e.to_string())
-        } else {
-            AppError::Influx(e.to_string())
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn influxdb_away_is_told_apart_from_influxdb_refusing() {
-        let away: AppError = influx_client::Error::Unreachable("connection refused".into()).into();
-        assert!(matches!(away, AppError::Unavailable(_)));
-        let refused: AppError = influx_client::Error::Api {
-            status: 401,
-            code: "unauthorized".into(),
-            message: "unauthorized access".into(),
-            retry_after: None,
-        }
-        .into();
-        assert!(matches!(refused, AppError::Influx(m) if m.contains("unauthorized access")));
     }
 }

@@ -1,0 +1,436 @@
+//! Typed inputs: what a user asks for, validated where it is deserialised (a server
+//! function's arguments, a route's query string), so no layer re-parses strings.
+
+use crate::{DeviceId, RangeChoice};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The time window of a chart, a table or an export: the last preset span, or a custom
+/// `from..to` in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "WindowParams", into = "WindowParams")]
+pub enum TimeWindow {
+    Last(RangeChoice),
+    Between {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+}
+
+/// The earliest and latest years a custom window may touch: InfluxDB's timestamps are
+/// nanoseconds in an i64 (1677–2262); a window outside these is a typo.
+pub const FIRST_YEAR: i32 = 1970;
+pub const LAST_YEAR: i32 = 2200;
+
+/// A window as it travels in URLs and forms: `range` (a preset label or `custom`), and `from`
+/// and `to` (RFC 3339, or the `YYYY-MM-DDTHH:MM` of a `datetime-local` input, read as UTC)
+/// for a custom one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WindowParams {
+    #[serde(default)]
+    pub range: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+impl TimeWindow {
+    pub fn parse(p: &WindowParams) -> Result<TimeWindow, String> {
+        if let Some(choice) = RangeChoice::parse(&p.range) {
+            return Ok(TimeWindow::Last(choice));
+        }
+        if p.range != "custom" {
+            return Err(format!(
+                "unknown time range {:?}: use 5m, 1h, 6h, 1d, 7d, 30d or custom",
+                p.range
+            ));
+        }
+        let (from, to) = (at("from", &p.from)?, at("to", &p.to)?);
+        if from >= to {
+            return Err("from must be before to".into());
+        }
+        Ok(TimeWindow::Between { from, to })
+    }
+
+    pub fn params(&self) -> WindowParams {
+        match self {
+            TimeWindow::Last(choice) => WindowParams {
+                range: choice.label().into(),
+                from: None,
+                to: None,
+            },
+            TimeWindow::Between { from, to } => WindowParams {
+                range: "custom".into(),
+                from: Some(from.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+                to: Some(to.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            },
+        }
+    }
+}
+
+impl Default for TimeWindow {
+    fn default() -> Self {
+        TimeWindow::Last(RangeChoice::H1)
+    }
+}
+
+/// A custom bound, within [`FIRST_YEAR`]..=[`LAST_YEAR`].
+fn at(name: &str, raw: &Option<String>) -> Result<DateTime<Utc>, String> {
+    let raw = raw
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("a custom range needs {name}"))?;
+    let t = DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").map(|t| t.and_utc()))
+        .map_err(|_| format!("{name} {raw:?} is not a date and time (YYYY-MM-DDTHH:MM)"))?;
+    let year = chrono::Datelike::year(&t);
+    if !(FIRST_YEAR..LAST_YEAR).contains(&year) {
+        return Err(format!(
+            "{name} must be between {FIRST_YEAR} and {LAST_YEAR}, not in {year}"
+        ));
+    }
+    Ok(t)
+}
+
+impl TryFrom<WindowParams> for TimeWindow {
+    type Error = String;
+    fn try_from(p: WindowParams) -> Result<Self, String> {
+        TimeWindow::parse(&p)
+    }
+}
+
+impl From<TimeWindow> for WindowParams {
+    fn from(w: TimeWindow) -> Self {
+        w.params()
+    }
+}
+
+/// The most devices one request may name: a chart of more is unreadable, and every id becomes
+/// a term of a query.
+pub const MAX_SELECTED_DEVICES: usize = 100;
+
+/// A non-empty list of distinct devices, at most [`MAX_SELECTED_DEVICES`], in the order given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<DeviceId>", into = "Vec<DeviceId>")]
+pub struct DeviceSelection(Vec<DeviceId>);
+
+impl DeviceSelection {
+    pub fn new(ids: Vec<DeviceId>) -> Result<DeviceSelection, String> {
+        let mut distinct: Vec<DeviceId> = Vec::with_capacity(ids.len().min(MAX_SELECTED_DEVICES));
+        for id in ids {
+            if !distinct.contains(&id) {
+                if distinct.len() == MAX_SELECTED_DEVICES {
+                    return Err(format!(
+                        "choose at most {MAX_SELECTED_DEVICES} devices at a time"
+                    ));
+                }
+                distinct.push(id);
+            }
+        }
+        if distinct.is_empty() {
+            return Err("choose at least one device".into());
+        }
+        Ok(DeviceSelection(distinct))
+    }
+
+    /// A comma-separated list, as URLs carry it.
+    pub fn parse_list(raw: &str) -> Result<DeviceSelection, String> {
+        let ids = split_list(raw)
+            .map(DeviceId::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        DeviceSelection::new(ids)
+    }
+
+    pub fn ids(&self) -> &[DeviceId] {
+        &self.0
+    }
+
+    /// The ids joined by commas, as URLs carry them.
+    pub fn to_list(&self) -> String {
+        join(&self.0)
+    }
+}
+
+impl TryFrom<Vec<DeviceId>> for DeviceSelection {
+    type Error = String;
+    fn try_from(ids: Vec<DeviceId>) -> Result<Self, String> {
+        DeviceSelection::new(ids)
+    }
+}
+
+impl From<DeviceSelection> for Vec<DeviceId> {
+    fn from(s: DeviceSelection) -> Self {
+        s.0
+    }
+}
+
+/// The longest field name accepted (InfluxDB allows 64 KB; ours are short words).
+pub const MAX_FIELD_NAME: usize = 128;
+
+/// A telemetry field's name: 1–128 characters, no control characters and no comma (lists
+/// of fields are comma-separated in URLs).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FieldName(String);
+
+impl FieldName {
+    pub fn parse(raw: &str) -> Result<FieldName, String> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err("choose a field".into());
+        }
+        if name.len() > MAX_FIELD_NAME {
+            return Err(format!(
+                "a field name has at most {MAX_FIELD_NAME} characters"
+            ));
+        }
+        if name.chars().any(|c| c.is_control() || c == ',') {
+            return Err(format!("{name:?} is not a field name"));
+        }
+        Ok(FieldName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for FieldName {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        FieldName::parse(&s)
+    }
+}
+
+impl From<FieldName> for String {
+    fn from(f: FieldName) -> String {
+        f.0
+    }
+}
+
+impl fmt::Display for FieldName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The most fields one export may name.
+pub const MAX_EXPORT_FIELDS: usize = 32;
+
+/// A CSV download: `GET /export.csv?devices=a,b&fields=CO2,TVOC&range=1d` (or
+/// `range=custom&from=…&to=…`). The route parses it and pages build their links from it, so
+/// both agree and the link is encoded correctly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ExportParams", into = "ExportParams")]
+pub struct ExportRequest {
+    pub devices: DeviceSelection,
+    /// The columns, in order: at least one, at most [`MAX_EXPORT_FIELDS`].
+    pub fields: Vec<FieldName>,
+    pub window: TimeWindow,
+}
+
+/// An export's query string, key by key.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ExportParams {
+    #[serde(default)]
+    pub devices: String,
+    #[serde(default)]
+    pub fields: String,
+    #[serde(flatten)]
+    pub window: WindowParams,
+}
+
+impl ExportRequest {
+    /// The path and query of the download.
+    pub fn href(&self) -> String {
+        let query = serde_urlencoded::to_string(ExportParams::from(self.clone()))
+            .expect("a query of strings always encodes");
+        format!("/export.csv?{query}")
+    }
+}
+
+impl TryFrom<ExportParams> for ExportRequest {
+    type Error = String;
+    fn try_from(p: ExportParams) -> Result<Self, String> {
+        let fields = split_list(&p.fields)
+            .map(FieldName::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        if fields.is_empty() {
+            return Err("choose at least one field".into());
+        }
+        if fields.len() > MAX_EXPORT_FIELDS {
+            return Err(format!("choose at most {MAX_EXPORT_FIELDS} fields"));
+        }
+        let window = if p.window.range.is_empty() {
+            TimeWindow::default()
+        } else {
+            TimeWindow::parse(&p.window)?
+        };
+        Ok(ExportRequest {
+            devices: DeviceSelection::parse_list(&p.devices)?,
+            fields,
+            window,
+        })
+    }
+}
+
+impl From<ExportRequest> for ExportParams {
+    fn from(r: ExportRequest) -> Self {
+        ExportParams {
+            devices: r.devices.to_list(),
+            fields: join(&r.fields),
+            window: r.window.params(),
+        }
+    }
+}
+
+/// The non-empty, trimmed items of a comma-separated list.
+fn split_list(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn join(items: &[impl fmt::Display]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(range: &str, from: Option<&str>, to: Option<&str>) -> WindowParams {
+        WindowParams {
+            range: range.into(),
+            from: from.map(Into::into),
+            to: to.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn windows_are_presets_or_ordered_custom_ranges() {
+        assert_eq!(
+            TimeWindow::parse(&params("1h", None, None)),
+            Ok(TimeWindow::Last(RangeChoice::H1))
+        );
+        let custom = TimeWindow::parse(&params(
+            "custom",
+            Some("2026-01-01T10:00"),
+            Some("2026-01-01T12:30:00Z"),
+        ))
+        .unwrap();
+        assert_eq!(
+            custom.params().from.as_deref(),
+            Some("2026-01-01T10:00:00Z")
+        );
+        assert_eq!(TimeWindow::parse(&custom.params()), Ok(custom));
+        let err = |p| TimeWindow::parse(&p).unwrap_err();
+        assert_eq!(
+            err(params("2h", None, None)),
+            "unknown time range \"2h\": use 5m, 1h, 6h, 1d, 7d, 30d or custom"
+        );
+        assert_eq!(
+            err(params(
+                "custom",
+                Some("2026-01-02T00:00"),
+                Some("2026-01-01T00:00")
+            )),
+            "from must be before to"
+        );
+        assert_eq!(
+            err(params("custom", None, Some("2026-01-01T00:00"))),
+            "a custom range needs from"
+        );
+        assert_eq!(
+            err(params(
+                "custom",
+                Some("yesterday"),
+                Some("2026-01-01T00:00")
+            )),
+            "from \"yesterday\" is not a date and time (YYYY-MM-DDTHH:MM)"
+        );
+    }
+
+    #[test]
+    fn custom_windows_stay_within_the_years_timestamps_can_hold() {
+        let err = |from: &str, to: &str| {
+            TimeWindow::parse(&params("custom", Some(from), Some(to))).unwrap_err()
+        };
+        assert_eq!(
+            err("1500-01-01T00:00", "2026-01-01T00:00"),
+            "from must be between 1970 and 2200, not in 1500"
+        );
+        assert_eq!(
+            err("2026-01-01T00:00", "2200-01-01T00:00"),
+            "to must be between 1970 and 2200, not in 2200"
+        );
+        assert!(TimeWindow::parse(&params(
+            "custom",
+            Some("1970-01-01T00:00"),
+            Some("2199-12-31T23:59")
+        ))
+        .is_ok());
+    }
+
+    #[test]
+    fn selections_are_distinct_non_empty_and_bounded() {
+        let id = |i: usize| DeviceId::parse(&format!("d{i}")).unwrap();
+        assert_eq!(
+            DeviceSelection::new(vec![]).unwrap_err(),
+            "choose at least one device"
+        );
+        let twice = DeviceSelection::new(vec![id(1), id(2), id(1)]).unwrap();
+        assert_eq!(twice.to_list(), "d1,d2");
+        let at_limit = (0..MAX_SELECTED_DEVICES).map(id).collect();
+        assert_eq!(DeviceSelection::new(at_limit).unwrap().ids().len(), 100);
+        let past = (0..=MAX_SELECTED_DEVICES).map(id).collect();
+        assert_eq!(
+            DeviceSelection::new(past).unwrap_err(),
+            "choose at most 100 devices at a time"
+        );
+        assert!(DeviceSelection::parse_list("a,b\"").is_err());
+    }
+
+    #[test]
+    fn field_names_are_short_and_plain() {
+        assert_eq!(FieldName::parse(" CO2 ").unwrap().as_str(), "CO2");
+        assert_eq!(FieldName::parse("").unwrap_err(), "choose a field");
+        assert!(FieldName::parse(&"x".repeat(MAX_FIELD_NAME)).is_ok());
+        assert!(FieldName::parse(&"x".repeat(MAX_FIELD_NAME + 1)).is_err());
+        assert!(FieldName::parse("a,b").is_err());
+        assert!(FieldName::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn export_links_round_trip_through_the_route_s_parser() {
+        let request = ExportRequest {
+            devices: DeviceSelection::parse_list("ESP32-A0,dev.2").unwrap(),
+            fields: vec![
+                FieldName::parse("CO2").unwrap(),
+                FieldName::parse("Temp °C & x").unwrap(),
+            ],
+            window: TimeWindow::parse(&params(
+                "custom",
+                Some("2026-01-01T10:00"),
+                Some("2026-01-01T12:00"),
+            ))
+            .unwrap(),
+        };
+        let href = request.href();
+        assert_eq!(
+            href,
+            "/export.csv?devices=ESP32-A0%2Cdev.2&fields=CO2%2CTemp+%C2%B0C+%26+x\
+             &range=custom&from=2026-01-01T10%3A00%3A00Z&to=2026-01-01T12%3A00%3A00Z"
+        );
+        let query = href.split_once('?').unwrap().1;
+        let parsed: ExportRequest = serde_urlencoded::from_str(query).unwrap();
+        assert_eq!(parsed, request);
+        let bad = serde_urlencoded::from_str::<ExportRequest>("devices=a&fields=&range=1h");
+        assert_eq!(bad.unwrap_err().to_string(), "choose at least one field");
+    }
+}

@@ -1,0 +1,141 @@
+//! Typed models shared by the server and the browser: plain serde types, so the wasm gets
+//! them without the server's dependencies.
+
+mod dashboard;
+mod device_id;
+mod device_status;
+mod health;
+mod inputs;
+
+pub use dashboard::*;
+pub use device_id::DeviceId;
+pub use device_status::{DeviceStatus, StatusThresholds};
+pub use health::*;
+pub use inputs::*;
+
+use serde::{Deserialize, Serialize};
+
+/// A device in the list: never its token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSummary {
+    pub id: String,
+    /// The id of its authorization (not the token); empty once removed.
+    pub key: Option<String>,
+    /// RFC 3339, when it was registered.
+    pub created_at: Option<String>,
+    /// RFC 3339, the latest change of its registration.
+    pub updated_at: Option<String>,
+    /// RFC 3339, its latest telemetry point (last 30 days).
+    pub last_seen: Option<String>,
+    /// Seconds from `last_seen` to when the server read it: the same "… ago" on the server's
+    /// page and in the browser.
+    pub seen_ago_seconds: Option<i64>,
+    /// Its authorization was deleted: it can no longer write.
+    pub removed: bool,
+    pub status: DeviceStatus,
+}
+
+/// One device for its page: registration and the configuration a device fetches, with the
+/// token left out (it is revealed on request only).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceDetail {
+    pub summary: DeviceSummary,
+    /// `key: value` lines as `GET /api/env/<id>` with `text/plain` gives them, token masked.
+    pub config_text: String,
+}
+
+/// A time range a user can pick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RangeChoice {
+    M5,
+    H1,
+    H6,
+    D1,
+    D7,
+    D30,
+}
+
+impl RangeChoice {
+    pub const ALL: [RangeChoice; 6] = [
+        RangeChoice::M5,
+        RangeChoice::H1,
+        RangeChoice::H6,
+        RangeChoice::D1,
+        RangeChoice::D7,
+        RangeChoice::D30,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RangeChoice::M5 => "5m",
+            RangeChoice::H1 => "1h",
+            RangeChoice::H6 => "6h",
+            RangeChoice::D1 => "1d",
+            RangeChoice::D7 => "7d",
+            RangeChoice::D30 => "30d",
+        }
+    }
+
+    pub fn seconds(self) -> u64 {
+        match self {
+            RangeChoice::M5 => 300,
+            RangeChoice::H1 => 3_600,
+            RangeChoice::H6 => 6 * 3_600,
+            RangeChoice::D1 => 86_400,
+            RangeChoice::D7 => 7 * 86_400,
+            RangeChoice::D30 => 30 * 86_400,
+        }
+    }
+
+    pub fn parse(label: &str) -> Option<RangeChoice> {
+        RangeChoice::ALL.into_iter().find(|r| r.label() == label)
+    }
+}
+
+/// The latest value of one field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LastValue {
+    pub field: String,
+    pub value: f64,
+    pub time: String,
+}
+
+/// One time of a device's telemetry: the values of its fields at that time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TelemetryRow {
+    pub time: String,
+    pub values: Vec<(String, Option<f64>)>,
+}
+
+/// A page of a device's telemetry, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measurements {
+    pub last_values: Vec<LastValue>,
+    pub fields: Vec<String>,
+    pub rows: Vec<TelemetryRow>,
+    pub total_rows: usize,
+    pub page: usize,
+    pub page_size: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BucketRow {
+    pub name: String,
+    pub id: String,
+    /// Seconds; 0 is forever.
+    pub retention_seconds: i64,
+    /// `user` or `system`.
+    pub kind: String,
+}
+
+/// The state of the built-in virtual devices' writer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WriterStatus {
+    /// Devices the continuous writer writes for; empty when it is stopped.
+    pub continuous_devices: Vec<String>,
+    pub interval_seconds: u64,
+    pub points_written: u64,
+    pub last_error: Option<String>,
+    /// A back-fill in progress: (points written, points to write).
+    pub backfill: Option<(u64, u64)>,
+}
