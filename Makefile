@@ -14,10 +14,10 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: run test tools browser wasm-target cargo-leptos wasm-bindgen
 
-## Build in release mode and serve http://127.0.0.1:5000. `--split`: pages other than a
-## device's load their part of the wasm on first visit (lazy routes, app/src/pages.rs).
+## Build in release mode and serve http://127.0.0.1:5000. `--split --lib-features split`:
+## pages other than a device's load their part of the wasm on first visit (app/src/pages.rs).
 run: tools
-	cargo leptos build --release --precompress --split
+	cargo leptos build --release --precompress --split --lib-features split
 	./target/release/iot-center
 
 ## Run every test: the Rust workspace, the official InfluxDB Python client against tsdb,
@@ -27,7 +27,13 @@ test: tools browser .venv/bin/pytest
 	TSDB_BIN=target/debug/tsdb .venv/bin/pytest -q -p no:cacheprovider crates/tsdb/tests/python
 	# A release build's precompressed assets would be served in place of the debug ones.
 	rm -f target/site/pkg/*.br target/site/pkg/*.gz
-	cargo leptos build --split
+	# The build as a new user types it (no split) must hydrate: the navigation smoke test.
+	rm -rf target/site/pkg
+	cargo leptos build
+	cd end2end && npx playwright test tests/overview.spec.ts
+	# Then the split build `make run` serves, under the whole suite.
+	rm -rf target/site/pkg
+	cargo leptos build --split --lib-features split
 	cd end2end && npx playwright test
 
 tools: wasm-target cargo-leptos wasm-bindgen end2end/node_modules/.package-lock.json

@@ -17,14 +17,20 @@ pub use device_detail::DeviceDetail;
 pub use not_found::NotFound;
 
 use leptos::prelude::*;
-use leptos_router::{lazy_route, LazyRoute};
+#[cfg(feature = "split")]
+use leptos_router::lazy_route;
+use leptos_router::LazyRoute;
 
-/// Routes whose page the browser loads on first visit (the wasm is split by `cargo leptos
-/// build --split`): a device's page, where most visits land, carries none of their code.
+/// Routes loaded asynchronously. With the `split` feature (`cargo leptos build --split
+/// --lib-features split`, as `make run` does) each is its own wasm chunk, loaded on first
+/// visit: a device's page, where most visits land, carries none of their code. Without it (a
+/// plain `cargo leptos build` or `watch`, which cannot resolve split chunks) the pages are in
+/// the main wasm.
 macro_rules! lazy_pages {
     ($($route:ident => $page:path),* $(,)?) => {$(
         pub struct $route;
 
+        #[cfg(feature = "split")]
         #[lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
@@ -32,6 +38,17 @@ macro_rules! lazy_pages {
             }
 
             fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+
+        #[cfg(not(feature = "split"))]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
                 view! { <$page/> }.into_any()
             }
         }
