@@ -191,9 +191,29 @@ mod tests {
 
     #[test]
     fn refuses_what_line_protocol_cannot_carry() {
-        assert!(to_line_protocol(&[Point::new("m")]).is_err());
-        assert!(to_line_protocol(&[Point::new("m").tag("k", "a\nb").field("v", 1.0)]).is_err());
-        assert!(to_line_protocol(&[Point::new("").field("v", 1.0)]).is_err());
-        assert!(to_line_protocol(&[Point::new("m").field("v", f64::NAN)]).is_err());
+        assert_eq!(
+            to_line_protocol(&[Point::new("m")])
+                .unwrap_err()
+                .to_string(),
+            "invalid point: point \"m\" has no fields"
+        );
+        assert_eq!(
+            to_line_protocol(&[Point::new("m").tag("k", "a\nb").field("v", 1.0)])
+                .unwrap_err()
+                .to_string(),
+            "invalid point: tag value \"a\\nb\" contains a line break or ends with a backslash"
+        );
+        assert_eq!(
+            to_line_protocol(&[Point::new("").field("v", 1.0)])
+                .unwrap_err()
+                .to_string(),
+            "invalid point: empty measurement"
+        );
+        assert_eq!(
+            to_line_protocol(&[Point::new("m").field("v", f64::NAN)])
+                .unwrap_err()
+                .to_string(),
+            "invalid point: field \"v\" is NaN, which InfluxDB cannot store"
+        );
     }
 }

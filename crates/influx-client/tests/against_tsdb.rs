@@ -186,7 +186,7 @@ async fn errors_say_what_went_wrong() {
     })
     .unwrap();
     assert!(unreachable.health().await.unwrap_err().is_unreachable());
-    assert!(Client::new(ClientConfig::new("localhost:8086", "t", "o")).is_err());
+    assert_eq!(Client::new(ClientConfig::new("localhost:8086", "t", "o")).unwrap_err().to_string(), "invalid configuration: InfluxDB URL \"localhost:8086\" must start with http:// or https://");
 }
 
 #[tokio::test]

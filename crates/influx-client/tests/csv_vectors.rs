@@ -121,7 +121,12 @@ fn the_error_table_is_an_error() {
     assert!(matches!(reader.next(), Some(Err(Error::Query(m))) if m == "failed to read: boom"));
     assert!(reader.next().is_none());
     // Errors with no data before them (Flux's own tests write it with annotations only).
-    assert!(read(",error,reference\nquery timeout,897\n").is_err());
+    assert_eq!(
+        read(",error,reference\n,query timeout,897\n")
+            .unwrap_err()
+            .to_string(),
+        "query failed: query timeout"
+    );
 }
 
 #[test]
@@ -134,7 +139,17 @@ fn plain_csv_without_annotations() {
 
 #[test]
 fn malformed_input_is_an_error_not_a_panic() {
-    assert!(read("#datatype,string,long,nonsense\r\n#group,false,false,false\r\n#default,_result,,\r\n,result,table,x\r\n").is_err());
-    assert!(read("#datatype,string,long,long\r\n,result,table,x\r\n,,0,notanumber\r\n").is_err());
-    assert!(read("#datatype,string,long,long\r\n,result,table,x\r\n,,0,1,2,3\r\n").is_err());
+    assert_eq!(read("#datatype,string,long,nonsense\r\n#group,false,false,false\r\n#default,_result,,\r\n,result,table,x\r\n").unwrap_err().to_string(), "unexpected response from InfluxDB: unknown #datatype \"nonsense\"");
+    assert_eq!(
+        read("#datatype,string,long,long\r\n,result,table,x\r\n,,0,notanumber\r\n")
+            .unwrap_err()
+            .to_string(),
+        "unexpected response from InfluxDB: \"notanumber\" is not a valid long"
+    );
+    assert_eq!(
+        read("#datatype,string,long,long\r\n,result,table,x\r\n,,0,1,2,3\r\n")
+            .unwrap_err()
+            .to_string(),
+        "unexpected response from InfluxDB: row has 6 cells, header has 4"
+    );
 }

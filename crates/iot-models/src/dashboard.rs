@@ -207,7 +207,12 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Series>(&json).unwrap(), series);
         let uneven = r#"{"device":"d","field":"f","points":{"steps":[1,2],"values":[1.0]}}"#;
-        assert!(serde_json::from_str::<Series>(uneven).is_err());
+        assert_eq!(
+            serde_json::from_str::<Series>(uneven)
+                .unwrap_err()
+                .to_string(),
+            "a series has as many times as values at line 1 column 66"
+        );
     }
 
     use super::*;

@@ -86,10 +86,24 @@ mod tests {
             .unwrap_err()
             .contains("at most 64"));
         assert!(DeviceId::parse("a\"b").unwrap_err().contains("not allowed"));
-        assert!(DeviceId::parse("a b").is_err());
-        assert!(DeviceId::parse("dev/1").is_err());
+        assert_eq!(
+            DeviceId::parse("a b").unwrap_err(),
+            "' ' is not allowed in a device id: use letters, digits, '.', '_' and '-'"
+        );
+        assert_eq!(
+            DeviceId::parse("dev/1").unwrap_err(),
+            "'/' is not allowed in a device id: use letters, digits, '.', '_' and '-'"
+        );
         assert!(DeviceId::parse("-x").unwrap_err().contains("starts with"));
-        assert!(DeviceId::parse("ünï").is_err());
-        assert!(serde_json::from_str::<DeviceId>("\"a,b\"").is_err());
+        assert_eq!(
+            DeviceId::parse("ünï").unwrap_err(),
+            "'ü' is not allowed in a device id: use letters, digits, '.', '_' and '-'"
+        );
+        assert_eq!(
+            serde_json::from_str::<DeviceId>("\"a,b\"")
+                .unwrap_err()
+                .to_string(),
+            "',' is not allowed in a device id: use letters, digits, '.', '_' and '-'"
+        );
     }
 }

@@ -109,7 +109,10 @@ mod tests {
             (at(30), at(31), at(50), at(51)),
             (Online, Stale, Stale, Offline)
         );
-        assert!(StatusThresholds::new(0, 5).is_err());
+        assert_eq!(
+            StatusThresholds::new(0, 5).unwrap_err(),
+            "device status thresholds need 1 <= stale after (0) < offline after (5) intervals"
+        );
         assert!(StatusThresholds::new(5, 5)
             .unwrap_err()
             .contains("stale after (5) < offline after (5)"));
