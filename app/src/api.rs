@@ -34,22 +34,7 @@ pub async fn register_device(id: DeviceId) -> Result<String, AppError> {
 
 #[server]
 pub async fn get_device(id: DeviceId) -> Result<DeviceDetail, AppError> {
-    let b = backend()?;
-    let reg = registry::get(&b, &id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("device {id} is not registered")))?;
-    let summary = registry::summary(&b, &id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("device {id} is not registered")))?;
-    let mut masked = reg.clone();
-    if !masked.token.is_empty() {
-        masked.token = "•••••• (hidden: reveal it to provision a device)".into();
-    }
-    let config_text = device_env::DeviceEnv::new(&b.settings, &masked).to_text();
-    Ok(DeviceDetail {
-        summary,
-        config_text,
-    })
+    Ok(device_env::detail(&*backend()?, &id).await?)
 }
 
 /// The device's token, for provisioning a real device: shown only when asked for.

@@ -1,9 +1,10 @@
 //! The configuration a device fetches from `GET /api/env/<id>`: the reference IoT Center's
 //! keys in the reference's order, as JSON or as `key: value` lines.
 
-use super::registry::Registration;
-use super::Settings;
+use crate::registry::{self, Registration};
+use crate::{Backend, Error, Settings};
 use chrono::{SecondsFormat, Utc};
+use iot_models::{DeviceDetail, DeviceId};
 use serde::Serialize;
 
 /// The reference IoT Center's keys, in its order: the order of the text form and of the JSON.
@@ -106,6 +107,21 @@ impl DeviceEnv {
             })
             .collect()
     }
+}
+
+/// A device as its page shows it: the registry's summary and the configuration the device
+/// fetches, with the token masked (it is revealed on request only).
+pub async fn detail(b: &Backend, id: &DeviceId) -> Result<DeviceDetail, Error> {
+    let not_registered = || Error::NotFound(format!("device {id} is not registered"));
+    let mut registration = registry::get(b, id).await?.ok_or_else(not_registered)?;
+    let summary = registry::summary(b, id).await?.ok_or_else(not_registered)?;
+    if !registration.token.is_empty() {
+        registration.token = "•••••• (hidden: reveal it to provision a device)".into();
+    }
+    Ok(DeviceDetail {
+        summary,
+        config_text: DeviceEnv::new(&b.settings, &registration).to_text(),
+    })
 }
 
 #[cfg(test)]
