@@ -83,7 +83,7 @@ async fn telemetry_downloads_as_csv_with_a_row_per_time() {
         ("devices=dev-1&fields=CO2&range=2w", "unknown time range"),
         (
             "devices=dev-1&fields=CO2&range=custom&from=1500-01-01T00:00&to=2026-01-01T00:00",
-            "between 1970 and 2200",
+            "between 1970 and 2262",
         ),
         (
             "devices=dev-1&fields=CO2&range=custom&from=-20000-01-01T00:00:00Z&to=2026-01-01T00:00",

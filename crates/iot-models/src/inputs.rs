@@ -18,10 +18,13 @@ pub enum TimeWindow {
     },
 }
 
-/// The earliest and latest years a custom window may touch: InfluxDB's timestamps are
-/// nanoseconds in an i64 (1677–2262); a window outside these is a typo.
+/// The earliest year a custom window may start in; its end must fit InfluxDB's timestamps
+/// (nanoseconds in an i64: until April 2262). A window outside these is a typo.
 pub const FIRST_YEAR: i32 = 1970;
-pub const LAST_YEAR: i32 = 2200;
+pub const LAST_YEAR: i32 = 2262;
+
+/// The longest custom window: a year and a month, beyond which a chart says nothing.
+pub const MAX_CUSTOM_DAYS: i64 = 400;
 
 /// A window as it travels in URLs and forms: `range` (a preset label or `custom`), and `from`
 /// and `to` (RFC 3339, or the `YYYY-MM-DDTHH:MM` of a `datetime-local` input, read as UTC)
@@ -51,6 +54,11 @@ impl TimeWindow {
         if from >= to {
             return Err("from must be before to".into());
         }
+        if to - from > chrono::TimeDelta::days(MAX_CUSTOM_DAYS) {
+            return Err(format!(
+                "a custom range spans at most {MAX_CUSTOM_DAYS} days"
+            ));
+        }
         Ok(TimeWindow::Between { from, to })
     }
 
@@ -76,7 +84,7 @@ impl Default for TimeWindow {
     }
 }
 
-/// A custom bound, within [`FIRST_YEAR`]..=[`LAST_YEAR`].
+/// A custom bound, from [`FIRST_YEAR`] to the last time InfluxDB can store.
 fn at(name: &str, raw: &Option<String>) -> Result<DateTime<Utc>, String> {
     let raw = raw
         .as_deref()
@@ -87,7 +95,7 @@ fn at(name: &str, raw: &Option<String>) -> Result<DateTime<Utc>, String> {
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").map(|t| t.and_utc()))
         .map_err(|_| format!("{name} {raw:?} is not a date and time (YYYY-MM-DDTHH:MM)"))?;
     let year = chrono::Datelike::year(&t);
-    if !(FIRST_YEAR..LAST_YEAR).contains(&year) {
+    if year < FIRST_YEAR || t.timestamp_nanos_opt().is_none() {
         return Err(format!(
             "{name} must be between {FIRST_YEAR} and {LAST_YEAR}, not in {year}"
         ));
@@ -363,18 +371,19 @@ mod tests {
         };
         assert_eq!(
             err("1500-01-01T00:00", "2026-01-01T00:00"),
-            "from must be between 1970 and 2200, not in 1500"
+            "from must be between 1970 and 2262, not in 1500"
         );
         assert_eq!(
-            err("2026-01-01T00:00", "2200-01-01T00:00"),
-            "to must be between 1970 and 2200, not in 2200"
+            err("2262-04-01T00:00", "2262-04-12T00:00"),
+            "to must be between 1970 and 2262, not in 2262"
         );
-        assert!(TimeWindow::parse(&params(
-            "custom",
-            Some("1970-01-01T00:00"),
-            Some("2199-12-31T23:59")
-        ))
-        .is_ok());
+        let ok = |from: &str, to: &str| TimeWindow::parse(&params("custom", Some(from), Some(to)));
+        assert!(ok("1970-01-01T00:00", "1971-02-05T00:00").is_ok());
+        assert!(ok("2262-03-01T00:00", "2262-04-11T00:00").is_ok());
+        assert_eq!(
+            err("2025-01-01T00:00", "2026-02-05T00:01"),
+            "a custom range spans at most 400 days"
+        );
     }
 
     #[test]
