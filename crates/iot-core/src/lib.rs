@@ -55,6 +55,7 @@ pub struct Backend {
     pub settings: Settings,
     pub writer: writer::Writer,
     pub metrics: metrics::Metrics,
+    registrations: registry::RegistrationLocks,
     /// When the server started, for its uptime.
     pub started: std::time::Instant,
 }
@@ -66,6 +67,7 @@ impl Backend {
             settings,
             writer: writer::Writer::default(),
             metrics: metrics::Metrics::default(),
+            registrations: Default::default(),
             started: std::time::Instant::now(),
         }
     }

@@ -116,9 +116,33 @@ pub async fn lookup(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, 
     Ok(usable.then_some(reg))
 }
 
+/// How many locks the ids of all devices share.
+const LOCKS: usize = 64;
+
+/// Registration and removal are single-flight per device: concurrent first registrations of
+/// one id wait for the first, which mints the one token. Ids share a fixed set of locks by
+/// hash, so the set never grows; two ids on one lock only take turns.
+pub struct RegistrationLocks([tokio::sync::Mutex<()>; LOCKS]);
+
+impl Default for RegistrationLocks {
+    fn default() -> Self {
+        RegistrationLocks(std::array::from_fn(|_| tokio::sync::Mutex::new(())))
+    }
+}
+
+impl RegistrationLocks {
+    async fn hold(&self, id: &DeviceId) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{BuildHasher, RandomState};
+        static HASHER: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+        let hash = HASHER.get_or_init(RandomState::new).hash_one(id);
+        self.0[(hash % LOCKS as u64) as usize].lock().await
+    }
+}
+
 /// Registers a device, or returns its registration when it already has a working token:
-/// registering twice never mints a second token.
+/// registering twice, even at once, never mints a second token.
 pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, Error> {
+    let _turn = b.registrations.hold(id).await;
     if let Some(existing) = lookup(b, id).await? {
         return Ok(existing);
     }
@@ -239,6 +263,7 @@ pub async fn get(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, Err
 /// Removes a device: its token stops working, its registry row is emptied (history kept),
 /// and with `delete_telemetry` its data goes too. `false` when the device is unknown.
 pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Result<bool, Error> {
+    let _turn = b.registrations.hold(id).await;
     let Some(reg) = get(b, id).await? else {
         return Ok(false);
     };

@@ -98,3 +98,30 @@ async fn a_registration_that_cannot_be_recorded_takes_its_token_back() {
         "{descriptions:?}"
     );
 }
+
+#[tokio::test]
+async fn fifty_simultaneous_first_registrations_mint_one_token() {
+    let f = common::start().await;
+    let b = f.backend.clone();
+    let attempts: Vec<_> = (0..50)
+        .map(|_| {
+            let b = b.clone();
+            tokio::spawn(async move { registry::register(&b, &id("dev-1")).await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for attempt in attempts {
+        tokens.push(attempt.await.unwrap().unwrap().token);
+    }
+    tokens.dedup();
+    assert_eq!(tokens.len(), 1);
+    let minted = b
+        .client
+        .authorizations()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.description == registry::token_description(&id("dev-1")))
+        .count();
+    assert_eq!(minted, 1);
+}
