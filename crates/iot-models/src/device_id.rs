@@ -9,32 +9,9 @@ use std::fmt;
 #[serde(try_from = "String", into = "String")]
 pub struct DeviceId(String);
 
-pub const MAX_LEN: usize = 64;
-
 impl DeviceId {
     pub fn parse(raw: &str) -> Result<DeviceId, String> {
-        let id = raw.trim();
-        if id.is_empty() {
-            return Err("a device id is required".into());
-        }
-        if id.len() > MAX_LEN {
-            return Err(format!(
-                "a device id has at most {MAX_LEN} characters, this one has {}",
-                id.chars().count()
-            ));
-        }
-        if let Some(c) = id
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-        {
-            return Err(format!(
-                "{c:?} is not allowed in a device id: use letters, digits, '.', '_' and '-'"
-            ));
-        }
-        if !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-            return Err("a device id starts with a letter or a digit".into());
-        }
-        Ok(DeviceId(id.to_string()))
+        crate::name::checked("a device id", raw).map(|id| DeviceId(id.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -175,30 +175,14 @@ impl From<DeviceSelection> for Vec<DeviceId> {
     }
 }
 
-/// The longest field name accepted (InfluxDB allows 64 KB; ours are short words).
-pub const MAX_FIELD_NAME: usize = 128;
-
-/// A telemetry field's name: 1–128 characters, no control characters and no comma (lists
-/// of fields are comma-separated in URLs).
+/// A telemetry field's name, by the rule of device ids (`crate::name`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct FieldName(String);
 
 impl FieldName {
     pub fn parse(raw: &str) -> Result<FieldName, String> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err("choose a field".into());
-        }
-        if name.len() > MAX_FIELD_NAME {
-            return Err(format!(
-                "a field name has at most {MAX_FIELD_NAME} characters"
-            ));
-        }
-        if name.chars().any(|c| c.is_control() || c == ',') {
-            return Err(format!("{name:?} is not a field name"));
-        }
-        Ok(FieldName(name.to_string()))
+        crate::name::checked("a field name", raw).map(|name| FieldName(name.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -409,22 +393,35 @@ mod tests {
     }
 
     #[test]
-    fn field_names_are_short_and_plain() {
+    fn field_names_follow_the_rule_of_device_ids() {
         assert_eq!(FieldName::parse(" CO2 ").unwrap().as_str(), "CO2");
-        assert_eq!(FieldName::parse("").unwrap_err(), "choose a field");
-        assert!(FieldName::parse(&"x".repeat(MAX_FIELD_NAME)).is_ok());
         assert_eq!(
-            FieldName::parse(&"x".repeat(MAX_FIELD_NAME + 1)).unwrap_err(),
-            "a field name has at most 128 characters"
+            FieldName::parse("").unwrap_err(),
+            "a field name is required"
         );
+        assert!(FieldName::parse(&"x".repeat(crate::name::MAX_LEN)).is_ok());
+        assert_eq!(
+            FieldName::parse(&"x".repeat(65)).unwrap_err(),
+            "a field name has at most 64 characters, this one has 65"
+        );
+        let refused = "is not allowed in a field name: use letters, digits, '.', '_' and '-'";
         assert_eq!(
             FieldName::parse("a,b").unwrap_err(),
-            "\"a,b\" is not a field name"
+            format!("',' {refused}")
         );
         assert_eq!(
             FieldName::parse("a\nb").unwrap_err(),
-            "\"a\\nb\" is not a field name"
+            format!("'\\n' {refused}")
         );
+        // No name can start a spreadsheet formula in an exported CSV.
+        for formula in ["=1+1", "+1", "-1", "@SUM"] {
+            let reason = FieldName::parse(formula).unwrap_err();
+            assert!(
+                reason == "a field name starts with a letter or a digit"
+                    || reason.ends_with(refused),
+                "{formula}: {reason}"
+            );
+        }
     }
 
     #[test]
@@ -433,7 +430,7 @@ mod tests {
             devices: DeviceSelection::parse_list("ESP32-A0,dev.2").unwrap(),
             fields: vec![
                 FieldName::parse("CO2").unwrap(),
-                FieldName::parse("Temp °C & x").unwrap(),
+                FieldName::parse("Temp_C").unwrap(),
             ],
             window: TimeWindow::parse(&params(
                 "custom",
@@ -445,7 +442,7 @@ mod tests {
         let href = request.href();
         assert_eq!(
             href,
-            "/export.csv?devices=ESP32-A0%2Cdev.2&fields=CO2%2CTemp+%C2%B0C+%26+x\
+            "/export.csv?devices=ESP32-A0%2Cdev.2&fields=CO2%2CTemp_C\
              &range=custom&from=2026-01-01T10%3A00%3A00Z&to=2026-01-01T12%3A00%3A00Z"
         );
         let query = href.split_once('?').unwrap().1;

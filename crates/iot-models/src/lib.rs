@@ -6,6 +6,7 @@ mod device_id;
 mod device_status;
 mod health;
 mod inputs;
+mod name;
 
 pub use dashboard::*;
 pub use device_id::DeviceId;
