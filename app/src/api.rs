@@ -93,7 +93,7 @@ pub async fn device_measurements(
 /// A device's charts and latest values over a window.
 #[server]
 pub async fn device_dashboard(id: DeviceId, window: TimeWindow) -> Result<Dashboard, AppError> {
-    Ok(telemetry::dashboard(&*backend()?, &id, &time_range(&window)).await?)
+    Ok(telemetry::dashboard(&*backend()?, &id, &window).await?)
 }
 
 /// One field of several devices over a window, to overlay in one chart.
@@ -103,8 +103,7 @@ pub async fn compare_devices(
     field: FieldName,
     window: TimeWindow,
 ) -> Result<Comparison, AppError> {
-    let range = time_range(&window);
-    Ok(telemetry::compare(&*backend()?, &devices, &field, &range).await?)
+    Ok(telemetry::compare(&*backend()?, &devices, &field, &window).await?)
 }
 
 #[server]

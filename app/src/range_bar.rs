@@ -2,10 +2,7 @@
 //! `refresh`) so a view can be shared and survives a reload; links change only those keys.
 
 use crate::components::run_every;
-use crate::models::{
-    AppError, DeviceId, DeviceSelection, ExportRequest, FieldName, RangeChoice, TimeWindow,
-    WindowParams,
-};
+use crate::models::{AppError, RangeChoice, TimeWindow, WindowParams};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -36,24 +33,6 @@ impl RangeSelection {
             to: custom.then(|| self.to.clone()),
         })
         .map_err(AppError::Invalid)
-    }
-
-    /// The CSV download of `fields` of `devices` over this window, if all of them are valid.
-    pub fn export_href(&self, devices: &[String], fields: &[String]) -> Option<String> {
-        let devices = devices
-            .iter()
-            .map(|d| DeviceId::parse(d))
-            .collect::<Result<_, _>>();
-        let fields = fields
-            .iter()
-            .map(|f| FieldName::parse(f))
-            .collect::<Result<_, _>>();
-        let request = ExportRequest {
-            devices: DeviceSelection::new(devices.ok()?).ok()?,
-            fields: fields.ok()?,
-            window: self.window().ok()?,
-        };
-        Some(request.href())
     }
 
     pub fn describe(&self) -> String {

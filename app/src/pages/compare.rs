@@ -119,7 +119,7 @@ pub fn Compare() -> impl IntoView {
                                 </p>
                             }.into_any();
                         }
-                        let csv = selection.get_untracked().export_href(&c.devices, std::slice::from_ref(&c.field));
+                        let csv = c.export_href.clone();
                         let foot = resolution_text(&c.resolution);
                         view! {
                             <TimeChart title=c.field.clone() unit=unit(&c.field) names=c.devices rows=Signal::stored(c.rows)/>

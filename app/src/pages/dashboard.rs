@@ -9,7 +9,7 @@ use crate::components::{
     Loading,
 };
 use crate::models::{device_id, unit, AppError, Dashboard, DeviceStatus};
-use crate::range_bar::{use_range, use_refresh_tick, RangeBar, RangeSelection};
+use crate::range_bar::{use_range, use_refresh_tick, RangeBar};
 use leptos::prelude::*;
 
 type DashboardResource = Resource<Result<Dashboard, AppError>>;
@@ -29,7 +29,7 @@ pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoVi
         <section class="card dashboard">
             <RangeBar selection/>
             <Transition fallback=Loading>
-                <DashboardBody data device selection/>
+                <DashboardBody data/>
             </Transition>
         </section>
     }
@@ -37,11 +37,7 @@ pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoVi
 
 /// Rebuilt only when what is charted changes; each chart and tile follows the data itself.
 #[component]
-fn DashboardBody(
-    data: DashboardResource,
-    device: Signal<String>,
-    selection: Memo<RangeSelection>,
-) -> impl IntoView {
+fn DashboardBody(data: DashboardResource) -> impl IntoView {
     let fields = Memo::new(move |_| {
         data.get()
             .map(|r| r.map(|d| d.series.iter().map(|s| s.field.clone()).collect::<Vec<_>>()))
@@ -60,8 +56,7 @@ fn DashboardBody(
             .into_any(),
             Ok(fields) => {
                 // The range can change while the fields (and so this view) stay.
-                let shown = fields.clone();
-                let csv = move || selection.read().export_href(&[device.get()], &shown);
+                let csv = move || dashboard.with(|d| d.as_ref().and_then(|d| d.export_href.clone()));
                 let charts = fields
                     .into_iter()
                     .map(|field| {

@@ -6,7 +6,7 @@ use influx_client::flux::TimeRange;
 use influx_client::onboarding::{setup, Onboarding};
 use influx_client::{Client, ClientConfig, Precision};
 use iot_core::{queries, telemetry, Backend, Settings};
-use iot_models::DeviceId;
+use iot_models::{DeviceId, RangeChoice, TimeWindow};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -114,19 +114,19 @@ async fn main() {
 
     let backend = Backend::new(client, settings);
     let id = DeviceId::parse("dash").unwrap();
-    for (label, seconds) in [
-        ("1h", 3_600),
-        ("1d", 86_400),
-        ("7d", 7 * 86_400),
-        ("30d", 30 * 86_400),
+    for choice in [
+        RangeChoice::H1,
+        RangeChoice::D1,
+        RangeChoice::D7,
+        RangeChoice::D30,
     ] {
-        let range = TimeRange::last(Duration::from_secs(seconds));
-        let first = telemetry::dashboard(&backend, &id, &range).await.unwrap();
+        let (label, window) = (choice.label(), TimeWindow::Last(choice));
+        let first = telemetry::dashboard(&backend, &id, &window).await.unwrap();
         let points: usize = first.series.iter().map(|s| s.points.len()).sum();
         let mut samples = Vec::new();
         for _ in 0..20 {
             let t = Instant::now();
-            telemetry::dashboard(&backend, &id, &range).await.unwrap();
+            telemetry::dashboard(&backend, &id, &window).await.unwrap();
             samples.push(t.elapsed());
         }
         samples.sort();

@@ -36,8 +36,10 @@ fn telemetry_rows(bucket: &str, range: &TimeRange) -> String {
 /// The telemetry of `range` of devices, by either device tag.
 fn devices_rows(bucket: &str, device_ids: &[&str], range: &TimeRange) -> String {
     format!(
-        "{} |> filter(fn: (r) => {})",
-        telemetry_rows(bucket, range),
+        "from(bucket: {}) |> {} |> filter(fn: (r) => r._measurement == {} and ({}))",
+        string(bucket),
+        range.flux(),
+        string(TELEMETRY_MEASUREMENT),
         equals_any(&DEVICE_TAGS, device_ids)
     )
 }

@@ -8,8 +8,8 @@ use influx_client::flux::{RangeBound, TimeRange};
 use influx_client::{FluxValue, Record};
 use iot_models::{
     align, field_rank, gaps, window_for, Activity, Comparison, Dashboard, DeviceId, DevicePosition,
-    DeviceSelection, FieldName, LastValue, Measurements, Resolution, Series, TelemetryRow,
-    TimeWindow, POSITION_FIELDS,
+    DeviceSelection, ExportRequest, FieldName, LastValue, Measurements, Resolution, Series,
+    TelemetryRow, TimeWindow, POSITION_FIELDS,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -214,15 +214,25 @@ async fn activity(
     })
 }
 
-/// A device's dashboard: every field but its position, charted over the range.
-pub async fn dashboard(b: &Backend, id: &DeviceId, window: &TimeRange) -> Result<Dashboard, Error> {
-    let (mut series, resolution) = read_series(b, &[id.as_str()], &[], window, 1).await?;
+/// A device's dashboard: every field but its position, charted over the window.
+pub async fn dashboard(
+    b: &Backend,
+    id: &DeviceId,
+    window: &TimeWindow,
+) -> Result<Dashboard, Error> {
+    let range = time_range(window);
+    let (mut series, resolution) = read_series(b, &[id.as_str()], &[], &range, 1).await?;
     series.retain(|s| !POSITION_FIELDS.contains(&s.field.as_str()));
     // The tiles show the device's latest values whatever the range: its current state.
     let mut last_values = last_values(b, id, &TimeRange::last(LAST_VALUES_WITHIN)).await?;
     last_values.retain(|v| !POSITION_FIELDS.contains(&v.field.as_str()));
     let activity = activity(b, id, series.first(), &resolution).await?;
+    let fields: Vec<&str> = series.iter().map(|s| s.field.as_str()).collect();
+    let export_href = (!fields.is_empty())
+        .then(|| ExportRequest::link(&[id.as_str()], &fields, *window))
+        .flatten();
     Ok(Dashboard {
+        export_href,
         series,
         last_values,
         resolution,
@@ -237,16 +247,17 @@ pub async fn dashboard(b: &Backend, id: &DeviceId, window: &TimeRange) -> Result
 pub async fn compare(
     b: &Backend,
     selection: &DeviceSelection,
-    field: &FieldName,
-    window: &TimeRange,
+    field_name: &FieldName,
+    window: &TimeWindow,
 ) -> Result<Comparison, Error> {
+    let range = time_range(window);
     let devices: Vec<&str> = selection.ids().iter().map(DeviceId::as_str).collect();
-    let field = field.as_str();
+    let field = field_name.as_str();
     let (series, resolution) = read_series(
         b,
         &devices,
         &[field],
-        window,
+        &range,
         b.settings.measurement_interval,
     )
     .await?;
@@ -265,11 +276,17 @@ pub async fn compare(
                 })
         })
         .collect();
+    let export = ExportRequest {
+        devices: selection.clone(),
+        fields: vec![field_name.clone()],
+        window: *window,
+    };
     Ok(Comparison {
         field: field.to_string(),
         devices: devices.iter().map(|d| d.to_string()).collect(),
         rows: align(&series),
         resolution,
+        export_href: Some(export.href()),
     })
 }
 

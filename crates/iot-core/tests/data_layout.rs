@@ -7,7 +7,9 @@ use futures_util::StreamExt;
 use influx_client::flux::TimeRange;
 use iot_core::export::Export;
 use iot_core::{queries, registry, telemetry};
-use iot_models::{DeviceId, DeviceSelection, DeviceStatus, ExportRequest, FieldName};
+use iot_models::{
+    DeviceId, DeviceSelection, DeviceStatus, ExportRequest, FieldName, RangeChoice, TimeWindow,
+};
 use std::time::Duration;
 
 const HOUR: Duration = Duration::from_secs(3_600);
@@ -37,18 +39,24 @@ async fn each_path_finds_a_device_tagged(tag: &str) {
     let one = registry::summary(b, &id).await.unwrap().unwrap();
     assert_eq!(one.last_seen, listed[0].last_seen, "{tag}");
 
-    let dashboard = telemetry::dashboard(b, &id, &hour).await.unwrap();
+    let last_hour = TimeWindow::Last(RangeChoice::H1);
+    let dashboard = telemetry::dashboard(b, &id, &last_hour).await.unwrap();
     let temperature = dashboard.series.iter().find(|s| s.field == "Temperature");
     assert_eq!(temperature.map(|s| s.points.len()), Some(2), "{tag}");
+    assert_eq!(
+        dashboard.export_href.as_deref(),
+        Some("/export.csv?devices=dev-1&fields=Temperature&range=1h")
+    );
     let records = telemetry::measurements(b, &id, &hour, 0).await.unwrap();
     assert_eq!(records.rows.len(), 2, "{tag}");
 
     let selection = DeviceSelection::new(vec![id.clone()]).unwrap();
     let field = FieldName::parse("Temperature").unwrap();
-    let compared = telemetry::compare(b, &selection, &field, &hour)
+    let compared = telemetry::compare(b, &selection, &field, &last_hour)
         .await
         .unwrap();
     assert_eq!(compared.rows.len(), 2, "{tag}");
+    assert_eq!(compared.export_href, dashboard.export_href);
 
     let positions = telemetry::positions(b).await.unwrap();
     assert!(

@@ -153,6 +153,11 @@ pub struct Dashboard {
     /// past the stale threshold are greyed.
     pub interval_seconds: u64,
     pub thresholds: super::StatusThresholds,
+    /// The CSV download of the charted fields over the same window (an [`ExportRequest`]'s
+    /// link, built on the server), if there is anything to download.
+    ///
+    /// [`ExportRequest`]: crate::ExportRequest
+    pub export_href: Option<String>,
 }
 
 /// One field of several devices, to overlay in one chart.
@@ -163,6 +168,8 @@ pub struct Comparison {
     /// Times (ms) with each device's value at that time, in `devices` order.
     pub rows: Vec<(i64, Vec<Option<f64>>)>,
     pub resolution: Resolution,
+    /// The CSV download of the field of the devices over the same window.
+    pub export_href: Option<String>,
 }
 
 /// Joins series on their timestamps: one row per distinct time, oldest first, with each

@@ -2,7 +2,7 @@
 //! function's arguments, a route's query string), so no layer re-parses strings.
 
 use crate::{DeviceId, RangeChoice};
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -71,8 +71,8 @@ impl TimeWindow {
             },
             TimeWindow::Between { from, to } => WindowParams {
                 range: "custom".into(),
-                from: Some(from.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-                to: Some(to.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+                from: Some(rfc3339(from)),
+                to: Some(rfc3339(to)),
             },
         }
     }
@@ -84,15 +84,26 @@ impl Default for TimeWindow {
     }
 }
 
+/// RFC 3339 in UTC, with as many fractional digits as the time has (0, 3, 6 or 9); the
+/// strftime writer the pages already use, so the wasm carries no second one.
+fn rfc3339(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string()
+}
+
 /// A custom bound, from [`FIRST_YEAR`] to the last time InfluxDB can store.
 fn at(name: &str, raw: &Option<String>) -> Result<DateTime<Utc>, String> {
     let raw = raw
         .as_deref()
         .filter(|v| !v.is_empty())
         .ok_or_else(|| format!("a custom range needs {name}"))?;
-    let t = DateTime::parse_from_rfc3339(raw)
+    // A `datetime-local` input's `YYYY-MM-DDTHH:MM` is that minute in UTC. (Read as RFC 3339,
+    // so the browser's wasm carries no general date-format parser.)
+    let rfc3339 = match raw.len() {
+        16 => format!("{raw}:00Z"),
+        _ => raw.to_string(),
+    };
+    let t = DateTime::parse_from_rfc3339(&rfc3339)
         .map(|t| t.with_timezone(&Utc))
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").map(|t| t.and_utc()))
         .map_err(|_| format!("{name} {raw:?} is not a date and time (YYYY-MM-DDTHH:MM)"))?;
     let year = chrono::Datelike::year(&t);
     if year < FIRST_YEAR || t.timestamp_nanos_opt().is_none() {
@@ -236,11 +247,36 @@ pub struct ExportParams {
 }
 
 impl ExportRequest {
-    /// The path and query of the download.
+    /// The link to download `fields` of `devices` over `window`, if all are valid names.
+    pub fn link<D, F>(devices: &[D], fields: &[F], window: TimeWindow) -> Option<String>
+    where
+        D: AsRef<str>,
+        F: AsRef<str>,
+    {
+        let devices = devices.iter().map(|d| DeviceId::parse(d.as_ref()).ok());
+        let fields = fields.iter().map(|f| FieldName::parse(f.as_ref()).ok());
+        let request = ExportRequest {
+            devices: DeviceSelection::new(devices.collect::<Option<_>>()?).ok()?,
+            fields: fields.collect::<Option<_>>()?,
+            window,
+        };
+        Some(request.href())
+    }
+
+    /// The path and query of the download: [`ExportParams`]' keys, URL-encoded.
     pub fn href(&self) -> String {
-        let query = serde_urlencoded::to_string(ExportParams::from(self.clone()))
-            .expect("a query of strings always encodes");
-        format!("/export.csv?{query}")
+        let p = ExportParams::from(self.clone());
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("devices", &p.devices)
+            .append_pair("fields", &p.fields)
+            .append_pair("range", &p.window.range);
+        for (key, value) in [("from", p.window.from), ("to", p.window.to)] {
+            if let Some(value) = value {
+                query.append_pair(key, &value);
+            }
+        }
+        format!("/export.csv?{}", query.finish())
     }
 }
 
@@ -321,6 +357,16 @@ mod tests {
             Some("2026-01-01T10:00:00Z")
         );
         assert_eq!(TimeWindow::parse(&custom.params()), Ok(custom));
+        let precise = TimeWindow::parse(&params(
+            "custom",
+            Some("2026-01-01T10:00:00.250Z"),
+            Some("2026-01-01T11:00:00Z"),
+        ))
+        .unwrap();
+        assert_eq!(
+            precise.params().from.as_deref(),
+            Some("2026-01-01T10:00:00.250Z")
+        );
         let err = |p| TimeWindow::parse(&p).unwrap_err();
         assert_eq!(
             err(params("2h", None, None)),
