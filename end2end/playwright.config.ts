@@ -1,9 +1,17 @@
 import { defineConfig } from "@playwright/test";
 
 // The server under test: the binary `cargo leptos build` just built, started from the
-// repository root (so it reads Leptos.toml) on its own port, with a fresh embedded store.
+// repository root (so it reads Leptos.toml) on its own port, with a fresh embedded store and
+// an admin made with `iot-center user add` (the tests sign in as them: global-setup.ts).
+// A second server with no users at all shows the first-start setup page.
 const port = Number(process.env.E2E_PORT ?? 5055);
+const freshPort = port + 1;
 const baseURL = `http://127.0.0.1:${port}`;
+export const freshURL = `http://127.0.0.1:${freshPort}`;
+export const admin = { name: "admin", password: "e2e-admin-password" };
+const serve = (dir: string, listen: number) =>
+  `./target/debug/iot-center --listen 127.0.0.1:${listen} --tsdb-listen 127.0.0.1:0` +
+  ` --data-dir ${dir} --config /nonexistent/config.ini`;
 
 export default defineConfig({
   testDir: "./tests",
@@ -12,8 +20,10 @@ export default defineConfig({
   workers: 1,
   forbidOnly: !!process.env.CI,
   reporter: [["list"]],
+  globalSetup: "./global-setup.ts",
   use: {
     baseURL,
+    storageState: ".auth/admin.json",
     trace: "retain-on-failure",
     launchOptions: {
       executablePath: "/usr/bin/chromium",
@@ -27,15 +37,25 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command:
-      `rm -rf target/e2e-data && ./target/debug/iot-center --listen 127.0.0.1:${port}` +
-      ` --tsdb-listen 127.0.0.1:0 --data-dir target/e2e-data --config /nonexistent/config.ini`,
-    cwd: "..",
-    url: `${baseURL}/`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "pipe",
-    stderr: "pipe",
-  },
+  webServer: [
+    {
+      command:
+        `rm -rf target/e2e-data && printf '%s\\n' '${admin.password}' |` +
+        ` ./target/debug/iot-center --data-dir target/e2e-data --config /nonexistent/config.ini` +
+        ` user add ${admin.name} --role admin && ${serve("target/e2e-data", port)}`,
+      cwd: "..",
+      url: `${baseURL}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `rm -rf target/e2e-fresh && ${serve("target/e2e-fresh", freshPort)}`,
+      cwd: "..",
+      url: `${freshURL}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+  ],
 });

@@ -2,16 +2,52 @@
 //! values, validated as they are deserialised; each takes the backend from the context,
 //! calls `iot-core` and maps its error.
 
+mod accounts;
+
+pub use accounts::*;
+
 use crate::models::*;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use crate::models::AppError;
+    use crate::models::{AppError, Caller, Role};
+    use http::StatusCode;
     pub use iot_core::telemetry::time_range;
     pub use iot_core::{buckets, device_env, health, registry, telemetry, writer, Backend};
     use leptos::prelude::use_context;
     use std::sync::Arc;
+
+    /// Who is calling, as the server's gate found them.
+    pub fn caller() -> Option<Caller> {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+    }
+
+    /// The caller, if their role includes `role`; else 401 or 403 with the reason. Every
+    /// server function starts here: each is a public POST endpoint.
+    pub fn require(role: Role) -> Result<Caller, AppError> {
+        let refuse = |status: StatusCode, error: AppError| {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(status);
+            }
+            Err(error)
+        };
+        match caller() {
+            None => refuse(
+                StatusCode::UNAUTHORIZED,
+                AppError::Unauthorized("sign in first".into()),
+            ),
+            Some(c) if !c.may(role) => refuse(
+                StatusCode::FORBIDDEN,
+                AppError::Forbidden(format!(
+                    "{} is a {}: this needs the {role} role",
+                    c.name, c.role
+                )),
+            ),
+            Some(c) => Ok(c),
+        }
+    }
 
     pub fn backend() -> Result<Arc<Backend>, AppError> {
         use_context::<Arc<Backend>>()
@@ -23,23 +59,27 @@ use ssr::*;
 
 #[server]
 pub async fn list_devices() -> Result<Vec<DeviceSummary>, AppError> {
+    require(Role::Viewer)?;
     Ok(registry::list(&*backend()?).await?)
 }
 
 #[server]
 pub async fn register_device(id: DeviceId) -> Result<String, AppError> {
+    require(Role::Operator)?;
     registry::register(&*backend()?, &id).await?;
     Ok(id.to_string())
 }
 
 #[server]
 pub async fn get_device(id: DeviceId) -> Result<DeviceDetail, AppError> {
+    require(Role::Viewer)?;
     Ok(device_env::detail(&*backend()?, &id).await?)
 }
 
 /// The device's token, for provisioning a real device: shown only when asked for.
 #[server]
 pub async fn reveal_token(id: DeviceId) -> Result<String, AppError> {
+    require(Role::Operator)?;
     let reg = registry::lookup(&*backend()?, &id).await?;
     reg.map(|r| r.token)
         .ok_or_else(|| AppError::NotFound(format!("device {id} has no working token")))
@@ -47,6 +87,7 @@ pub async fn reveal_token(id: DeviceId) -> Result<String, AppError> {
 
 #[server]
 pub async fn remove_device(id: DeviceId, delete_telemetry: bool) -> Result<(), AppError> {
+    require(Role::Operator)?;
     match registry::remove(&*backend()?, &id, delete_telemetry).await? {
         true => Ok(()),
         false => Err(AppError::NotFound(format!("device {id} is not registered"))),
@@ -55,27 +96,32 @@ pub async fn remove_device(id: DeviceId, delete_telemetry: bool) -> Result<(), A
 
 #[server]
 pub async fn write_point_now(devices: DeviceSelection) -> Result<usize, AppError> {
+    require(Role::Operator)?;
     Ok(writer::write_now(&*backend()?, &devices).await?)
 }
 
 #[server]
 pub async fn start_backfill(devices: DeviceSelection, days: u32) -> Result<(), AppError> {
+    require(Role::Operator)?;
     Ok(writer::start_backfill(backend()?, devices, days).await?)
 }
 
 #[server]
 pub async fn start_writer(devices: DeviceSelection, interval_seconds: u64) -> Result<(), AppError> {
+    require(Role::Operator)?;
     Ok(writer::start_continuous(backend()?, devices, interval_seconds).await?)
 }
 
 #[server]
 pub async fn stop_writer() -> Result<(), AppError> {
+    require(Role::Operator)?;
     writer::stop_continuous(&*backend()?);
     Ok(())
 }
 
 #[server]
 pub async fn get_writer_status() -> Result<WriterStatus, AppError> {
+    require(Role::Viewer)?;
     Ok(backend()?.writer.status())
 }
 
@@ -86,6 +132,7 @@ pub async fn device_measurements(
     window: TimeWindow,
     page: usize,
 ) -> Result<Measurements, AppError> {
+    require(Role::Viewer)?;
     let range = time_range(&window);
     Ok(telemetry::measurements(&*backend()?, &id, &range, page).await?)
 }
@@ -93,6 +140,7 @@ pub async fn device_measurements(
 /// A device's charts and latest values over a window.
 #[server]
 pub async fn device_dashboard(id: DeviceId, window: TimeWindow) -> Result<Dashboard, AppError> {
+    require(Role::Viewer)?;
     Ok(telemetry::dashboard(&*backend()?, &id, &window).await?)
 }
 
@@ -103,27 +151,39 @@ pub async fn compare_devices(
     field: FieldName,
     window: TimeWindow,
 ) -> Result<Comparison, AppError> {
+    require(Role::Viewer)?;
     Ok(telemetry::compare(&*backend()?, &devices, &field, &window).await?)
 }
 
 #[server]
 pub async fn device_positions() -> Result<Vec<DevicePosition>, AppError> {
+    require(Role::Viewer)?;
     Ok(telemetry::positions(&*backend()?).await?)
 }
 
 /// The application's health, as `GET /health` reports it.
 #[server]
 pub async fn app_health() -> Result<HealthReport, AppError> {
+    require(Role::Viewer)?;
     Ok(health::report(&*backend()?).await)
 }
 
 /// The application's own metrics over a range.
 #[server]
 pub async fn app_metrics(window: TimeWindow) -> Result<Vec<Series>, AppError> {
+    require(Role::Viewer)?;
     Ok(telemetry::app_metrics(&*backend()?, &time_range(&window)).await?)
 }
 
 #[server]
 pub async fn list_buckets() -> Result<Vec<BucketRow>, AppError> {
+    require(Role::Viewer)?;
     Ok(buckets::list(&*backend()?).await?)
+}
+
+/// Who is signed in (nobody on the sign-in pages), for the navigation and for what each
+/// page offers.
+#[server]
+pub async fn whoami() -> Result<Option<Caller>, AppError> {
+    Ok(caller())
 }

@@ -16,6 +16,7 @@ mod layout;
 pub mod models;
 mod pages;
 mod range_bar;
+mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -69,6 +70,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("map") view={Lazy::<pages::MapRoute>::new()}/>
                     <Route path=path!("buckets") view={Lazy::<pages::BucketsRoute>::new()}/>
                     <Route path=path!("status") view={Lazy::<pages::HealthRoute>::new()}/>
+                    <Route path=path!("login") view={Lazy::<pages::LoginRoute>::new()}/>
+                    <Route path=path!("setup") view={Lazy::<pages::SetupRoute>::new()}/>
+                    <Route path=path!("users") view={Lazy::<pages::UsersRoute>::new()}/>
                 </Routes>
             </layout::Layout>
         </Router>

@@ -11,6 +11,8 @@ mod map;
 mod not_found;
 mod overview;
 mod query;
+mod sign_in;
+mod users;
 mod write;
 
 pub use device_detail::DeviceDetail;
@@ -64,4 +66,7 @@ lazy_pages! {
     MapRoute => map::DeviceMap,
     BucketsRoute => buckets::Buckets,
     HealthRoute => health::Health,
+    LoginRoute => sign_in::Login,
+    SetupRoute => sign_in::Setup,
+    UsersRoute => users::Users,
 }

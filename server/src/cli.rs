@@ -13,8 +13,8 @@ pub struct Cli {
     /// Configuration file with an [APP] section (the Python tutorial's keys)
     #[arg(long, env = "IOT_CENTER_CONFIG", default_value = "config.ini")]
     pub config: PathBuf,
-    /// Directory for the embedded store and its operator token [default: ./data]
-    #[arg(long, env = "IOT_CENTER_DATA_DIR")]
+    /// Directory for the embedded store, its operator token, users and sessions [default: ./data]
+    #[arg(long, env = "IOT_CENTER_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Address of the web server [default: site-addr of Leptos.toml, 127.0.0.1:5000]
     #[arg(long, env = "IOT_CENTER_LISTEN")]
@@ -46,4 +46,44 @@ pub struct Cli {
     // Limits of the embedded store: body sizes, query time, depth and rows.
     #[command(flatten)]
     pub store_limits: tsdb::LimitArgs,
+    /// Without a command, the server runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Managing accounts, on the same `--data-dir`, while the server runs or not.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Users who sign in to the web application
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens for automation (`Authorization: Bearer <token>`)
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UserAction {
+    /// Adds a user; the password is asked for, or read from the first line of stdin
+    Add {
+        name: String,
+        /// viewer, operator or admin
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TokenAction {
+    /// Adds an API token and prints it: the only time it is shown
+    Add {
+        name: String,
+        /// viewer, operator or admin
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
 }

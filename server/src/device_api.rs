@@ -6,10 +6,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use iot_core::device_env::DeviceEnv;
 use iot_core::{registry, Backend, Error};
-use iot_models::DeviceId;
+use iot_models::{Caller, DeviceId, Role};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
@@ -81,8 +81,10 @@ async fn devices(State(b): State<Arc<Backend>>) -> Result<Response, ApiError> {
 
 async fn delete_device(
     State(b): State<Arc<Backend>>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    ApiError::require(&caller, Role::Operator)?;
     let id = device_id(&id)?;
     match registry::remove(&b, &id, false).await? {
         true => Ok(StatusCode::NO_CONTENT),

@@ -5,32 +5,57 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use iot_core::Error;
+use iot_models::{Caller, Role};
 use serde_json::json;
 
-pub struct ApiError(Error);
+pub enum ApiError {
+    Domain(Error),
+    /// No caller, or an API token that is not valid (401).
+    Unauthorized(&'static str),
+    /// The caller's role does not allow it (403).
+    Forbidden(String),
+}
 
 impl ApiError {
+    /// Refuses a caller whose role does not include `role`.
+    pub fn require(caller: &Caller, role: Role) -> Result<(), ApiError> {
+        match caller.may(role) {
+            true => Ok(()),
+            false => Err(ApiError::Forbidden(format!(
+                "{} is a {}: this needs the {role} role",
+                caller.name, caller.role
+            ))),
+        }
+    }
+
     /// Bad input, with what to change.
     pub fn invalid(reason: impl Into<String>) -> ApiError {
-        ApiError(Error::Invalid(reason.into()))
+        ApiError::Domain(Error::Invalid(reason.into()))
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self.0 {
-            Error::Invalid(_) => StatusCode::BAD_REQUEST,
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Influx(_) => StatusCode::BAD_GATEWAY,
-            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        let (status, reason) = match self {
+            ApiError::Forbidden(reason) => (StatusCode::FORBIDDEN, reason),
+            ApiError::Unauthorized(reason) => (StatusCode::UNAUTHORIZED, reason.to_string()),
+            ApiError::Domain(e) => (
+                match &e {
+                    Error::Invalid(_) => StatusCode::BAD_REQUEST,
+                    Error::NotFound(_) => StatusCode::NOT_FOUND,
+                    Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    Error::Influx(_) => StatusCode::BAD_GATEWAY,
+                    Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                },
+                e.to_string(),
+            ),
         };
-        (status, Json(json!({ "error": self.0.to_string() }))).into_response()
+        (status, Json(json!({ "error": reason }))).into_response()
     }
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        ApiError(e)
+        ApiError::Domain(e)
     }
 }

@@ -1,5 +1,7 @@
 //! `iot-center`: serves the IoT Center web application.
 
+mod accounts_cli;
+mod auth;
 mod cli;
 mod config;
 mod device_api;
@@ -21,9 +23,13 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let cli = cli::Cli::parse();
+    let mut cli = cli::Cli::parse();
+    let command = cli.command.take();
     let file = config::FileSettings::load(&cli.config)?;
     let config = config::Config::resolve(cli, &file)?;
+    if let Some(command) = command {
+        return accounts_cli::run(command, &config.data_dir).await;
+    }
 
     // Leptos.toml holds the runtime options when the binary is started directly;
     // LEPTOS_* variables (set by cargo-leptos) override it.
@@ -31,6 +37,8 @@ async fn main() -> anyhow::Result<()> {
         .context("reading Leptos.toml (start iot-center from the repository root)")?
         .leptos_options;
 
+    startup::private_dir(&config.data_dir)?;
+    let accounts = iot_core::accounts::Accounts::open(&config.data_dir)?;
     let backend = Arc::new(startup::connect(&config).await?);
     iot_core::metrics::spawn_flusher(backend.clone());
     let listen = config.listen.unwrap_or(leptos_options.site_addr);
@@ -38,10 +46,14 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {listen}"))?;
     tracing::info!("IoT Center on http://{}", listener.local_addr()?);
-    axum::serve(listener, web::router(leptos_options, backend))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving HTTP")
+    let auth = auth::layer(&config.data_dir, accounts.clone())?;
+    axum::serve(
+        listener,
+        web::router(leptos_options, backend, accounts, auth),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("serving HTTP")
 }

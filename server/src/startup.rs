@@ -76,6 +76,19 @@ pub async fn start_embedded(
     })
 }
 
+/// Creates the data directory if needed and makes it its owner's only (0700), at every
+/// start: it holds the operator token, password hashes and sessions.
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} private", dir.display()))?;
+    }
+    Ok(())
+}
+
 fn random_secret() -> String {
     (0..32)
         .map(|_| format!("{:02x}", rand::random::<u8>()))

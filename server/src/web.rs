@@ -1,22 +1,34 @@
 //! The HTTP routes: the Leptos pages and server functions, the device API, the static files.
 
+use crate::auth::{self, SignIn};
 use app::{shell, App};
 use axum::Router;
+use axum_login::AuthManagerLayer;
+use iot_core::accounts::Accounts;
 use iot_core::Backend;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 
-/// Builds the whole web application around `backend`.
-pub fn router(leptos_options: LeptosOptions, backend: Arc<Backend>) -> Router {
+/// Builds the whole web application around `backend`, every request through the sign-in
+/// gate (`auth`).
+pub fn router(
+    leptos_options: LeptosOptions,
+    backend: Arc<Backend>,
+    accounts: Accounts,
+    auth: AuthManagerLayer<SignIn, crate::auth::SessionStore>,
+) -> Router {
     let routes = generate_route_list(App);
-    let context_backend = backend.clone();
+    let context = (backend.clone(), accounts.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(context_backend.clone()),
+            move || {
+                provide_context(context.0.clone());
+                provide_context(context.1.clone());
+            },
             {
                 let leptos_options = leptos_options.clone();
                 move || shell(leptos_options.clone())
@@ -25,12 +37,16 @@ pub fn router(leptos_options: LeptosOptions, backend: Arc<Backend>) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options);
     let measure = axum::middleware::from_fn_with_state(backend.clone(), crate::health_api::measure);
+    let gate = axum::middleware::from_fn_with_state(accounts.clone(), auth::gate);
     crate::device_api::routes()
         .merge(crate::export::routes())
         .merge(crate::health_api::routes())
         .with_state(backend)
+        .merge(auth::routes().with_state(accounts))
         .merge(pages)
         .route_layer(measure)
+        .layer(gate)
+        .layer(auth)
         // Fast compression for what is made per request (pages, JSON, CSV); the release
         // build's static files come precompressed at the highest level (`--precompress`).
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))

@@ -79,7 +79,8 @@ async fn the_device_protocol_and_the_device_token_scope() {
     assert_eq!(mint.status(), 403);
 
     // The list has the device, never a token; the text form has one key per line.
-    let list: Value = http
+    let list: Value = s
+        .client()
         .get(format!("{}/api/devices", s.url))
         .send()
         .await
@@ -106,7 +107,8 @@ async fn the_device_protocol_and_the_device_token_scope() {
     );
 
     // Removal: 204, the token stops working, an unknown device is 404, a bad id is 400.
-    let delete = |id: &str| http.delete(format!("{}/api/devices/{id}", s.url)).send();
+    let admin = s.client();
+    let delete = |id: &str| admin.delete(format!("{}/api/devices/{id}", s.url)).send();
     assert_eq!(delete("ESP32-A0B1C2D3E4F5").await.unwrap().status(), 204);
     assert_eq!(write("iot_center").send().await.unwrap().status(), 401);
     assert_eq!(delete("never-registered").await.unwrap().status(), 404);
@@ -150,7 +152,10 @@ async fn the_embedded_store_keeps_its_operator_token_private_and_restarts() {
         .json()
         .await
         .unwrap();
-    let page = reqwest::get(format!("{}/devices", s.url))
+    let page = s
+        .client()
+        .get(format!("{}/devices", s.url))
+        .send()
         .await
         .unwrap()
         .text()

@@ -43,7 +43,8 @@ async fn telemetry_downloads_as_csv_with_a_row_per_time() {
     assert_eq!(written.status(), 204);
 
     // Compressed as a browser asks for it: the whole stream arrives.
-    let response = http
+    let response = s
+        .client()
         .get(format!(
             "{}/export.csv?devices=dev-1&fields=Temperature,CO2&range=1h",
             s.url
@@ -91,7 +92,8 @@ async fn telemetry_downloads_as_csv_with_a_row_per_time() {
         ),
         (&too_many_devices, "at most 100 devices"),
     ] {
-        let r = http
+        let r = s
+            .client()
             .get(format!("{}/export.csv?{query}", s.url))
             .send()
             .await

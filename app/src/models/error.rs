@@ -11,6 +11,12 @@ pub enum AppError {
     Invalid(String),
     #[error("{0}")]
     NotFound(String),
+    /// No one is signed in (the session ended): sign in again.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller's role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
     /// InfluxDB cannot be reached: the page shows a banner and retries.
     #[error("InfluxDB is unreachable: {0}")]
     Unavailable(String),

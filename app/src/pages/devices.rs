@@ -2,7 +2,7 @@
 
 use crate::api::{list_devices, RegisterDevice};
 use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
-use crate::models::{DeviceId, DeviceSummary};
+use crate::models::{DeviceId, DeviceSummary, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -14,7 +14,9 @@ pub fn Devices() -> impl IntoView {
         <Title text="Devices"/>
         <h1>"Devices"</h1>
         <p class="lead">"Each device gets its own token, which may only write telemetry."</p>
-        <RegisterForm register/>
+        <Transition>
+            {move || crate::session::may(Role::Operator)().then(|| view! { <RegisterForm register/> })}
+        </Transition>
         <section class="card">
             <h2>"Registered devices"</h2>
             <Transition fallback=Loading>

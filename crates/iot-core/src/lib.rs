@@ -11,6 +11,7 @@
 //! - [`virtual_device`], [`writer`]: built-in devices and the tasks that write for them.
 //! - [`health`], [`metrics`]: the application's own state.
 
+pub mod accounts;
 pub mod buckets;
 pub mod device_env;
 mod error;

@@ -1,42 +1,11 @@
 //! Device ids are validated before they go near Flux, line protocol or a URL.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// A device id: 1–64 characters of `A–Z a–z 0–9 . _ -`, starting with a letter or digit.
-/// The reference devices' ids (`ESP32-A0B1C2D3E4F5`) fit.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct DeviceId(String);
-
-impl DeviceId {
-    pub fn parse(raw: &str) -> Result<DeviceId, String> {
-        crate::name::checked("a device id", raw).map(|id| DeviceId(id.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for DeviceId {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        DeviceId::parse(&s)
-    }
-}
-
-impl From<DeviceId> for String {
-    fn from(id: DeviceId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for DeviceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::name::name_type!(
+    /// A device id: 1–64 characters of `A–Z a–z 0–9 . _ -`, starting with a letter or digit.
+    /// The reference devices' ids (`ESP32-A0B1C2D3E4F5`) fit.
+    DeviceId,
+    "a device id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -186,39 +186,11 @@ impl From<DeviceSelection> for Vec<DeviceId> {
     }
 }
 
-/// A telemetry field's name, by the rule of device ids (`crate::name`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct FieldName(String);
-
-impl FieldName {
-    pub fn parse(raw: &str) -> Result<FieldName, String> {
-        crate::name::checked("a field name", raw).map(|name| FieldName(name.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for FieldName {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        FieldName::parse(&s)
-    }
-}
-
-impl From<FieldName> for String {
-    fn from(f: FieldName) -> String {
-        f.0
-    }
-}
-
-impl fmt::Display for FieldName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+crate::name::name_type!(
+    /// A telemetry field's name, by the rule of device ids.
+    FieldName,
+    "a field name"
+);
 
 /// The most fields one export may name.
 pub const MAX_EXPORT_FIELDS: usize = 32;

@@ -1,6 +1,7 @@
 //! Typed models shared by the server and the browser: plain serde types, so the wasm gets
 //! them without the server's dependencies.
 
+mod accounts;
 mod dashboard;
 mod device_id;
 mod device_status;
@@ -8,6 +9,7 @@ mod health;
 mod inputs;
 mod name;
 
+pub use accounts::*;
 pub use dashboard::*;
 pub use device_id::DeviceId;
 pub use device_status::{DeviceStatus, StatusThresholds};

@@ -9,10 +9,23 @@ use std::time::Duration;
 
 pub struct Server {
     pub url: String,
+    /// An admin API token, made with `iot-center token add` before the server started.
+    pub token: String,
     child: Child,
     pub _dir: tempfile::TempDir,
 }
 impl Server {
+    /// A client that sends the admin token, for the routes that need a caller.
+    pub fn client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let bearer = format!("Bearer {}", self.token);
+        headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
     /// Stops the server and hands back its data directory.
     pub fn stop(mut self) -> tempfile::TempDir {
         let _ = self.child.kill();
@@ -62,6 +75,9 @@ pub fn remote_iot_center(influx: &str, token: &str, port: u16) -> Command {
             "--config",
             "/nonexistent.ini",
         ])
+        // Its own users and sessions, not the repository's `data/`.
+        .arg("--data-dir")
+        .arg(std::env::temp_dir().join(format!("iot-center-remote-{port}")))
         .env("INFLUX_URL", influx)
         .env("INFLUX_TOKEN", token)
         .env("INFLUX_ORG", ORG);
@@ -72,8 +88,45 @@ pub async fn start() -> Server {
     start_in(tempfile::tempdir().unwrap()).await
 }
 
+/// `iot-center token add` on `dir`: an API token of `role`.
+pub fn add_token(dir: &std::path::Path, name: &str, role: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_iot-center"))
+        .args(["--config", "/nonexistent.ini", "--data-dir"])
+        .arg(dir)
+        .args(["token", "add", name, "--role", role])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// `iot-center user add` on `dir`, the password on stdin.
+pub fn add_user(dir: &std::path::Path, name: &str, role: &str, password: &str) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iot-center"))
+        .args(["--config", "/nonexistent.ini", "--data-dir"])
+        .arg(dir)
+        .args(["user", "add", name, "--role", role])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub async fn start_in(dir: tempfile::TempDir) -> Server {
     let port = free_port();
+    let token = add_token(dir.path(), &format!("tests-{port}"), "admin");
     let child = Command::new(env!("CARGO_BIN_EXE_iot-center"))
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .args([
@@ -92,6 +145,7 @@ pub async fn start_in(dir: tempfile::TempDir) -> Server {
     // Built before it is ready, so a failed start still kills the process.
     let server = Server {
         url: format!("http://127.0.0.1:{port}"),
+        token,
         child,
         _dir: dir,
     };

@@ -1,0 +1,305 @@
+//! Who gets what: every server function and JSON route, called by a stranger, a viewer and
+//! an operator; signing in and out; a session that outlives a restart.
+
+mod common;
+
+use common::{add_token, add_user, start, start_in};
+use reqwest::{header, redirect, StatusCode};
+
+/// The role each server function needs, and arguments it accepts (roles are checked once
+/// the arguments are read). A server function missing here fails the test: a new one must
+/// say who may call it.
+const NEEDS: [(&str, &str, &str); 25] = [
+    ("list_devices", "viewer", ""),
+    ("get_device", "viewer", "id=dev-x"),
+    ("get_writer_status", "viewer", ""),
+    (
+        "device_measurements",
+        "viewer",
+        "id=dev-x&window[range]=1h&page=0",
+    ),
+    ("device_dashboard", "viewer", "id=dev-x&window[range]=1h"),
+    (
+        "compare_devices",
+        "viewer",
+        "devices[0]=dev-x&field=CO2&window[range]=1h",
+    ),
+    ("device_positions", "viewer", ""),
+    ("app_health", "viewer", ""),
+    ("app_metrics", "viewer", "window[range]=1h"),
+    ("list_buckets", "viewer", ""),
+    ("whoami", "viewer", ""),
+    ("register_device", "operator", "id=dev-x"),
+    ("reveal_token", "operator", "id=dev-x"),
+    (
+        "remove_device",
+        "operator",
+        "id=dev-y&delete_telemetry=false",
+    ),
+    ("write_point_now", "operator", "devices[0]=dev-x"),
+    ("start_backfill", "operator", "devices[0]=dev-x&days=1"),
+    (
+        "start_writer",
+        "operator",
+        "devices[0]=dev-x&interval_seconds=60",
+    ),
+    ("stop_writer", "operator", ""),
+    ("list_accounts", "admin", ""),
+    (
+        "add_user",
+        "admin",
+        "name=zed&role=viewer&password=zed-password",
+    ),
+    ("set_user_role", "admin", "name=zed&role=viewer"),
+    ("reset_password", "admin", "name=zed&password=zed-password"),
+    ("remove_user", "admin", "name=zed"),
+    ("add_api_token", "admin", "name=t2&role=viewer"),
+    ("remove_api_token", "admin", "name=t2"),
+];
+
+const RANK: [&str; 3] = ["viewer", "operator", "admin"];
+
+fn rank(role: &str) -> usize {
+    RANK.iter().position(|r| *r == role).unwrap()
+}
+
+/// The server functions' paths (`/api/<name><hash>`), with the role each needs and
+/// arguments for it.
+fn server_functions() -> Vec<(String, &'static str, &'static str)> {
+    // Linking the app registers its server functions.
+    let _ = app::App;
+    leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| {
+            let name = path
+                .trim_start_matches("/api/")
+                .trim_end_matches(|c: char| c.is_ascii_digit());
+            let (_, role, args) = NEEDS
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .unwrap_or_else(|| panic!("server function {name} ({path}) is not in NEEDS"));
+            (path.to_string(), *role, *args)
+        })
+        .collect()
+}
+
+fn client(token: Option<&str>) -> reqwest::Client {
+    let mut headers = header::HeaderMap::new();
+    if let Some(token) = token {
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_server_function_checks_its_caller() {
+    let s = start().await;
+    let viewer = add_token(s._dir.path(), "viewer", "viewer");
+    let operator = add_token(s._dir.path(), "operator", "operator");
+    let functions = server_functions();
+    assert_eq!(functions.len(), NEEDS.len(), "{functions:?}");
+    for (path, needs, args) in &functions {
+        let call = |token: Option<&str>| {
+            client(token)
+                .post(format!("{}{path}", s.url))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(*args)
+                .send()
+        };
+        let anonymous = call(None).await.unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert!(
+            anonymous.text().await.unwrap().contains("sign in first"),
+            "{path}"
+        );
+        for (role, token) in [("viewer", &viewer), ("operator", &operator)] {
+            let answer = call(Some(token)).await.unwrap();
+            let status = answer.status();
+            if rank(role) < rank(needs) {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{path} as {role}");
+                let reason = answer.text().await.unwrap();
+                assert!(
+                    reason.contains(&format!("this needs the {needs} role")),
+                    "{reason}"
+                );
+            } else {
+                assert!(
+                    status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
+                    "{path} as {role}: {status}"
+                );
+            }
+        }
+    }
+    let me = call_with(&s.url, Some(&viewer), "whoami").await;
+    assert_eq!(me.0, StatusCode::OK);
+    assert_eq!(me.1.unwrap()["role"], "viewer");
+    let bad = call_with(&s.url, Some("not-a-token"), "whoami").await;
+    assert_eq!(bad.0, StatusCode::UNAUTHORIZED);
+}
+
+/// Calls the server function `name` without arguments: its status and JSON answer.
+async fn call_with(
+    url: &str,
+    token: Option<&str>,
+    name: &str,
+) -> (StatusCode, Option<serde_json::Value>) {
+    let (path, _, _) = server_functions()
+        .into_iter()
+        .find(|(p, _, _)| p.trim_start_matches("/api/").starts_with(name))
+        .unwrap();
+    let r = client(token)
+        .post(format!("{url}{path}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body = r.json().await.ok().filter(|_| status == StatusCode::OK);
+    (status, body)
+}
+
+#[tokio::test]
+async fn json_routes_and_pages_need_a_caller() {
+    let s = start().await;
+    add_user(s._dir.path(), "alice", "admin", "alice-password");
+    let viewer = add_token(s._dir.path(), "viewer", "viewer");
+    let operator = add_token(s._dir.path(), "operator", "operator");
+    let anonymous = client(None);
+    let get = |c: &reqwest::Client, path: &str| c.get(format!("{}{path}", s.url)).send();
+    for path in [
+        "/api/devices",
+        "/export.csv?devices=a&fields=CO2",
+        "/status",
+    ] {
+        let r = get(&anonymous, path).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    // A browser asking for a page is sent to sign in, and back afterwards.
+    let page = anonymous
+        .get(format!("{}/devices/x?range=1d", s.url))
+        .header(header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.headers()[header::LOCATION],
+        "/login?next=%2Fdevices%2Fx%3Frange%3D1d"
+    );
+    // Public: signing in, health, the device API, static files.
+    for path in ["/login", "/health", "/api/health", "/favicon.svg"] {
+        let r = get(&anonymous, path).await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+    assert_eq!(
+        get(&client(Some(&viewer)), "/api/devices")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let delete = |token: &str| {
+        client(Some(token))
+            .delete(format!("{}/api/devices/never-registered", s.url))
+            .send()
+    };
+    assert_eq!(
+        delete(&viewer).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        delete(&operator).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn sign_in_and_out_and_the_session_outlives_a_restart() {
+    let s = start().await;
+    add_user(s._dir.path(), "alice", "operator", "alice-password");
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = |password: &str| {
+        browser
+            .post(format!("{}/login", s.url))
+            .form(&[
+                ("username", "alice"),
+                ("password", password),
+                ("next", "/devices"),
+            ])
+            .send()
+    };
+    let wrong = login("wrong-password").await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        wrong.headers()[header::LOCATION],
+        "/login?error=wrong+name+or+password&next=%2Fdevices"
+    );
+    let right = login("alice-password").await.unwrap();
+    assert_eq!(right.headers()[header::LOCATION], "/devices");
+    let cookie = right.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let devices = |c: &reqwest::Client, url: &str| c.get(format!("{url}/api/devices")).send();
+    assert_eq!(devices(&browser, &s.url).await.unwrap().status(), 200);
+
+    // The same cookie after a restart on the same data directory.
+    let url = s.url.clone();
+    let s = start_in(s.stop()).await;
+    let session = cookie.split(';').next().unwrap().to_string();
+    let same_cookie = |url: &str| {
+        reqwest::Client::new()
+            .get(format!("{url}/api/devices"))
+            .header(header::COOKIE, &session)
+            .send()
+    };
+    assert_ne!(url, s.url);
+    assert_eq!(same_cookie(&s.url).await.unwrap().status(), 200);
+
+    let out = browser
+        .post(format!("{}/logout", s.url))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.headers()[header::LOCATION], "/login");
+    assert_eq!(
+        same_cookie(&s.url).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_name_for_a_while() {
+    let s = start().await;
+    add_user(s._dir.path(), "bob", "viewer", "bob-password");
+    let login = |password: &'static str| {
+        client(None)
+            .post(format!("{}/login", s.url))
+            .form(&[("username", "bob"), ("password", password)])
+            .send()
+    };
+    for _ in 0..5 {
+        login("guess-guess").await.unwrap();
+    }
+    let locked = login("bob-password").await.unwrap();
+    let location = locked.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(location.contains("too+many+failed+attempts"), "{location}");
+}
