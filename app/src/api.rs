@@ -55,6 +55,8 @@ mod ssr {
     }
 }
 #[cfg(feature = "ssr")]
+pub(crate) use ssr::caller;
+#[cfg(feature = "ssr")]
 use ssr::*;
 
 #[server]
@@ -72,8 +74,9 @@ pub async fn register_device(id: DeviceId) -> Result<String, AppError> {
 
 #[server]
 pub async fn get_device(id: DeviceId) -> Result<DeviceDetail, AppError> {
-    require(Role::Viewer)?;
-    Ok(device_env::detail(&*backend()?, &id).await?)
+    let caller = require(Role::Viewer)?;
+    let manageable = caller.may(Role::Operator);
+    Ok(device_env::detail(&*backend()?, &id, manageable).await?)
 }
 
 /// The device's token, for provisioning a real device: shown only when asked for.

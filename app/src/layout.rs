@@ -1,8 +1,6 @@
-//! The frame around every page: the brand, the navigation, who is signed in, and the
-//! content area.
+//! The frame around every page: the brand, the navigation and the content area. (Who is
+//! signed in is shown by the shell: `signed_in.rs`.)
 
-use crate::models::Role;
-use crate::session::{provide_me, Me};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -21,7 +19,6 @@ const NAV: [(&str, &str); 8] = [
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let me = provide_me();
     view! {
         <div class="layout">
             <nav class="sidebar" aria-label="Main">
@@ -34,33 +31,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                         .into_iter()
                         .map(|(href, label)| view! { <li><A href=href exact=true>{label}</A></li> })
                         .collect_view()}
-                    <Transition>
-                        {move || crate::session::may(Role::Admin)().then(|| view! {
-                            <li><A href="/users" exact=true>"Users"</A></li>
-                        })}
-                    </Transition>
                 </ul>
-                <SignedIn me/>
             </nav>
             <main class="content">{children()}</main>
         </div>
-    }
-}
-
-/// The caller's name and role, and signing out (a plain form post).
-#[component]
-fn SignedIn(me: Me) -> impl IntoView {
-    view! {
-        <Transition>
-            {move || me.0.get().and_then(Result::ok).flatten().map(|caller| view! {
-                <div class="signed-in" data-testid="signed-in">
-                    <span class="who">{caller.name}</span>
-                    <span class="role">{caller.role.as_str()}</span>
-                    <form method="post" action="/logout">
-                        <button type="submit" class="link">"Sign out"</button>
-                    </form>
-                </div>
-            })}
-        </Transition>
     }
 }

@@ -16,7 +16,7 @@ mod layout;
 pub mod models;
 mod pages;
 mod range_bar;
-mod session;
+mod signed_in;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -44,6 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body>
                 <App/>
+                {signed_in::box_view()}
             </body>
         </html>
     }

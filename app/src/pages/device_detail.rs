@@ -3,7 +3,7 @@
 use crate::api::{get_device, RemoveDevice, RevealToken};
 use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
 use crate::models::DeviceDetail as Detail;
-use crate::models::{device_id, DeviceId, Role};
+use crate::models::{device_id, DeviceId};
 use crate::pages::dashboard::DeviceDashboardPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -43,8 +43,7 @@ fn DeviceFacts(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoV
     let id = d.id.clone();
     // Ids in the registry were validated when registered; one that is not valid gets no
     // actions, and neither does a viewer (who never sees a token).
-    let operator = crate::session::may(Role::Operator);
-    let actions = (!d.removed && operator())
+    let actions = (!d.removed && detail.manageable)
         .then(|| DeviceId::parse(&id).ok())
         .flatten();
     view! {

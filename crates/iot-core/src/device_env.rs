@@ -110,8 +110,9 @@ impl DeviceEnv {
 }
 
 /// A device as its page shows it: the registry's summary and the configuration the device
-/// fetches, with the token masked (it is revealed on request only).
-pub async fn detail(b: &Backend, id: &DeviceId) -> Result<DeviceDetail, Error> {
+/// fetches, with the token masked (it is revealed on request only); `manageable` when the
+/// caller may reveal and remove it.
+pub async fn detail(b: &Backend, id: &DeviceId, manageable: bool) -> Result<DeviceDetail, Error> {
     let not_registered = || Error::NotFound(format!("device {id} is not registered"));
     let mut registration = registry::get(b, id).await?.ok_or_else(not_registered)?;
     let summary = registry::summary(b, id).await?.ok_or_else(not_registered)?;
@@ -121,6 +122,7 @@ pub async fn detail(b: &Backend, id: &DeviceId) -> Result<DeviceDetail, Error> {
     Ok(DeviceDetail {
         summary,
         config_text: DeviceEnv::new(&b.settings, &registration).to_text(),
+        manageable,
     })
 }
 

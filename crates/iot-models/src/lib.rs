@@ -45,6 +45,9 @@ pub struct DeviceDetail {
     pub summary: DeviceSummary,
     /// `key: value` lines as `GET /api/env/<id>` with `text/plain` gives them, token masked.
     pub config_text: String,
+    /// Whether the caller may reveal its token and remove it (an operator): decided on the
+    /// server, so the page offers only what will be allowed.
+    pub manageable: bool,
 }
 
 /// A time range a user can pick.
