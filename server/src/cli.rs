@@ -19,6 +19,10 @@ pub struct Cli {
     /// Address of the web server [default: site-addr of Leptos.toml, 127.0.0.1:5000]
     #[arg(long, env = "IOT_CENTER_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Host names the server answers for, comma-separated, besides localhost and this
+    /// machine's name (a request for any other name gets 421)
+    #[arg(long, env = "ALLOWED_HOSTS")]
+    pub allowed_hosts: Option<String>,
     /// Address of the embedded store, when no INFLUX_URL is set (port 0 picks a free one) [default: 127.0.0.1:8086]
     #[arg(long, env = "IOT_CENTER_TSDB_LISTEN")]
     pub tsdb_listen: Option<SocketAddr>,

@@ -6,7 +6,7 @@ use iot_models::StatusThresholds;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Influx {
     /// No `INFLUX_URL`: run the embedded store on this address, within these limits.
     Embedded {
@@ -20,6 +20,25 @@ pub enum Influx {
     },
 }
 
+/// The token never shows in logs or panics.
+impl std::fmt::Debug for Influx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Influx::Embedded { listen, store } => f
+                .debug_struct("Embedded")
+                .field("listen", listen)
+                .field("store", store)
+                .finish(),
+            Influx::Remote { url, org, .. } => f
+                .debug_struct("Remote")
+                .field("url", url)
+                .field("token", &"••••••")
+                .field("org", org)
+                .finish(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     /// `None`: the site address of the Leptos options (Leptos.toml or LEPTOS_SITE_ADDR).
@@ -29,6 +48,8 @@ pub struct Config {
     pub telemetry_bucket: String,
     pub registry_bucket: String,
     pub status_thresholds: StatusThresholds,
+    /// Host names to answer for, besides localhost and the machine's name.
+    pub allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,7 +133,16 @@ impl Config {
             intervals(cli.offline_after, "OFFLINE_AFTER", defaults.offline_after)?,
         )
         .map_err(ConfigError::Invalid)?;
+        let allowed_hosts = pick(cli.allowed_hosts, "ALLOWED_HOSTS")
+            .map(|list| {
+                list.split(',')
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Config {
+            allowed_hosts,
             status_thresholds,
             listen: cli.listen,
             data_dir: cli.data_dir.unwrap_or_else(|| PathBuf::from("data")),

@@ -9,6 +9,7 @@ mod error;
 mod export;
 mod health_api;
 mod startup;
+mod surface;
 mod web;
 
 use anyhow::Context;
@@ -47,13 +48,12 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("listening on {listen}"))?;
     tracing::info!("IoT Center on http://{}", listener.local_addr()?);
     let auth = auth::layer(&config.data_dir, accounts.clone())?;
-    axum::serve(
-        listener,
-        web::router(leptos_options, backend, accounts, auth),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .context("serving HTTP")
+    let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);
+    let app = web::router(leptos_options, backend, accounts, auth, hosts);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving HTTP")
 }

@@ -59,6 +59,8 @@ pub async fn start_embedded(
             .context("onboarding the embedded store")?;
         token
     } else {
+        iot_core::accounts::owner_only(&token_file)
+            .with_context(|| format!("making {} private", token_file.display()))?;
         std::fs::read_to_string(&token_file)
             .with_context(|| {
                 format!(

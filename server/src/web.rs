@@ -11,13 +11,14 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 
-/// Builds the whole web application around `backend`, every request through the sign-in
-/// gate (`auth`).
+/// Builds the whole web application around `backend`: every request first through the
+/// host and origin checks (`surface`), then the sign-in gate (`auth`).
 pub fn router(
     leptos_options: LeptosOptions,
     backend: Arc<Backend>,
     accounts: Accounts,
     auth: AuthManagerLayer<SignIn, crate::auth::SessionStore>,
+    hosts: crate::surface::AllowedHosts,
 ) -> Router {
     let routes = generate_route_list(App);
     let context = (backend.clone(), accounts.clone());
@@ -47,6 +48,10 @@ pub fn router(
         .route_layer(measure)
         .layer(gate)
         .layer(auth)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(hosts),
+            crate::surface::guard,
+        ))
         // Fast compression for what is made per request (pages, JSON, CSV); the release
         // build's static files come precompressed at the highest level (`--precompress`).
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))

@@ -303,3 +303,41 @@ async fn five_wrong_passwords_lock_the_name_for_a_while() {
         .to_string();
     assert!(location.contains("too+many+failed+attempts"), "{location}");
 }
+
+#[tokio::test]
+async fn foreign_hosts_and_cross_site_posts_are_refused() {
+    let s = start().await;
+    add_user(s._dir.path(), "carol", "admin", "carol-password");
+    let http = client(None);
+    let rebound = http
+        .get(format!("{}/login", s.url))
+        .header(header::HOST, "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), StatusCode::MISDIRECTED_REQUEST);
+    let (path, _, _) = server_functions().into_iter().next().unwrap();
+    for target in ["/login", path.as_str()] {
+        let forged = http
+            .post(format!("{}{target}", s.url))
+            .header("origin", "https://evil.example")
+            .form(&[("username", "carol"), ("password", "carol-password")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{target}");
+        let forged = http
+            .post(format!("{}{target}", s.url))
+            .header("sec-fetch-site", "cross-site")
+            .form(&[("username", "carol"), ("password", "carol-password")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{target}");
+    }
+    let page = http.get(format!("{}/login", s.url)).send().await.unwrap();
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+}

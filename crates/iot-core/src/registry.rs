@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// A registered device with its token, for the device itself or its operator only.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Registration {
     pub id: DeviceId,
     pub key: String,
@@ -114,6 +114,18 @@ pub async fn lookup(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, 
             })
     });
     Ok(usable.then_some(reg))
+}
+
+/// The token never shows in logs or panics.
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("id", &self.id)
+            .field("key", &self.key)
+            .field("token", &"••••••")
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How many locks the ids of all devices share.
