@@ -54,7 +54,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/iot-center.css"/>
@@ -80,10 +79,12 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Sets `data-hydrated` on `<body>` once the wasm has taken over the page, so end-to-end
-/// tests (and curious humans) can tell a live page from server-rendered HTML. Effects never
-/// run on the server, so the attribute cannot appear before hydration.
-fn mark_hydrated() {
+/// Sets `data-hydrated` on `<body>` once a page's own view is live in the browser (for a
+/// lazy route, after its part of the wasm has hydrated it), so end-to-end tests (and curious
+/// humans) can tell a live page from server-rendered HTML. Effects never run on the server,
+/// so the attribute cannot appear before hydration. Every page ends with it.
+#[component]
+pub fn Hydrated() -> impl IntoView {
     Effect::new(|_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");

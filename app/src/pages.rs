@@ -40,7 +40,7 @@ macro_rules! lazy_pages {
             }
 
             fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
+                view! { <$page/> <crate::Hydrated/> }.into_any()
             }
         }
 
@@ -51,7 +51,7 @@ macro_rules! lazy_pages {
             }
 
             async fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
+                view! { <$page/> <crate::Hydrated/> }.into_any()
             }
         }
     )*};

@@ -65,10 +65,17 @@ test("the admin adds users; a viewer reads but changes nothing; signing out ends
   await expect(vera.getByTestId("device-config")).toContainText("influx_token: ••••••");
   await expect(vera.getByRole("button", { name: "Reveal token" })).toHaveCount(0);
   await expect(vera.getByRole("button", { name: /Remove device/ })).toHaveCount(0);
-  await open(vera, "/devices");
-  await expect(vera.getByRole("button", { name: "Register" })).toHaveCount(0);
-
   // A change asked for anyway is refused by the server.
+  await open(vera, "/devices");
+  const registerButton = vera.getByRole("button", { name: "Register" });
+  await expect(async () => {
+    await vera.getByLabel("Device id").fill(freshId("not-allowed"));
+    await expect(registerButton).toBeEnabled({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  const refusedRegistration = vera.waitForResponse((r) => r.url().includes("/api/register_device"));
+  await vera.getByRole("button", { name: "Register" }).click();
+  expect((await refusedRegistration).status()).toBe(403);
+  await expect(vera.getByRole("alert")).toContainText("this needs the operator role");
   await open(vera, "/write");
   await vera.getByTestId("device-choices").getByLabel(id).check();
   const refused = vera.waitForResponse((r) => r.url().includes("/api/write_point_now"));

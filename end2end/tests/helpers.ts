@@ -14,8 +14,14 @@ export function freshId(prefix: string) {
 /** Registers a device through the Devices page. */
 export async function register(page: Page, id: string) {
   await open(page, "/devices");
-  await page.getByLabel("Device id").fill(id);
-  await page.getByRole("button", { name: "Register" }).click();
+  // A lazy page hydrates a moment after the app: text typed before that is reset, so the
+  // id is typed again until the form has taken it.
+  const button = page.getByRole("button", { name: "Register" });
+  await expect(async () => {
+    await page.getByLabel("Device id").fill(id);
+    await expect(button).toBeEnabled({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await button.click();
   await expect(page.getByTestId("register-result")).toContainText(`Registered ${id}`);
 }
 

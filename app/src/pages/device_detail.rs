@@ -33,6 +33,7 @@ pub fn DeviceDetail() -> impl IntoView {
         <Transition>
             {move || detail.get().and_then(Result::ok).map(|d| view! { <DeviceFacts detail=d remove/> }.into_any())}
         </Transition>
+        <crate::Hydrated/>
     }
 }
 

@@ -1,24 +1,20 @@
 //! The device list and the registration form.
 
-use crate::api::{list_devices, whoami, RegisterDevice};
+use crate::api::{list_devices, RegisterDevice};
 use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
-use crate::models::{DeviceId, DeviceSummary, Role};
+use crate::models::{DeviceId, DeviceSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn Devices() -> impl IntoView {
     let register = ServerAction::<RegisterDevice>::new();
-    let me = Resource::new(|| (), |_| whoami());
     let devices = Resource::new(move || register.version().get(), |_| list_devices());
     view! {
         <Title text="Devices"/>
         <h1>"Devices"</h1>
         <p class="lead">"Each device gets its own token, which may only write telemetry."</p>
-        // Made once and shown to operators: the form keeps what is typed while `me` loads.
-        <div hidden=move || !me.get().and_then(Result::ok).flatten().is_some_and(|c| c.may(Role::Operator))>
-            <RegisterForm register/>
-        </div>
+        <RegisterForm register/>
         <section class="card">
             <h2>"Registered devices"</h2>
             <Transition fallback=Loading>

@@ -12,5 +12,6 @@ pub fn NotFound() -> impl IntoView {
             <p>"There is no page at this address."</p>
             <p><a href="/">"Go to the overview"</a></p>
         </section>
+        <crate::Hydrated/>
     }
 }
