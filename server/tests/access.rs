@@ -4,6 +4,7 @@
 mod common;
 
 use common::{add_token, add_user, start, start_in};
+use iot_models::Role;
 use reqwest::{header, redirect, StatusCode};
 
 /// The role each server function needs, and arguments it accepts (roles are checked once
@@ -56,12 +57,6 @@ const NEEDS: [(&str, &str, &str); 25] = [
     ("add_api_token", "admin", "name=t2&role=viewer"),
     ("remove_api_token", "admin", "name=t2"),
 ];
-
-const RANK: [&str; 3] = ["viewer", "operator", "admin"];
-
-fn rank(role: &str) -> usize {
-    RANK.iter().position(|r| *r == role).unwrap()
-}
 
 /// The server functions' paths (`/api/<name><hash>`), with the role each needs and
 /// arguments for it.
@@ -121,7 +116,8 @@ async fn every_server_function_checks_its_caller() {
         for (role, token) in [("viewer", &viewer), ("operator", &operator)] {
             let answer = call(Some(token)).await.unwrap();
             let status = answer.status();
-            if rank(role) < rank(needs) {
+            let (role, needs) = (Role::parse(role).unwrap(), Role::parse(needs).unwrap());
+            if role < needs {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{path} as {role}");
                 let reason = answer.text().await.unwrap();
                 assert!(
@@ -250,6 +246,13 @@ async fn sign_in_and_out_and_the_session_outlives_a_restart() {
             ])
             .send()
     };
+    // Past the longest password there is: refused before anything is hashed.
+    let huge = "x".repeat(100_000);
+    let oversized = login(&huge).await.unwrap();
+    assert_eq!(
+        oversized.headers()[header::LOCATION],
+        "/login?error=wrong+name+or+password&next=%2Fdevices"
+    );
     let wrong = login("wrong-password").await.unwrap();
     assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
     assert_eq!(

@@ -94,9 +94,9 @@ impl Accounts {
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, Error> {
-        let mut db = self.db.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut db).map_err(storage)
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, Error> {
+        let db = self.db.lock().unwrap_or_else(|e| e.into_inner());
+        f(&db).map_err(storage)
     }
 
     pub fn has_users(&self) -> Result<bool, Error> {
@@ -217,22 +217,13 @@ impl Accounts {
     /// Changes a user's role; the last admin stays an admin.
     pub fn set_role(&self, name: &str, new: Role) -> Result<(), Error> {
         let changed = self.with(|db| {
-            let tx = db.transaction()?;
-            let changed = tx.execute(
+            db.execute(
                 "UPDATE users SET role = ?2 WHERE name = ?1 AND (?2 = 'admin' OR role != 'admin'
                    OR (SELECT COUNT(*) FROM users WHERE role = 'admin') > 1)",
                 params![name, new.as_str()],
-            )?;
-            tx.commit()?;
-            Ok(changed)
+            )
         })?;
-        match (changed, self.user(name)?) {
-            (1, _) => Ok(()),
-            (_, Some(_)) => Err(Error::Invalid(format!(
-                "{name} is the last admin: make another user an admin first"
-            ))),
-            (_, None) => found(0, name),
-        }
+        self.unless_last_admin(changed, name)
     }
 
     /// Removes a user; never the last admin.
@@ -244,7 +235,13 @@ impl Accounts {
                 [name],
             )
         })?;
-        match (removed, self.user(name)?) {
+        self.unless_last_admin(removed, name)
+    }
+
+    /// The outcome of a change that spares the last admin: done, refused for them, or no
+    /// such user.
+    fn unless_last_admin(&self, changed: usize, name: &str) -> Result<(), Error> {
+        match (changed, self.user(name)?) {
             (1, _) => Ok(()),
             (_, Some(_)) => Err(Error::Invalid(format!(
                 "{name} is the last admin: make another user an admin first"

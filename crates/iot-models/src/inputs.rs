@@ -220,13 +220,9 @@ pub struct ExportParams {
 
 impl ExportRequest {
     /// The link to download `fields` of `devices` over `window`, if all are valid names.
-    pub fn link<D, F>(devices: &[D], fields: &[F], window: TimeWindow) -> Option<String>
-    where
-        D: AsRef<str>,
-        F: AsRef<str>,
-    {
-        let devices = devices.iter().map(|d| DeviceId::parse(d.as_ref()).ok());
-        let fields = fields.iter().map(|f| FieldName::parse(f.as_ref()).ok());
+    pub fn link(devices: &[&str], fields: &[&str], window: TimeWindow) -> Option<String> {
+        let devices = devices.iter().map(|d| DeviceId::parse(d).ok());
+        let fields = fields.iter().map(|f| FieldName::parse(f).ok());
         let request = ExportRequest {
             devices: DeviceSelection::new(devices.collect::<Option<_>>()?).ok()?,
             fields: fields.collect::<Option<_>>()?,

@@ -15,6 +15,7 @@ pub use device_id::DeviceId;
 pub use device_status::{DeviceStatus, StatusThresholds};
 pub use health::*;
 pub use inputs::*;
+pub use name::MAX_LEN as MAX_NAME_LEN;
 
 use serde::{Deserialize, Serialize};
 

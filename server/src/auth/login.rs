@@ -7,7 +7,7 @@ use axum::response::Redirect;
 use axum::routing::post;
 use axum::{Form, Router};
 use iot_core::accounts::Accounts;
-use iot_models::{AccountName, Password};
+use iot_models::{AccountName, Password, MAX_NAME_LEN, MAX_PASSWORD};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -100,6 +100,11 @@ async fn login(
     let next = local(&form.next).to_string();
     if throttle.blocked(&name) {
         return back_to("/login", "too many failed attempts: wait 15 minutes", &next);
+    }
+    // No account has a longer name or password: refused before anything is hashed.
+    if name.len() > MAX_NAME_LEN || form.password.chars().count() > MAX_PASSWORD {
+        throttle.failed(&name);
+        return back_to("/login", "wrong name or password", &next);
     }
     let credentials = Credentials {
         username: name.clone(),
