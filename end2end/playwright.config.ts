@@ -9,9 +9,11 @@ const freshPort = port + 1;
 const baseURL = `http://127.0.0.1:${port}`;
 export const freshURL = `http://127.0.0.1:${freshPort}`;
 export const admin = { name: "admin", password: "e2e-admin-password" };
+/** The provisioning secret: a device sending it registers itself; others wait for approval. */
+export const deviceSecret = "e2e-fleet-secret";
 const serve = (dir: string, listen: number) =>
   `./target/debug/iot-center --listen 127.0.0.1:${listen} --tsdb-listen 127.0.0.1:0` +
-  ` --data-dir ${dir} --config /nonexistent/config.ini`;
+  ` --data-dir ${dir} --config /nonexistent/config.ini --device-provisioning-secret ${deviceSecret}`;
 
 export default defineConfig({
   testDir: "./tests",

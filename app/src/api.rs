@@ -12,9 +12,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::models::{AppError, Caller, Role};
-    use http::StatusCode;
     pub use iot_core::telemetry::time_range;
-    pub use iot_core::{buckets, device_env, health, registry, telemetry, writer, Backend};
+    pub use iot_core::{
+        buckets, device_env, enrollment, health, registry, telemetry, writer, Backend,
+    };
     use leptos::prelude::use_context;
     use std::sync::Arc;
 
@@ -24,27 +25,15 @@ mod ssr {
             .and_then(|parts| parts.extensions.get::<Caller>().cloned())
     }
 
-    /// The caller, if their role includes `role`; else 401 or 403 with the reason. Every
-    /// server function starts here: each is a public POST endpoint.
+    /// The caller, if their role includes `role`; else why not (401 or 403). Every server
+    /// function starts here: each is a public POST endpoint.
     pub fn require(role: Role) -> Result<Caller, AppError> {
-        let refuse = |status: StatusCode, error: AppError| {
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                response.set_status(status);
-            }
-            Err(error)
-        };
         match caller() {
-            None => refuse(
-                StatusCode::UNAUTHORIZED,
-                AppError::Unauthorized("sign in first".into()),
-            ),
-            Some(c) if !c.may(role) => refuse(
-                StatusCode::FORBIDDEN,
-                AppError::Forbidden(format!(
-                    "{} is a {}: this needs the {role} role",
-                    c.name, c.role
-                )),
-            ),
+            None => Err(AppError::Unauthorized("sign in first".into())),
+            Some(c) if !c.may(role) => Err(AppError::Forbidden(format!(
+                "{} is a {}: this needs the {role} role",
+                c.name, c.role
+            ))),
             Some(c) => Ok(c),
         }
     }
@@ -65,11 +54,33 @@ pub async fn list_devices() -> Result<Vec<DeviceSummary>, AppError> {
     Ok(registry::list(&*backend()?).await?)
 }
 
+/// Registers a device from the UI, approving it if it was waiting.
 #[server]
 pub async fn register_device(id: DeviceId) -> Result<String, AppError> {
     require(Role::Operator)?;
-    registry::register(&*backend()?, &id).await?;
+    enrollment::approve(&*backend()?, &id).await?;
     Ok(id.to_string())
+}
+
+/// Devices that asked for their configuration and wait for an operator.
+#[server]
+pub async fn list_pending_devices() -> Result<PendingDevices, AppError> {
+    require(Role::Viewer)?;
+    let enrollment = &backend()?.enrollment;
+    Ok(PendingDevices {
+        policy: enrollment.policy(),
+        devices: enrollment.pending(),
+    })
+}
+
+/// Forgets a device's request without registering it.
+#[server]
+pub async fn dismiss_device(id: DeviceId) -> Result<(), AppError> {
+    require(Role::Operator)?;
+    match backend()?.enrollment.dismiss(&id) {
+        true => Ok(()),
+        false => Err(AppError::NotFound(format!("device {id} is not waiting"))),
+    }
 }
 
 #[server]

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { freshId, open, register } from "./helpers";
+import { deviceEnv, freshId, open, register } from "./helpers";
 
 test("register a device, see it listed, reveal its token", async ({ page }) => {
   const id = freshId("ESP32");
@@ -26,8 +26,8 @@ test("a bad device id is explained and not sent", async ({ page }) => {
 
 test("registering twice keeps one token", async ({ page, request }) => {
   const id = freshId("twice");
-  const first = await (await request.get(`/api/env/${id}`)).json();
-  const second = await (await request.get(`/api/env/${id}`)).json();
+  const first = await deviceEnv(request, id);
+  const second = await deviceEnv(request, id);
   expect(first.newlyRegistered).toBe(true);
   expect(second.newlyRegistered).toBe(false);
   expect(second.influx_token).toBe(first.influx_token);
@@ -38,4 +38,21 @@ test("registering twice keeps one token", async ({ page, request }) => {
   expect((await bad.json()).error).toContain("not allowed");
   await open(page, "/devices");
   await expect(page.getByTestId("device-table")).toContainText(id);
+});
+
+test("a device without the provisioning secret waits until an operator approves it", async ({ page, request }) => {
+  const id = freshId("plant");
+  const asked = await request.get(`/api/env/${id}`);
+  expect(asked.status()).toBe(403);
+  expect(await asked.json()).toEqual({ id, registered: false, pending: true });
+  await open(page, "/devices");
+  const waiting = page.getByTestId("pending-devices");
+  await expect(waiting).toContainText("waits here until an operator approves it");
+  await expect(waiting.getByRole("row", { name: new RegExp(id) })).toContainText("1");
+  await page.getByTestId(`approve-${id}`).click();
+  await expect(page.getByTestId("device-table")).toContainText(id);
+  await expect(waiting).not.toContainText(id);
+  const approved = await request.get(`/api/env/${id}`);
+  expect(approved.status()).toBe(200);
+  expect((await approved.json()).id).toBe(id);
 });

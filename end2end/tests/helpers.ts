@@ -1,4 +1,5 @@
 import { APIRequestContext, expect, Page } from "@playwright/test";
+import { deviceSecret } from "../playwright.config";
 
 /** Opens a page and waits until the wasm has hydrated it. */
 export async function open(page: Page, path: string) {
@@ -40,10 +41,17 @@ export async function backfill(page: Page, ids: string[], days: number) {
   await expect(page.getByTestId("backfill-progress")).toBeHidden();
 }
 
+/** What a device with the provisioning secret gets from `GET /api/env/<id>` (registering it). */
+export async function deviceEnv(request: APIRequestContext, id: string) {
+  const answer = await request.get(`/api/env/${id}`, { headers: { "X-Provisioning-Secret": deviceSecret } });
+  expect(answer.status()).toBe(200);
+  return answer.json();
+}
+
 /** Writes line protocol (precision s) to InfluxDB as the device itself, with the token its
  * configuration gives it; returns the HTTP status. */
 export async function deviceWriter(request: APIRequestContext, id: string) {
-  const env = await (await request.get(`/api/env/${id}`)).json();
+  const env = await deviceEnv(request, id);
   return async (body: string) =>
     (
       await request.post(

@@ -23,6 +23,19 @@ pub struct Cli {
     /// machine's name (a request for any other name gets 421)
     #[arg(long, env = "ALLOWED_HOSTS")]
     pub allowed_hosts: Option<String>,
+    /// A second address serving only the device API (`/api/env`, `/api/health`), so the web
+    /// application can stay on loopback while devices reach this one
+    #[arg(long, env = "IOT_CENTER_DEVICE_LISTEN")]
+    pub device_listen: Option<SocketAddr>,
+    /// What an unknown device asking for its configuration gets: `open` (registered, as the
+    /// reference IoT Center does), `approve` (pending until an operator approves it) or
+    /// `closed` (devices are registered from the UI only) [default: approve]
+    #[arg(long, env = "DEVICE_REGISTRATION")]
+    pub device_registration: Option<String>,
+    /// A secret that lets a device register itself whatever the policy
+    /// (`GET /api/env/<id>?secret=…` or header `X-Provisioning-Secret`)
+    #[arg(long, env = "DEVICE_PROVISIONING_SECRET", hide_env_values = true)]
+    pub device_provisioning_secret: Option<String>,
     /// Address of the embedded store, when no INFLUX_URL is set (port 0 picks a free one) [default: 127.0.0.1:8086]
     #[arg(long, env = "IOT_CENTER_TSDB_LISTEN")]
     pub tsdb_listen: Option<SocketAddr>,

@@ -2,6 +2,7 @@
 //! defaults. (clap already puts the command line over the environment.)
 
 use crate::cli::Cli;
+use iot_core::enrollment::Policy;
 use iot_models::StatusThresholds;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -39,10 +40,14 @@ impl std::fmt::Debug for Influx {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Config {
     /// `None`: the site address of the Leptos options (Leptos.toml or LEPTOS_SITE_ADDR).
     pub listen: Option<SocketAddr>,
+    /// A second listener with the device API only.
+    pub device_listen: Option<SocketAddr>,
+    pub device_registration: Policy,
+    pub provisioning_secret: Option<String>,
     pub data_dir: PathBuf,
     pub influx: Influx,
     pub telemetry_bucket: String,
@@ -50,6 +55,27 @@ pub struct Config {
     pub status_thresholds: StatusThresholds,
     /// Host names to answer for, besides localhost and the machine's name.
     pub allowed_hosts: Vec<String>,
+}
+
+/// The secrets never show in logs or panics.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("device_listen", &self.device_listen)
+            .field("device_registration", &self.device_registration)
+            .field(
+                "provisioning_secret",
+                &self.provisioning_secret.as_ref().map(|_| "••••••"),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("influx", &self.influx)
+            .field("telemetry_bucket", &self.telemetry_bucket)
+            .field("registry_bucket", &self.registry_bucket)
+            .field("status_thresholds", &self.status_thresholds)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +167,13 @@ impl Config {
                     .collect()
             })
             .unwrap_or_default();
+        let device_registration = pick(cli.device_registration, "DEVICE_REGISTRATION")
+            .map_or(Ok(Policy::default()), |p| p.parse())
+            .map_err(ConfigError::Invalid)?;
         Ok(Config {
+            device_listen: cli.device_listen,
+            device_registration,
+            provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
             allowed_hosts,
             status_thresholds,
             listen: cli.listen,
@@ -278,6 +310,28 @@ mod tests {
                 .contains("stale after (10) < offline after (10)"),
             "{inverted}"
         );
+    }
+
+    #[test]
+    fn device_registration_defaults_to_approval_and_is_checked() {
+        let c = Config::resolve(Cli::default(), &FileSettings::default()).unwrap();
+        assert_eq!(c.device_registration, Policy::Approve);
+        assert_eq!(c.provisioning_secret, None);
+        let f = file(&[
+            ("DEVICE_REGISTRATION", "closed"),
+            ("DEVICE_PROVISIONING_SECRET", "s3cret"),
+        ]);
+        let c = Config::resolve(Cli::default(), &f).unwrap();
+        assert_eq!(c.device_registration, Policy::Closed);
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let cli = Cli::try_parse_from(["iot-center", "--device-registration", "open"]).unwrap();
+        assert_eq!(
+            Config::resolve(cli, &f).unwrap().device_registration,
+            Policy::Open
+        );
+        let bad = Config::resolve(Cli::default(), &file(&[("DEVICE_REGISTRATION", "anyone")]))
+            .unwrap_err();
+        assert!(bad.to_string().contains("open, approve or closed"), "{bad}");
     }
 
     #[test]

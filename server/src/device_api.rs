@@ -1,5 +1,6 @@
 //! The device HTTP API of the reference IoT Center, so its devices work unchanged:
 //! `GET /api/env/{id}`, `GET /api/devices`, `DELETE /api/devices/{id}`, `GET /api/health`.
+//! Who may register itself is [`enrollment`]'s call.
 
 use crate::error::ApiError;
 use axum::extract::{Path, Query, State};
@@ -8,18 +9,26 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use iot_core::device_env::DeviceEnv;
+use iot_core::enrollment::{self, Answer};
 use iot_core::{registry, Backend, Error};
 use iot_models::{Caller, DeviceId, Role};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<Backend>> {
+/// What devices use: their configuration and a liveness check. The whole of the device
+/// listener (`--device-listen`).
+pub fn device_routes() -> Router<Arc<Backend>> {
     Router::new()
         .route("/api/env/{id}", get(env))
+        .route("/api/health", get(health))
+}
+
+/// The device routes and the JSON API over the registry (for callers with a role).
+pub fn routes() -> Router<Arc<Backend>> {
+    device_routes()
         .route("/api/devices", get(devices))
         .route("/api/devices/{id}", axum::routing::delete(delete_device))
-        .route("/api/health", get(health))
 }
 
 fn device_id(raw: &str) -> Result<DeviceId, ApiError> {
@@ -30,6 +39,16 @@ fn device_id(raw: &str) -> Result<DeviceId, ApiError> {
 struct EnvQuery {
     register: Option<String>,
     accept: Option<String>,
+    secret: Option<String>,
+}
+
+/// 403 for a device without a registration: `pending` when it waits for approval.
+fn unregistered(id: &DeviceId, pending: bool) -> Response {
+    let mut body = json!({ "id": id.as_str(), "registered": false });
+    if pending {
+        body["pending"] = json!(true);
+    }
+    (StatusCode::FORBIDDEN, Json(body)).into_response()
 }
 
 async fn env(
@@ -39,19 +58,22 @@ async fn env(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = device_id(&id)?;
-    let registration = if q.register.as_deref() == Some("false") {
-        match registry::lookup(&b, &id).await? {
-            Some(r) => r,
-            None => {
-                return Ok((
-                    StatusCode::FORBIDDEN,
-                    Json(json!({ "id": id.as_str(), "registered": false })),
-                )
-                    .into_response())
-            }
-        }
+    let answer = if q.register.as_deref() == Some("false") {
+        registry::lookup(&b, &id)
+            .await?
+            .map_or(Answer::Refused, Answer::Registered)
     } else {
-        registry::register(&b, &id).await?
+        let secret = q.secret.as_deref().or_else(|| {
+            headers
+                .get("x-provisioning-secret")
+                .and_then(|v| v.to_str().ok())
+        });
+        enrollment::request(&b, &id, secret).await?
+    };
+    let registration = match answer {
+        Answer::Registered(r) => r,
+        Answer::Pending => return Ok(unregistered(&id, true)),
+        Answer::Refused => return Ok(unregistered(&id, false)),
     };
     let env = DeviceEnv::new(&b.settings, &registration);
     let wants_text = q.accept.as_deref() == Some("text/plain")

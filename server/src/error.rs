@@ -1,7 +1,11 @@
 //! The error every HTTP route of the server answers with: JSON `{"error": reason}` and a
 //! status that says whose fault it is.
 
+use app::models::AppError;
+use axum::body::Body;
+use axum::extract::Request;
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use iot_core::Error;
@@ -58,4 +62,26 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         ApiError::Domain(e)
     }
+}
+
+/// Server functions answer every error with 500; this gives each the status its kind says
+/// (`AppError::status`: 400 for arguments that do not parse, 401, 403, 404, 502, 503).
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response
+            .headers()
+            .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // An error is a short JSON value; anything larger stays a plain 500.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(parts.status);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -14,8 +14,30 @@ mod web;
 
 use anyhow::Context;
 use clap::Parser;
+use iot_core::enrollment::{Enrollment, Policy};
 use leptos::config::get_configuration;
+use std::net::SocketAddr;
 use std::sync::Arc;
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr}"))
+}
+
+/// Open registration hands a token to whoever asks: fine on loopback, worth a warning where
+/// devices — and strangers — can reach it.
+fn warn_if_open(config: &config::Config, listen: SocketAddr) {
+    let reachable = std::iter::once(listen)
+        .chain(config.device_listen)
+        .any(|a| !a.ip().is_loopback());
+    if config.device_registration == Policy::Open && reachable {
+        tracing::warn!(
+            "DEVICE_REGISTRATION=open while listening beyond loopback: anyone who reaches \
+             /api/env/<id> gets a write token; use approve or a provisioning secret"
+        );
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -40,13 +62,27 @@ async fn main() -> anyhow::Result<()> {
 
     startup::private_dir(&config.data_dir)?;
     let accounts = iot_core::accounts::Accounts::open(&config.data_dir)?;
-    let backend = Arc::new(startup::connect(&config).await?);
+    let enrollment = Enrollment::new(
+        config.device_registration,
+        config.provisioning_secret.as_deref(),
+    );
+    let backend = Arc::new(startup::connect(&config).await?.with_enrollment(enrollment));
     iot_core::metrics::spawn_flusher(backend.clone());
     let listen = config.listen.unwrap_or(leptos_options.site_addr);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("listening on {listen}"))?;
+    let listener = bind(listen).await?;
     tracing::info!("IoT Center on http://{}", listener.local_addr()?);
+    warn_if_open(&config, listen);
+    if let Some(device_listen) = config.device_listen {
+        let devices = bind(device_listen).await?;
+        tracing::info!("device API on http://{}", devices.local_addr()?);
+        let hosts = surface::AllowedHosts::new(devices.local_addr()?.ip(), &config.allowed_hosts);
+        let routes = web::device_router(backend.clone(), hosts);
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(devices, routes).await {
+                tracing::error!("device API stopped: {e}");
+            }
+        });
+    }
     let auth = auth::layer(&config.data_dir, accounts.clone())?;
     let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);
     let app = web::router(leptos_options, backend, accounts, auth, hosts);

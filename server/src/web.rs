@@ -11,6 +11,19 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 
+/// The device listener: the device routes behind the same host check and headers, and no
+/// sign-in (devices have their own tokens).
+pub fn device_router(backend: Arc<Backend>, hosts: crate::surface::AllowedHosts) -> Router {
+    let measure = axum::middleware::from_fn_with_state(backend.clone(), crate::health_api::measure);
+    crate::device_api::device_routes()
+        .with_state(backend)
+        .route_layer(measure)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(hosts),
+            crate::surface::guard,
+        ))
+}
+
 /// Builds the whole web application around `backend`: every request first through the
 /// host and origin checks (`surface`), then the sign-in gate (`auth`).
 pub fn router(
@@ -36,7 +49,8 @@ pub fn router(
             },
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(leptos_options);
+        .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(crate::error::server_fn_status));
     let measure = axum::middleware::from_fn_with_state(backend.clone(), crate::health_api::measure);
     let gate = axum::middleware::from_fn_with_state(accounts.clone(), auth::gate);
     crate::device_api::routes()

@@ -3,15 +3,17 @@
 
 mod common;
 
-use common::{add_token, add_user, start, start_in};
+use common::{add_token, add_user, server_fn_name, server_fn_path, start, start_in};
 use iot_models::Role;
 use reqwest::{header, redirect, StatusCode};
 
 /// The role each server function needs, and arguments it accepts (roles are checked once
 /// the arguments are read). A server function missing here fails the test: a new one must
 /// say who may call it.
-const NEEDS: [(&str, &str, &str); 25] = [
+const NEEDS: [(&str, &str, &str); 27] = [
     ("list_devices", "viewer", ""),
+    ("list_pending_devices", "viewer", ""),
+    ("dismiss_device", "operator", "id=dev-x"),
     ("get_device", "viewer", "id=dev-x"),
     ("get_writer_status", "viewer", ""),
     (
@@ -65,9 +67,7 @@ fn server_functions() -> Vec<(String, &'static str, &'static str)> {
     let _ = app::App;
     leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| {
-            let name = path
-                .trim_start_matches("/api/")
-                .trim_end_matches(|c: char| c.is_ascii_digit());
+            let name = server_fn_name(path);
             let (_, role, args) = NEEDS
                 .iter()
                 .find(|(n, _, _)| *n == name)
@@ -145,10 +145,7 @@ async fn call_with(
     token: Option<&str>,
     name: &str,
 ) -> (StatusCode, Option<serde_json::Value>) {
-    let (path, _, _) = server_functions()
-        .into_iter()
-        .find(|(p, _, _)| p.trim_start_matches("/api/").starts_with(name))
-        .unwrap();
+    let path = server_fn_path(name);
     let r = client(token)
         .post(format!("{url}{path}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

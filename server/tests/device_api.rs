@@ -146,12 +146,7 @@ async fn the_embedded_store_keeps_its_operator_token_private_and_restarts() {
         );
     }
     let operator = std::fs::read_to_string(&token_file).unwrap();
-    let env: Value = reqwest::get(format!("{}/api/env/dev-1", s.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let env = device_env(&s, "dev-1").await;
     let page = s
         .client()
         .get(format!("{}/devices", s.url))

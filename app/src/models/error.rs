@@ -30,8 +30,28 @@ pub enum AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// Arguments that do not parse are the caller's mistake, with the reason.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::ServerFn(value.to_string())
+        match value {
+            ServerFnErrorErr::Args(reason) => AppError::Invalid(reason),
+            other => AppError::ServerFn(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status a server function answers with: whose fault it is, for scripts and
+    /// logs (the server sets it on the way out).
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Invalid(_) => 400,
+            AppError::Unauthorized(_) => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Influx(_) => 502,
+            AppError::Unavailable(_) => 503,
+            AppError::ServerFn(_) => 500,
+        }
     }
 }
 

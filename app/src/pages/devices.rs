@@ -1,20 +1,29 @@
-//! The device list and the registration form.
+//! The device list, the registration form and the devices waiting for approval.
 
-use crate::api::{list_devices, RegisterDevice};
+use crate::api::{list_devices, list_pending_devices, DismissDevice, RegisterDevice};
 use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
-use crate::models::{DeviceId, DeviceSummary};
+use crate::models::{DeviceId, DeviceSummary, PendingDevices};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn Devices() -> impl IntoView {
     let register = ServerAction::<RegisterDevice>::new();
+    let dismiss = ServerAction::<DismissDevice>::new();
     let devices = Resource::new(move || register.version().get(), |_| list_devices());
+    let pending = Resource::new(
+        move || (register.version().get(), dismiss.version().get()),
+        |_| list_pending_devices(),
+    );
     view! {
         <Title text="Devices"/>
         <h1>"Devices"</h1>
         <p class="lead">"Each device gets its own token, which may only write telemetry."</p>
         <RegisterForm register/>
+        <Transition fallback=Loading>
+            {move || pending.get().map(|r| show(r, |waiting| view! { <PendingTable waiting register dismiss/> }.into_any()))}
+        </Transition>
+        {move || dismiss.value().get().and_then(Result::err).map(|e| view! { <ErrorBanner error=e/> })}
         <section class="card">
             <h2>"Registered devices"</h2>
             <Transition fallback=Loading>
@@ -76,6 +85,68 @@ fn RegisterForm(register: ServerAction<RegisterDevice>) -> impl IntoView {
             {outcome}
         </section>
     }
+}
+
+/// Devices that asked for their configuration: an operator approves (registers) or dismisses
+/// each. Under open registration, with no one waiting, there is nothing to show.
+#[component]
+fn PendingTable(
+    waiting: PendingDevices,
+    register: ServerAction<RegisterDevice>,
+    dismiss: ServerAction<DismissDevice>,
+) -> impl IntoView {
+    let nobody = waiting.devices.is_empty();
+    if nobody && waiting.policy == crate::models::RegistrationPolicy::Open {
+        return ().into_any();
+    }
+    let rows = waiting
+        .devices
+        .into_iter()
+        .filter_map(|d| DeviceId::parse(&d.id).ok().map(|id| (id, d)))
+        .map(|(id, d)| {
+            let (approve_id, dismiss_id) = (id.clone(), id.clone());
+            view! {
+                <tr>
+                    <td>{d.id.clone()}</td>
+                    <td>{format_time(&d.first_request)}</td>
+                    <td>{format_time(&d.last_request)}</td>
+                    <td>{d.requests}</td>
+                    <td class="row-actions">
+                        <button
+                            data-testid=format!("approve-{}", d.id)
+                            disabled=move || register.pending().get()
+                            on:click=move |_| { register.dispatch(RegisterDevice { id: approve_id.clone() }); }
+                        >"Approve"</button>
+                        <button
+                            class="secondary"
+                            disabled=move || dismiss.pending().get()
+                            on:click=move |_| { dismiss.dispatch(DismissDevice { id: dismiss_id.clone() }); }
+                        >"Dismiss"</button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let table = view! {
+        <table class="data">
+            <thead>
+                <tr><th>"Device"</th><th>"First asked"</th><th>"Last asked"</th><th>"Requests"</th><th></th></tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    };
+    view! {
+        <section class="card" data-testid="pending-devices">
+            <h2>"Waiting for approval"</h2>
+            <p class="hint">{waiting.policy.explain()}</p>
+            {if nobody {
+                view! { <p class="muted">"No device is waiting."</p> }.into_any()
+            } else {
+                table.into_any()
+            }}
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

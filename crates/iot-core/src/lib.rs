@@ -6,7 +6,8 @@
 //! # Layout
 //! - [`layout`]: where data lives in InfluxDB (buckets' measurements, tags, fields).
 //! - [`queries`]: the Flux the application sends, built from typed values.
-//! - [`registry`], [`device_env`]: devices, their tokens and configuration.
+//! - [`registry`], [`device_env`]: devices, their tokens and configuration;
+//!   [`enrollment`]: which devices may register themselves.
 //! - [`telemetry`], [`export`]: reading telemetry for pages and CSV.
 //! - [`virtual_device`], [`writer`]: built-in devices and the tasks that write for them.
 //! - [`health`], [`metrics`]: the application's own state.
@@ -14,6 +15,7 @@
 pub mod accounts;
 pub mod buckets;
 pub mod device_env;
+pub mod enrollment;
 mod error;
 pub mod export;
 pub mod health;
@@ -56,6 +58,8 @@ pub struct Backend {
     pub settings: Settings,
     pub writer: writer::Writer,
     pub metrics: metrics::Metrics,
+    /// Who may register itself, and who waits for approval.
+    pub enrollment: enrollment::Enrollment,
     registrations: registry::RegistrationLocks,
     /// When the server started, for its uptime.
     pub started: std::time::Instant,
@@ -68,8 +72,13 @@ impl Backend {
             settings,
             writer: writer::Writer::default(),
             metrics: metrics::Metrics::default(),
+            enrollment: enrollment::Enrollment::default(),
             registrations: Default::default(),
             started: std::time::Instant::now(),
         }
+    }
+
+    pub fn with_enrollment(self, enrollment: enrollment::Enrollment) -> Backend {
+        Backend { enrollment, ..self }
     }
 }

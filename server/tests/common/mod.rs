@@ -26,6 +26,17 @@ impl Server {
             .unwrap()
     }
 
+    /// Calls the server function `name` as the admin, with form-encoded arguments.
+    pub async fn call(&self, name: &str, form: &str) -> reqwest::Response {
+        self.client()
+            .post(format!("{}{}", self.url, server_fn_path(name)))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Stops the server and hands back its data directory.
     pub fn stop(mut self) -> tempfile::TempDir {
         let _ = self.child.kill();
@@ -40,6 +51,26 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A server function's name, from its path (`/api/<name><hash>`).
+pub fn server_fn_name(path: &str) -> &str {
+    path.trim_start_matches("/api/")
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+}
+
+/// The path of the server function `name`.
+pub fn server_fn_path(name: &str) -> String {
+    // Linking the app registers its server functions.
+    let _ = app::App;
+    leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .find(|path| server_fn_name(path) == name)
+        .unwrap_or_else(|| panic!("no server function {name}"))
+        .to_string()
+}
+
+/// The provisioning secret test servers take: devices that send it register themselves.
+pub const SECRET: &str = "fleet-secret";
 
 /// A port nothing listens on now.
 pub fn free_port() -> u16 {
@@ -80,7 +111,9 @@ pub fn remote_iot_center(influx: &str, token: &str, port: u16) -> Command {
         .arg(std::env::temp_dir().join(format!("iot-center-remote-{port}")))
         .env("INFLUX_URL", influx)
         .env("INFLUX_TOKEN", token)
-        .env("INFLUX_ORG", ORG);
+        .env("INFLUX_ORG", ORG)
+        // The reference's behaviour: devices register themselves.
+        .env("DEVICE_REGISTRATION", "open");
     c
 }
 
@@ -125,6 +158,16 @@ pub fn add_user(dir: &std::path::Path, name: &str, role: &str, password: &str) {
 }
 
 pub async fn start_in(dir: tempfile::TempDir) -> Server {
+    start_configured(dir, &[]).await
+}
+
+/// A server with these environment variables besides the tests' defaults.
+pub async fn start_with(env: &[(&str, &str)]) -> Server {
+    start_configured(tempfile::tempdir().unwrap(), env).await
+}
+
+/// The default registration policy (approve), [`SECRET`] as the provisioning secret.
+async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let token = add_token(dir.path(), &format!("tests-{port}"), "admin");
     let child = Command::new(env!("CARGO_BIN_EXE_iot-center"))
@@ -140,6 +183,9 @@ pub async fn start_in(dir: tempfile::TempDir) -> Server {
         ])
         .arg(dir.path())
         .env_remove("INFLUX_URL")
+        .env_remove("DEVICE_REGISTRATION")
+        .env("DEVICE_PROVISIONING_SECRET", SECRET)
+        .envs(env.iter().copied())
         .spawn()
         .unwrap();
     // Built before it is ready, so a failed start still kills the process.
@@ -161,9 +207,10 @@ pub async fn start_in(dir: tempfile::TempDir) -> Server {
     panic!("iot-center did not start");
 }
 
-/// What `GET /api/env/{id}` gives a device (registering it if needed).
+/// What `GET /api/env/{id}` gives a device with the provisioning secret (registering it if
+/// needed).
 pub async fn device_env(server: &Server, id: &str) -> serde_json::Value {
-    reqwest::get(format!("{}/api/env/{id}", server.url))
+    reqwest::get(format!("{}/api/env/{id}?secret={SECRET}", server.url))
         .await
         .unwrap()
         .json()
