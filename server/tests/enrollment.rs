@@ -63,10 +63,10 @@ async fn an_unknown_device_waits_until_an_operator_approves_it() {
 }
 
 #[tokio::test]
-async fn the_provisioning_secret_registers_once_however_many_ask_at_once() {
+async fn fifty_devices_with_the_secret_asking_at_once_get_one_token() {
     let s = start().await;
     let mut asks = tokio::task::JoinSet::new();
-    for n in 0..20 {
+    for n in 0..50 {
         let request = reqwest::Client::new().get(format!("{}/api/env/fleet-1", s.url));
         // Half by query, half by header: both carry the secret.
         let request = match n % 2 {
@@ -82,6 +82,28 @@ async fn the_provisioning_secret_registers_once_however_many_ask_at_once() {
     let tokens = asks.join_all().await;
     assert!(tokens.iter().all(|t| *t == tokens[0]), "{tokens:?}");
     assert_eq!(pending(&s).await["devices"], json!([]));
+    // One authorization for the device in the store, not one per request.
+    let env = common::device_env(&s, "fleet-1").await;
+    let operator = std::fs::read_to_string(s._dir.path().join("operator-token")).unwrap();
+    let authorizations: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v2/authorizations",
+            env["influx_url"].as_str().unwrap()
+        ))
+        .header("Authorization", format!("Token {}", operator.trim()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let minted = authorizations["authorizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["description"] == "IoTCenterDevice: fleet-1")
+        .count();
+    assert_eq!(minted, 1);
 }
 
 #[tokio::test]
