@@ -39,9 +39,26 @@ pub struct Cli {
     /// Address of the embedded store, when no INFLUX_URL is set (port 0 picks a free one) [default: 127.0.0.1:8086]
     #[arg(long, env = "IOT_CENTER_TSDB_LISTEN")]
     pub tsdb_listen: Option<SocketAddr>,
+    /// Serve the embedded store over HTTPS with this certificate chain (PEM), so devices
+    /// write over TLS
+    #[arg(long, env = "IOT_CENTER_TSDB_TLS_CERT", requires = "tsdb_tls_key")]
+    pub tsdb_tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tsdb-tls-cert
+    #[arg(long, env = "IOT_CENTER_TSDB_TLS_KEY", requires = "tsdb_tls_cert")]
+    pub tsdb_tls_key: Option<PathBuf>,
+    /// InfluxDB's URL as devices are told it [default: INFLUX_URL, or the embedded store's
+    /// address with this machine's name when it listens on all addresses]
+    #[arg(long, env = "DEVICE_INFLUX_URL")]
+    pub device_influx_url: Option<String>,
     /// URL of InfluxDB 2.x or Cloud; without it the embedded store runs
     #[arg(long, env = "INFLUX_URL")]
     pub influx_url: Option<String>,
+    /// CA certificate(s) (PEM) to trust for INFLUX_URL besides the platform's roots
+    #[arg(long, env = "INFLUX_CA_CERT")]
+    pub influx_ca_cert: Option<PathBuf>,
+    /// Accept any certificate from INFLUX_URL (a lab's self-signed one): never in production
+    #[arg(long, env = "INFLUX_INSECURE_SKIP_VERIFY")]
+    pub influx_insecure_skip_verify: bool,
     /// Operator token of that InfluxDB
     #[arg(long, env = "INFLUX_TOKEN", hide_env_values = true)]
     pub influx_token: Option<String>,

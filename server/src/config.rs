@@ -9,15 +9,18 @@ use std::path::{Path, PathBuf};
 
 #[derive(Clone, PartialEq)]
 pub enum Influx {
-    /// No `INFLUX_URL`: run the embedded store on this address, within these limits.
+    /// No `INFLUX_URL`: run the embedded store on this address, within these limits, over
+    /// HTTPS with `tls` (certificate and key files).
     Embedded {
         listen: SocketAddr,
         store: tsdb::Config,
+        tls: Option<(PathBuf, PathBuf)>,
     },
     Remote {
         url: String,
         token: String,
         org: String,
+        tls: influx_client::Tls,
     },
 }
 
@@ -25,16 +28,18 @@ pub enum Influx {
 impl std::fmt::Debug for Influx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Influx::Embedded { listen, store } => f
+            Influx::Embedded { listen, store, tls } => f
                 .debug_struct("Embedded")
                 .field("listen", listen)
                 .field("store", store)
+                .field("tls", tls)
                 .finish(),
-            Influx::Remote { url, org, .. } => f
+            Influx::Remote { url, org, tls, .. } => f
                 .debug_struct("Remote")
                 .field("url", url)
                 .field("token", &"••••••")
                 .field("org", org)
+                .field("tls", tls)
                 .finish(),
         }
     }
@@ -47,6 +52,8 @@ pub struct Config {
     /// A second listener with the device API only.
     pub device_listen: Option<SocketAddr>,
     pub device_registration: Policy,
+    /// InfluxDB's URL as devices are told it, when set.
+    pub device_influx_url: Option<String>,
     pub provisioning_secret: Option<String>,
     pub data_dir: PathBuf,
     pub influx: Influx,
@@ -64,6 +71,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("device_listen", &self.device_listen)
             .field("device_registration", &self.device_registration)
+            .field("device_influx_url", &self.device_influx_url)
             .field(
                 "provisioning_secret",
                 &self.provisioning_secret.as_ref().map(|_| "••••••"),
@@ -121,6 +129,24 @@ impl FileSettings {
     }
 }
 
+/// Whom to trust at INFLUX_URL: the platform's roots, with a CA file's certificates added,
+/// or (asked for explicitly) anyone.
+fn trust(ca_cert: Option<PathBuf>, skip_verify: bool) -> Result<influx_client::Tls, ConfigError> {
+    match (ca_cert, skip_verify) {
+        (Some(_), true) => Err(ConfigError::Invalid(
+            "INFLUX_CA_CERT and INFLUX_INSECURE_SKIP_VERIFY exclude each other: a CA is only worth giving if certificates are checked".into(),
+        )),
+        (None, true) => Ok(influx_client::Tls::InsecureSkipVerify),
+        (Some(path), false) => std::fs::read(&path)
+            .map(influx_client::Tls::ExtraRoots)
+            .map_err(|e| ConfigError::File {
+                message: e.to_string(),
+                path,
+            }),
+        (None, false) => Ok(influx_client::Tls::PlatformRoots),
+    }
+}
+
 fn addr(s: &str) -> SocketAddr {
     s.parse().expect("a valid built-in address")
 }
@@ -134,6 +160,7 @@ impl Config {
             None => Influx::Embedded {
                 listen: cli.tsdb_listen.unwrap_or_else(|| addr("127.0.0.1:8086")),
                 store: cli.store_limits.config(),
+                tls: cli.tsdb_tls_cert.zip(cli.tsdb_tls_key),
             },
             Some(url) => Influx::Remote {
                 url,
@@ -141,6 +168,14 @@ impl Config {
                     .ok_or(ConfigError::Missing("INFLUX_TOKEN"))?,
                 org: pick(cli.influx_org, "INFLUX_ORG")
                     .ok_or(ConfigError::Missing("INFLUX_ORG"))?,
+                tls: trust(
+                    cli.influx_ca_cert
+                        .or_else(|| file.get("INFLUX_CA_CERT").map(PathBuf::from)),
+                    cli.influx_insecure_skip_verify
+                        || file
+                            .get("INFLUX_INSECURE_SKIP_VERIFY")
+                            .is_some_and(|v| v == "true" || v == "1"),
+                )?,
             },
         };
         let intervals = |flag: Option<u32>, key: &str, default: u32| match flag {
@@ -171,6 +206,7 @@ impl Config {
             .map_or(Ok(Policy::default()), |p| p.parse())
             .map_err(ConfigError::Invalid)?;
         Ok(Config {
+            device_influx_url: pick(cli.device_influx_url, "DEVICE_INFLUX_URL"),
             device_listen: cli.device_listen,
             device_registration,
             provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
@@ -209,6 +245,7 @@ mod tests {
             Influx::Embedded {
                 listen: addr("127.0.0.1:8086"),
                 store: tsdb::Config::default(),
+                tls: None,
             }
         );
         assert_eq!(c.listen, None);
@@ -241,7 +278,8 @@ mod tests {
             Influx::Remote {
                 url: "http://flag:8086".into(),
                 token: "file-token".into(),
-                org: "0123456789abcdef".into()
+                org: "0123456789abcdef".into(),
+                tls: influx_client::Tls::PlatformRoots,
             }
         );
         assert_eq!(
@@ -332,6 +370,46 @@ mod tests {
         let bad = Config::resolve(Cli::default(), &file(&[("DEVICE_REGISTRATION", "anyone")]))
             .unwrap_err();
         assert!(bad.to_string().contains("open, approve or closed"), "{bad}");
+    }
+
+    #[test]
+    fn whom_to_trust_at_a_remote_influxdb() {
+        let remote = [
+            "iot-center",
+            "--influx-url",
+            "https://x",
+            "--influx-token",
+            "t",
+            "--influx-org",
+            "o",
+        ];
+        let tls = |extra: &[&str]| -> Result<influx_client::Tls, ConfigError> {
+            let cli = Cli::try_parse_from(remote.iter().chain(extra)).unwrap();
+            match Config::resolve(cli, &FileSettings::default())?.influx {
+                Influx::Remote { tls, .. } => Ok(tls),
+                Influx::Embedded { .. } => panic!("INFLUX_URL is set: remote"),
+            }
+        };
+        assert_eq!(tls(&[]).unwrap(), influx_client::Tls::PlatformRoots);
+        assert_eq!(
+            tls(&["--influx-insecure-skip-verify"]).unwrap(),
+            influx_client::Tls::InsecureSkipVerify
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "PEM").unwrap();
+        let ca = ca.to_str().unwrap();
+        assert_eq!(
+            tls(&["--influx-ca-cert", ca]).unwrap(),
+            influx_client::Tls::ExtraRoots(b"PEM".to_vec())
+        );
+        let missing = tls(&["--influx-ca-cert", "/nonexistent/ca.pem"]).unwrap_err();
+        assert!(
+            missing.to_string().contains("/nonexistent/ca.pem"),
+            "{missing}"
+        );
+        let both = tls(&["--influx-ca-cert", ca, "--influx-insecure-skip-verify"]).unwrap_err();
+        assert!(both.to_string().contains("exclude each other"), "{both}");
     }
 
     #[test]

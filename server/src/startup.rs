@@ -5,25 +5,49 @@
 use crate::config::{Config, Influx};
 use anyhow::{bail, Context};
 use influx_client::onboarding::{self, Onboarding};
-use influx_client::{Bucket, Client, ClientConfig};
+use influx_client::{Bucket, Client, ClientConfig, Tls};
 use iot_core::{Backend, Settings};
-use std::path::Path;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The organization the embedded store is set up with.
 const EMBEDDED_ORG: &str = "iot-center";
 
 pub struct Connection {
+    /// Where the application reaches InfluxDB, and whom it trusts there.
     pub url: String,
+    pub tls: Tls,
     pub token: String,
     pub org: String,
+    /// Where devices reach it.
+    pub device_url: String,
 }
 
-/// Starts the embedded store on `listen` and returns how to reach it as its operator.
+/// How a device elsewhere names `addr`: never `0.0.0.0` (listening on every address), but
+/// this machine's name. Over TLS a name, as certificates name hosts: `localhost` on
+/// loopback (`DEVICE_INFLUX_URL` when the certificate says otherwise).
+fn reachable(tls: bool, addr: SocketAddr) -> String {
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() => {
+            crate::surface::hostname().unwrap_or_else(|| "localhost".into())
+        }
+        ip if tls && ip.is_loopback() => "localhost".into(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}:{}", addr.port())
+}
+
+/// Starts the embedded store on `listen` and returns how to reach it as its operator. With
+/// `tls` (certificate and key files) it serves HTTPS there for devices, and plain HTTP on a
+/// loopback port of its own for this application.
 pub async fn start_embedded(
     data_dir: &Path,
-    listen: std::net::SocketAddr,
+    listen: SocketAddr,
     store_config: tsdb::Config,
+    tls: Option<&(PathBuf, PathBuf)>,
     first_bucket: &str,
 ) -> anyhow::Result<Connection> {
     let store_dir = data_dir.join("tsdb");
@@ -31,20 +55,54 @@ pub async fn start_embedded(
         tsdb::storage::Store::open(&store_dir)
             .with_context(|| format!("opening the embedded store in {}", store_dir.display()))?,
     );
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("starting the embedded store on {listen} (choose another address with --tsdb-listen)"))?;
-    let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(tsdb::serve(
-        listener,
+    let bind = |addr: SocketAddr| async move {
+        tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!(
+                "starting the embedded store on {addr} (choose another address with --tsdb-listen)"
+            )
+        })
+    };
+    let listener = bind(listen).await?;
+    let public = listener.local_addr()?;
+    let (endpoints, url, device_url) = match tls {
+        Some((cert, key)) => {
+            let config = tsdb::tls::server_config(cert, key).context(
+                "the embedded store's TLS certificate (--tsdb-tls-cert, --tsdb-tls-key)",
+            )?;
+            let private = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+            let url = format!("http://{}", private.local_addr()?);
+            let endpoints = vec![
+                tsdb::Endpoint::Tls(listener, config),
+                tsdb::Endpoint::Plain(private),
+            ];
+            (endpoints, url, reachable(true, public))
+        }
+        None => {
+            // Listening on every address: this application comes by loopback.
+            let own = match public.ip().is_unspecified() {
+                true => SocketAddr::from(([127, 0, 0, 1], public.port())),
+                false => public,
+            };
+            (
+                vec![tsdb::Endpoint::Plain(listener)],
+                format!("http://{own}"),
+                reachable(false, public),
+            )
+        }
+    };
+    tokio::spawn(tsdb::serve_all(
+        endpoints,
         store,
         store_config,
         std::future::pending(),
     ));
-    tracing::info!("embedded store on {url}, data in {}", store_dir.display());
+    tracing::info!(
+        "embedded store on {device_url}, data in {}",
+        store_dir.display()
+    );
 
     let token_file = data_dir.join("operator-token");
-    let token = if onboarding::setup_allowed(&url).await? {
+    let token = if onboarding::setup_allowed(&url, &Tls::default()).await? {
         let token = random_secret();
         let setup = Onboarding {
             username: "iot-center".into(),
@@ -54,7 +112,7 @@ pub async fn start_embedded(
             token: Some(token.clone()),
         };
         write_secret(&token_file, &token)?;
-        onboarding::setup(&url, &setup)
+        onboarding::setup(&url, &Tls::default(), &setup)
             .await
             .context("onboarding the embedded store")?;
         token
@@ -73,8 +131,10 @@ pub async fn start_embedded(
     };
     Ok(Connection {
         url,
+        tls: Tls::default(),
         token,
         org: EMBEDDED_ORG.into(),
+        device_url,
     })
 }
 
@@ -137,26 +197,41 @@ async fn ensure_bucket(client: &Client, name: &str) -> anyhow::Result<Bucket> {
 /// Connects as configured and returns the backend the pages and the device API use.
 pub async fn connect(config: &Config) -> anyhow::Result<Backend> {
     let connection = match &config.influx {
-        Influx::Embedded { listen, store } => {
+        Influx::Embedded { listen, store, tls } => {
             start_embedded(
                 &config.data_dir,
                 *listen,
                 store.clone(),
+                tls.as_ref(),
                 &config.telemetry_bucket,
             )
             .await?
         }
-        Influx::Remote { url, token, org } => Connection {
-            url: url.clone(),
-            token: token.clone(),
-            org: org.clone(),
-        },
+        Influx::Remote {
+            url,
+            token,
+            org,
+            tls,
+        } => {
+            if *tls == Tls::InsecureSkipVerify {
+                tracing::warn!(
+                    "INFLUX_INSECURE_SKIP_VERIFY: any certificate is accepted from {url}, so anyone \
+                     in between can read and change what is sent, the token included"
+                );
+            }
+            Connection {
+                url: url.clone(),
+                tls: tls.clone(),
+                token: token.clone(),
+                org: org.clone(),
+                device_url: url.clone(),
+            }
+        }
     };
-    let client = Client::new(ClientConfig::new(
-        &connection.url,
-        &connection.token,
-        &connection.org,
-    ))?;
+    let client = Client::new(ClientConfig {
+        tls: connection.tls.clone(),
+        ..ClientConfig::new(&connection.url, &connection.token, &connection.org)
+    })?;
     let health = client
         .health()
         .await
@@ -176,7 +251,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<Backend> {
     let telemetry = ensure_bucket(&client, &config.telemetry_bucket).await?;
     ensure_bucket(&client, &config.registry_bucket).await?;
     let settings = Settings {
-        influx_url: connection.url.clone(),
+        influx_url: config
+            .device_influx_url
+            .clone()
+            .unwrap_or(connection.device_url),
         org: connection.org.clone(),
         org_id,
         telemetry_bucket: telemetry.name,
@@ -189,4 +267,31 @@ pub async fn connect(config: &Config) -> anyhow::Result<Backend> {
         configuration_refresh: 3600,
     };
     Ok(Backend::new(client, settings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_never_told_to_reach_0_0_0_0() {
+        let any: SocketAddr = "0.0.0.0:8086".parse().unwrap();
+        let told = reachable(false, any);
+        assert!(
+            !told.contains("0.0.0.0") && told.starts_with("http://"),
+            "{told}"
+        );
+        assert_eq!(
+            reachable(false, "10.0.0.5:8086".parse().unwrap()),
+            "http://10.0.0.5:8086"
+        );
+        assert_eq!(
+            reachable(true, "127.0.0.1:8086".parse().unwrap()),
+            "https://localhost:8086"
+        );
+        assert_eq!(
+            reachable(false, "[::1]:8086".parse().unwrap()),
+            "http://[::1]:8086"
+        );
+    }
 }

@@ -51,7 +51,7 @@ fn strip_port(host: &str) -> &str {
 }
 
 /// The machine's name, from the kernel (Linux) or the environment.
-fn hostname() -> Option<String> {
+pub fn hostname() -> Option<String> {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())

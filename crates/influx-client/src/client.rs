@@ -22,6 +22,46 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// Write bodies larger than this are sent gzip-compressed.
     pub gzip_threshold: usize,
+    /// Whom to trust on `https://`.
+    pub tls: Tls,
+}
+
+/// Whom the client trusts on `https://` (rustls; never OpenSSL).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Tls {
+    /// The platform's certificate roots.
+    #[default]
+    PlatformRoots,
+    /// The platform's roots and the CA certificates in this PEM (a private CA).
+    ExtraRoots(Vec<u8>),
+    /// Any certificate, any name: for a lab only.
+    InsecureSkipVerify,
+}
+
+impl Tls {
+    /// An HTTP client that trusts whom this says, with these timeouts.
+    pub(crate) fn http_client(&self, timeout: Duration) -> Result<reqwest::Client, Error> {
+        let builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .pool_idle_timeout(Duration::from_secs(60));
+        let builder = match self {
+            Tls::PlatformRoots => builder,
+            Tls::ExtraRoots(pem) => {
+                let roots = reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| Error::Config(format!("reading the CA certificate: {e}")))?;
+                if roots.is_empty() {
+                    return Err(Error::Config("the CA file holds no PEM certificate".into()));
+                }
+                roots
+                    .into_iter()
+                    .fold(builder, |b, root| b.add_root_certificate(root))
+            }
+            Tls::InsecureSkipVerify => builder.danger_accept_invalid_certs(true),
+        };
+        builder.build().map_err(|e| Error::Config(e.to_string()))
+    }
 }
 
 impl ClientConfig {
@@ -37,6 +77,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             max_retries: 3,
             gzip_threshold: 64 * 1024,
+            tls: Tls::default(),
         }
     }
 }
@@ -101,12 +142,7 @@ impl Client {
         if config.org.is_empty() {
             return Err(Error::Config("no organization given".into()));
         }
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| Error::Config(e.to_string()))?;
+        let http = config.tls.http_client(config.timeout)?;
         Ok(Client {
             http,
             base,
@@ -119,6 +155,24 @@ impl Client {
 
     pub fn url(&self) -> &str {
         &self.base
+    }
+
+    /// The same InfluxDB, connection pool and trust, with another token and organization:
+    /// a virtual device writing as itself.
+    pub fn acting_as(&self, token: impl Into<String>, org: impl Into<String>) -> Client {
+        let (token, org) = (token.into(), org.into());
+        Client {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            config: ClientConfig {
+                token: token.clone(),
+                org: org.clone(),
+                ..self.config.clone()
+            },
+            token,
+            org,
+            org_id: OnceCell::new(),
+        }
     }
 
     pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {

@@ -31,7 +31,7 @@ mod point;
 mod resources;
 
 pub use annotated_csv::{AnnotatedCsvReader, FluxValue, Record};
-pub use client::{Client, ClientConfig, Precision};
+pub use client::{Client, ClientConfig, Precision, Tls};
 pub use error::Error;
 pub use models::{Authorization, Bucket, Health, Org, Permission, Resource, RetentionRule};
 pub use point::{to_line_protocol, FieldValue, Point};

@@ -1,7 +1,11 @@
 //! Onboarding a fresh InfluxDB (`/api/v2/setup`): no token needed, allowed once.
 
-use crate::Error;
+use crate::{Error, Tls};
 use serde::Serialize;
+use std::time::Duration;
+
+/// Onboarding is one short request: it never waits long.
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Serialize)]
 pub struct Onboarding {
@@ -42,9 +46,9 @@ async fn check(
 }
 
 /// Whether the InfluxDB at `url` has not been set up yet.
-pub async fn setup_allowed(url: &str) -> Result<bool, Error> {
+pub async fn setup_allowed(url: &str, tls: &Tls) -> Result<bool, Error> {
     let r = check(
-        reqwest::Client::new()
+        tls.http_client(TIMEOUT)?
             .get(format!("{}/api/v2/setup", url.trim_end_matches('/')))
             .send()
             .await,
@@ -55,9 +59,9 @@ pub async fn setup_allowed(url: &str) -> Result<bool, Error> {
 }
 
 /// Sets up a fresh InfluxDB; returns the operator token.
-pub async fn setup(url: &str, onboarding: &Onboarding) -> Result<String, Error> {
+pub async fn setup(url: &str, tls: &Tls, onboarding: &Onboarding) -> Result<String, Error> {
     let r = check(
-        reqwest::Client::new()
+        tls.http_client(TIMEOUT)?
             .post(format!("{}/api/v2/setup", url.trim_end_matches('/')))
             .json(onboarding)
             .send()

@@ -4,6 +4,7 @@
 
 use influx_client::flux::TimeRange;
 use influx_client::onboarding::{setup, Onboarding};
+use influx_client::Tls;
 use influx_client::{Client, ClientConfig, Precision};
 use iot_core::{queries, telemetry, Backend, Settings};
 use iot_models::{DeviceId, RangeChoice, TimeWindow};
@@ -27,6 +28,7 @@ async fn main() {
     ));
     let token = setup(
         &url,
+        &Tls::default(),
         &Onboarding {
             username: "bench".into(),
             password: "bench-password".into(),

@@ -7,7 +7,7 @@ use super::virtual_device::{point, reading};
 use super::Backend;
 use crate::Error;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use influx_client::{Client, ClientConfig, Precision};
+use influx_client::{Client, Precision};
 use iot_models::{DeviceId, DeviceSelection, WriterStatus};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,11 +39,9 @@ async fn device_client(b: &Backend, id: &DeviceId) -> Result<(Registration, Clie
     let reg = registry::lookup(b, id).await?.ok_or_else(|| {
         Error::NotFound(format!("device {id} is not registered (or was removed)"))
     })?;
-    let client = Client::new(ClientConfig::new(
-        b.client.url(),
-        reg.token.clone(),
-        b.settings.org_id.clone(),
-    ))?;
+    let client = b
+        .client
+        .acting_as(reg.token.clone(), b.settings.org_id.clone());
     Ok((reg, client))
 }
 

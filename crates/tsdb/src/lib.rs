@@ -10,7 +10,8 @@
 //! - [`flux`]: the Flux subset: parser, evaluator, tables.
 //! - [`annotated_csv`]: query results in InfluxDB's CSV.
 //! - [`delete_predicate`]: the `/delete` predicate language.
-//! - `http`: the endpoints; [`serve`] runs them on a listener until shutdown.
+//! - `http`: the endpoints; [`serve`] runs them on a listener until shutdown, over TLS
+//!   ([`tls`]) when given a certificate.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,6 +28,7 @@ mod http;
 pub mod line_protocol;
 pub mod series;
 pub mod storage;
+pub mod tls;
 
 pub use http::{ApiError, VERSION};
 
@@ -118,9 +120,33 @@ impl LimitArgs {
     }
 }
 
-/// Serves the API on `listener` until `shutdown` completes, enforcing retention meanwhile.
+/// Where the API is served: plain HTTP, or HTTPS with a TLS configuration
+/// ([`tls::server_config`]).
+pub enum Endpoint {
+    Plain(TcpListener),
+    Tls(TcpListener, Arc<tls::ServerConfig>),
+}
+
+impl From<TcpListener> for Endpoint {
+    fn from(listener: TcpListener) -> Self {
+        Endpoint::Plain(listener)
+    }
+}
+
+/// Serves the API on `endpoint` until `shutdown` completes, enforcing retention meanwhile.
 pub async fn serve(
-    listener: TcpListener,
+    endpoint: impl Into<Endpoint>,
+    store: Arc<Store>,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_all(vec![endpoint.into()], store, config, shutdown).await
+}
+
+/// Serves one store on several endpoints (say HTTPS for devices, plain HTTP on loopback for
+/// the application beside it) until `shutdown` completes.
+pub async fn serve_all(
+    endpoints: Vec<Endpoint>,
     store: Arc<Store>,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -146,16 +172,41 @@ pub async fn serve(
     });
     let app =
         http::router(state).layer(tower_http::compression::CompressionLayer::new().gzip(true));
-    // Answers stream in pieces: without TCP_NODELAY the last piece waits for the client's
-    // delayed ACK (~40 ms a request).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!("TCP_NODELAY: {e}");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let runs = endpoints.into_iter().map(|endpoint| {
+        let app = app.clone();
+        let mut stopped = stopped.clone();
+        let stop = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        async move {
+            match endpoint {
+                // Answers stream in pieces: without TCP_NODELAY the last piece waits for the
+                // client's delayed ACK (~40 ms a request).
+                Endpoint::Plain(listener) => {
+                    let listener = listener.tap_io(|tcp| {
+                        if let Err(e) = tcp.set_nodelay(true) {
+                            tracing::warn!("TCP_NODELAY: {e}");
+                        }
+                    });
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stop)
+                        .await
+                }
+                Endpoint::Tls(listener, tls) => {
+                    let listener = tls::TlsListener::new(listener, tls)?;
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stop)
+                        .await
+                }
+            }
         }
     });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = futures_util::future::try_join_all(runs).await.map(|_| ());
     retention.abort();
     result
 }

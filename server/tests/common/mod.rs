@@ -106,9 +106,11 @@ pub fn remote_iot_center(influx: &str, token: &str, port: u16) -> Command {
             "--config",
             "/nonexistent.ini",
         ])
-        // Its own users and sessions, not the repository's `data/`.
-        .arg("--data-dir")
-        .arg(std::env::temp_dir().join(format!("iot-center-remote-{port}")))
+        // Its own users and sessions, not the repository's `data/` (a `--data-dir` wins).
+        .env(
+            "IOT_CENTER_DATA_DIR",
+            std::env::temp_dir().join(format!("iot-center-remote-{port}")),
+        )
         .env("INFLUX_URL", influx)
         .env("INFLUX_TOKEN", token)
         .env("INFLUX_ORG", ORG)
@@ -170,7 +172,8 @@ pub async fn start_with(env: &[(&str, &str)]) -> Server {
 async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let token = add_token(dir.path(), &format!("tests-{port}"), "admin");
-    let child = Command::new(env!("CARGO_BIN_EXE_iot-center"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_iot-center"));
+    command
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .args([
             "--listen",
@@ -185,26 +188,38 @@ async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Serve
         .env_remove("INFLUX_URL")
         .env_remove("DEVICE_REGISTRATION")
         .env("DEVICE_PROVISIONING_SECRET", SECRET)
-        .envs(env.iter().copied())
-        .spawn()
-        .unwrap();
-    // Built before it is ready, so a failed start still kills the process.
-    let server = Server {
-        url: format!("http://127.0.0.1:{port}"),
-        token,
-        child,
-        _dir: dir,
-    };
-    for _ in 0..200 {
-        if reqwest::get(format!("{}/api/health", server.url))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return server;
+        .envs(env.iter().copied());
+    Server::spawn(command, dir, token, port).await
+}
+
+impl Server {
+    /// Runs `command` (an `iot-center` listening on `port`, with an admin `token` made on
+    /// `dir`) and waits until it answers.
+    pub async fn spawn(
+        mut command: Command,
+        dir: tempfile::TempDir,
+        token: String,
+        port: u16,
+    ) -> Server {
+        let child = command.spawn().unwrap();
+        // Built before it is ready, so a failed start still kills the process.
+        let server = Server {
+            url: format!("http://127.0.0.1:{port}"),
+            token,
+            child,
+            _dir: dir,
+        };
+        for _ in 0..200 {
+            if reqwest::get(format!("{}/api/health", server.url))
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        panic!("iot-center did not start");
     }
-    panic!("iot-center did not start");
 }
 
 /// What `GET /api/env/{id}` gives a device with the provisioning secret (registering it if

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use influx_client::onboarding::{setup, Onboarding};
+use influx_client::Tls;
 use influx_client::{Client, ClientConfig, Precision};
 use iot_core::{Backend, Settings};
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub async fn start() -> Fixture {
     ));
     let token = setup(
         &url,
+        &Tls::default(),
         &Onboarding {
             username: "test".into(),
             password: "test-password".into(),

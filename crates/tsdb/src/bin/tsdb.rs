@@ -19,6 +19,12 @@ struct Cli {
     /// Directory for the data (created if missing)
     #[arg(long, default_value = "tsdb-data")]
     data_dir: PathBuf,
+    /// TLS certificate chain (PEM): serve HTTPS, as influxd's flag of the same name
+    #[arg(long, env = "TSDB_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(long, env = "TSDB_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     #[command(flatten)]
     limits: tsdb::LimitArgs,
 }
@@ -35,12 +41,16 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(cli.http_bind_address)
         .await
         .with_context(|| format!("listening on {}", cli.http_bind_address))?;
-    tracing::info!(
-        "tsdb {} listening on http://{}",
-        tsdb::VERSION,
-        listener.local_addr()?
-    );
-    tsdb::serve(listener, store, cli.limits.config(), async {
+    let local = listener.local_addr()?;
+    let (endpoint, scheme) = match (&cli.tls_cert, &cli.tls_key) {
+        (Some(cert), Some(key)) => (
+            tsdb::Endpoint::Tls(listener, tsdb::tls::server_config(cert, key)?),
+            "https",
+        ),
+        _ => (tsdb::Endpoint::Plain(listener), "http"),
+    };
+    tracing::info!("tsdb {} listening on {scheme}://{local}", tsdb::VERSION);
+    tsdb::serve(endpoint, store, cli.limits.config(), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

@@ -1,0 +1,183 @@
+//! InfluxDB over TLS: a store serving HTTPS with a certificate from a test CA; `iot-center`
+//! trusts it with `--influx-ca-cert`, and refuses it without.
+
+mod common;
+
+use common::{add_token, free_port, remote_iot_center, Server, OPERATOR_TOKEN, ORG};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// A CA and a certificate it signed for `localhost`, as PEM files in a directory.
+struct TestCa {
+    dir: tempfile::TempDir,
+}
+
+impl TestCa {
+    fn new() -> TestCa {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "IoT Center test CA");
+        let ca = ca.self_signed(&ca_key).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec!["localhost".into()])
+            .unwrap()
+            .signed_by(&key, &ca, &ca_key)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.path().join("cert.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.path().join("key.pem"), key.serialize_pem()).unwrap();
+        TestCa { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// `tsdb` serving HTTPS on a free port, onboarded; its `https://localhost:…` URL.
+async fn tls_store(ca: &TestCa, data: &std::path::Path) -> String {
+    let store = std::sync::Arc::new(tsdb::storage::Store::open(data).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "https://localhost:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let tls = tsdb::tls::server_config(&ca.path("cert.pem"), &ca.path("key.pem")).unwrap();
+    tokio::spawn(tsdb::serve(
+        tsdb::Endpoint::Tls(listener, tls),
+        store,
+        tsdb::Config::default(),
+        std::future::pending(),
+    ));
+    let trusting = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(ca.path("ca.pem")).unwrap()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let setup = json!({"username": "u", "password": "password", "org": ORG, "bucket": "other", "token": OPERATOR_TOKEN});
+    let answer = trusting
+        .post(format!("{url}/api/v2/setup"))
+        .json(&setup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::CREATED);
+    url
+}
+
+// The store runs on this test's runtime while the test waits for a process: two threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reaches_influxdb_over_tls_with_its_ca_and_refuses_it_without() {
+    let ca = TestCa::new();
+    let data = tempfile::tempdir().unwrap();
+    let url = tls_store(&ca, data.path()).await;
+    // The store speaks TLS only, and a client without the CA refuses its certificate.
+    let plain = reqwest::get(url.replace("https://", "http://") + "/health").await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+    let untrusted = reqwest::get(format!("{url}/health")).await.unwrap_err();
+    assert!(
+        format!("{untrusted:?}").contains("UnknownIssuer"),
+        "{untrusted:?}"
+    );
+
+    // Without the CA: a clear certificate error.
+    let refused = remote_iot_center(&url, OPERATOR_TOKEN, free_port())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        said.contains("invalid peer certificate: UnknownIssuer"),
+        "{said}"
+    );
+
+    // With it: devices, writes and reads through the server functions.
+    let dir = tempfile::tempdir().unwrap();
+    let token = add_token(dir.path(), "admin", "admin");
+    let port = free_port();
+    let mut command = remote_iot_center(&url, OPERATOR_TOKEN, port);
+    command
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("--influx-ca-cert")
+        .arg(ca.path("ca.pem"));
+    let s = Server::spawn(command, dir, token, port).await;
+    assert_eq!(s.call("register_device", "id=tls-1").await.status(), 200);
+    let wrote = s.call("write_point_now", "devices[0]=tls-1").await;
+    assert_eq!(wrote.status(), 200);
+    let dashboard: Value = s
+        .call("device_dashboard", "id=tls-1&window[range]=1h")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let fields: Vec<&str> = dashboard["last_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["field"].as_str())
+        .collect();
+    assert!(fields.contains(&"Temperature"), "{dashboard}");
+    // Devices are told the TLS URL.
+    let env: Value = reqwest::get(format!("{}/api/env/tls-1", s.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(env["influx_url"], url.as_str());
+}
+
+#[tokio::test]
+async fn the_embedded_store_serves_devices_over_tls() {
+    let ca = TestCa::new();
+    let (cert, key) = (ca.path("cert.pem"), ca.path("key.pem"));
+    let s = common::start_with(&[
+        ("IOT_CENTER_TSDB_TLS_CERT", cert.to_str().unwrap()),
+        ("IOT_CENTER_TSDB_TLS_KEY", key.to_str().unwrap()),
+    ])
+    .await;
+    let env = common::device_env(&s, "tls-2").await;
+    let url = env["influx_url"].as_str().unwrap();
+    assert!(url.starts_with("https://localhost:"), "{env}");
+    // A device that trusts the CA writes over TLS; the application reads it back.
+    let device = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(ca.path("ca.pem")).unwrap()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let write = device
+        .post(format!(
+            "{url}/api/v2/write?org={}&bucket=iot_center&precision=s",
+            env["influx_org"].as_str().unwrap()
+        ))
+        .header(
+            "Authorization",
+            format!("Token {}", env["influx_token"].as_str().unwrap()),
+        )
+        .body("environment,clientId=tls-2 Temperature=21.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), StatusCode::NO_CONTENT);
+    let dashboard: Value = s
+        .call("device_dashboard", "id=tls-2&window[range]=1h")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        dashboard["last_values"][0]["field"], "Temperature",
+        "{dashboard}"
+    );
+    // The store's TLS port speaks nothing else.
+    let plain = reqwest::get(url.replace("https://", "http://") + "/health").await;
+    assert!(plain.is_err(), "{plain:?}");
+}
