@@ -23,6 +23,8 @@ run: tools
 ## Run every test: the Rust workspace, the official InfluxDB Python client against tsdb,
 ## then Playwright against a freshly built server.
 test: tools browser .venv/bin/pytest
+	# TLS is rustls: no OpenSSL or native-tls anywhere in the build.
+	! cargo tree --workspace -e normal 2>/dev/null | grep -E 'openssl-sys|native-tls'
 	cargo test --workspace
 	TSDB_BIN=target/debug/tsdb .venv/bin/pytest -q -p no:cacheprovider crates/tsdb/tests/python
 	# A release build's precompressed assets would be served in place of the debug ones.

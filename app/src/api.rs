@@ -14,7 +14,7 @@ mod ssr {
     use crate::models::{AppError, Caller, Role};
     pub use iot_core::telemetry::time_range;
     pub use iot_core::{
-        buckets, device_env, enrollment, health, registry, telemetry, writer, Backend,
+        buckets, device_env, enrollment, health, registry, telemetry, writer, Backend, Service,
     };
     use leptos::prelude::use_context;
     use std::sync::Arc;
@@ -38,9 +38,14 @@ mod ssr {
         }
     }
 
+    pub fn service() -> Result<Arc<Service>, AppError> {
+        use_context::<Arc<Service>>()
+            .ok_or_else(|| AppError::ServerFn("the server provides no service".into()))
+    }
+
+    /// The backend, or why InfluxDB is not there yet (the page's outage banner).
     pub fn backend() -> Result<Arc<Backend>, AppError> {
-        use_context::<Arc<Backend>>()
-            .ok_or_else(|| AppError::ServerFn("the server has no InfluxDB connection".into()))
+        Ok(service()?.backend()?)
     }
 }
 #[cfg(feature = "ssr")]
@@ -179,7 +184,7 @@ pub async fn device_positions() -> Result<Vec<DevicePosition>, AppError> {
 #[server]
 pub async fn app_health() -> Result<HealthReport, AppError> {
     require(Role::Viewer)?;
-    Ok(health::report(&*backend()?).await)
+    Ok(health::report(&*service()?).await)
 }
 
 /// The application's own metrics over a range.

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use iot_core::device_env::DeviceEnv;
 use iot_core::enrollment::{self, Answer};
-use iot_core::{registry, Backend, Error};
+use iot_core::{registry, Error, Service};
 use iot_models::{Caller, DeviceId, Role};
 use serde::Deserialize;
 use serde_json::json;
@@ -18,14 +18,14 @@ use std::sync::Arc;
 
 /// What devices use: their configuration and a liveness check. The whole of the device
 /// listener (`--device-listen`).
-pub fn device_routes() -> Router<Arc<Backend>> {
+pub fn device_routes() -> Router<Arc<Service>> {
     Router::new()
         .route("/api/env/{id}", get(env))
         .route("/api/health", get(health))
 }
 
 /// The device routes and the JSON API over the registry (for callers with a role).
-pub fn routes() -> Router<Arc<Backend>> {
+pub fn routes() -> Router<Arc<Service>> {
     device_routes()
         .route("/api/devices", get(devices))
         .route("/api/devices/{id}", axum::routing::delete(delete_device))
@@ -52,12 +52,13 @@ fn unregistered(id: &DeviceId, pending: bool) -> Response {
 }
 
 async fn env(
-    State(b): State<Arc<Backend>>,
+    State(s): State<Arc<Service>>,
     Path(id): Path<String>,
     Query(q): Query<EnvQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = device_id(&id)?;
+    let b = s.backend()?;
     let answer = if q.register.as_deref() == Some("false") {
         registry::lookup(&b, &id)
             .await?
@@ -92,7 +93,8 @@ async fn env(
     })
 }
 
-async fn devices(State(b): State<Arc<Backend>>) -> Result<Response, ApiError> {
+async fn devices(State(s): State<Arc<Service>>) -> Result<Response, ApiError> {
+    let b = s.backend()?;
     let list: Vec<_> = registry::list(&b)
         .await?
         .into_iter()
@@ -102,11 +104,12 @@ async fn devices(State(b): State<Arc<Backend>>) -> Result<Response, ApiError> {
 }
 
 async fn delete_device(
-    State(b): State<Arc<Backend>>,
+    State(s): State<Arc<Service>>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
+    let b = s.backend()?;
     let id = device_id(&id)?;
     match registry::remove(&b, &id, false).await? {
         true => Ok(StatusCode::NO_CONTENT),

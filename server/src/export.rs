@@ -8,18 +8,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use iot_core::export::Export;
-use iot_core::Backend;
+use iot_core::Service;
 use iot_models::ExportRequest;
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<Backend>> {
+pub fn routes() -> Router<Arc<Service>> {
     Router::new().route("/export.csv", get(export))
 }
 
 async fn export(
-    State(b): State<Arc<Backend>>,
+    State(s): State<Arc<Service>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
+    let b = s.backend()?;
     let request: ExportRequest = serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
         .map_err(|e| ApiError::invalid(e.to_string()))?;
     let export = Export::new(request, chrono::Utc::now());

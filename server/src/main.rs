@@ -8,13 +8,15 @@ mod device_api;
 mod error;
 mod export;
 mod health_api;
+mod shutdown;
 mod startup;
 mod surface;
 mod web;
 
 use anyhow::Context;
 use clap::Parser;
-use iot_core::enrollment::{Enrollment, Policy};
+use iot_core::enrollment::Policy;
+use iot_core::Service;
 use leptos::config::get_configuration;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -62,12 +64,14 @@ async fn main() -> anyhow::Result<()> {
 
     startup::private_dir(&config.data_dir)?;
     let accounts = iot_core::accounts::Accounts::open(&config.data_dir)?;
-    let enrollment = Enrollment::new(
-        config.device_registration,
-        config.provisioning_secret.as_deref(),
-    );
-    let backend = Arc::new(startup::connect(&config).await?.with_enrollment(enrollment));
-    iot_core::metrics::spawn_flusher(backend.clone());
+    let (connection, store) = startup::prepare(&config).await?;
+    let service = Arc::new(Service::default());
+    let connecting = tokio::spawn(startup::connect_until_ready(
+        config.clone(),
+        connection,
+        service.clone(),
+    ));
+    let stopping = shutdown::Stopping::on_signals();
     let listen = config.listen.unwrap_or(leptos_options.site_addr);
     let listener = bind(listen).await?;
     tracing::info!("IoT Center on http://{}", listener.local_addr()?);
@@ -76,20 +80,35 @@ async fn main() -> anyhow::Result<()> {
         let devices = bind(device_listen).await?;
         tracing::info!("device API on http://{}", devices.local_addr()?);
         let hosts = surface::AllowedHosts::new(devices.local_addr()?.ip(), &config.allowed_hosts);
-        let routes = web::device_router(backend.clone(), hosts);
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(devices, routes).await {
-                tracing::error!("device API stopped: {e}");
-            }
-        });
+        let routes = web::device_router(service.clone(), hosts);
+        tokio::spawn(shutdown::serve(devices, routes, stopping.clone()));
     }
     let auth = auth::layer(&config.data_dir, accounts.clone())?;
     let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);
-    let app = web::router(leptos_options, backend, accounts, auth, hosts);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    let app = web::router(leptos_options, service.clone(), accounts, auth, hosts);
+    shutdown::serve(listener, app, stopping)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP")?;
+
+    // No requests any more: stop the writers, write the metrics, close the store.
+    connecting.abort();
+    if let Some(b) = service.get() {
+        iot_core::writer::stop_continuous(b);
+        let flushed = tokio::time::timeout(shutdown::GRACE, iot_core::metrics::flush(b)).await;
+        let left = b.metrics.delivery();
+        match (flushed, left.buffered_points) {
+            (Ok(()), 0) => tracing::info!("metrics written"),
+            _ => tracing::warn!(
+                "{} metrics points not written: {}",
+                left.buffered_points,
+                left.last_error
+                    .unwrap_or_else(|| format!("no answer within {} s", shutdown::GRACE.as_secs()))
+            ),
+        }
+    }
+    if let Some(store) = store {
+        store.stop(shutdown::GRACE).await;
+    }
+    tracing::info!("stopped");
+    Ok(())
 }

@@ -1,12 +1,14 @@
-//! Connecting to InfluxDB at start: the embedded store (started, onboarded on first start,
-//! operator token kept in the data directory) or a remote InfluxDB (checked); then the
-//! telemetry and registry buckets, created when missing and the token allows it.
+//! Connecting to InfluxDB: the embedded store (started, onboarded on first start, operator
+//! token kept in the data directory) or a remote InfluxDB; then, in the background until it
+//! works, the organization and the telemetry and registry buckets (created when missing and
+//! the token allows it).
 
 use crate::config::{Config, Influx};
 use anyhow::{bail, Context};
 use influx_client::onboarding::{self, Onboarding};
 use influx_client::{Bucket, Client, ClientConfig, Tls};
-use iot_core::{Backend, Settings};
+use iot_core::enrollment::Enrollment;
+use iot_core::{Backend, Service, Settings};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,6 +42,25 @@ fn reachable(tls: bool, addr: SocketAddr) -> String {
     format!("{scheme}://{host}:{}", addr.port())
 }
 
+/// The embedded store while it runs: stopped last, after the application's final writes.
+pub struct EmbeddedStore {
+    stop: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl EmbeddedStore {
+    /// Stops serving (requests in flight finish, within `grace`) and closes the store.
+    pub async fn stop(self, grace: std::time::Duration) {
+        let _ = self.stop.send(());
+        match tokio::time::timeout(grace, self.serving).await {
+            Ok(Ok(Ok(()))) => tracing::info!("embedded store closed"),
+            Ok(Ok(Err(e))) => tracing::warn!("embedded store: {e}"),
+            Ok(Err(e)) => tracing::warn!("embedded store: {e}"),
+            Err(_) => tracing::warn!("embedded store: requests still running, stopped anyway"),
+        }
+    }
+}
+
 /// Starts the embedded store on `listen` and returns how to reach it as its operator. With
 /// `tls` (certificate and key files) it serves HTTPS there for devices, and plain HTTP on a
 /// loopback port of its own for this application.
@@ -49,7 +70,7 @@ pub async fn start_embedded(
     store_config: tsdb::Config,
     tls: Option<&(PathBuf, PathBuf)>,
     first_bucket: &str,
-) -> anyhow::Result<Connection> {
+) -> anyhow::Result<(Connection, EmbeddedStore)> {
     let store_dir = data_dir.join("tsdb");
     let store = Arc::new(
         tsdb::storage::Store::open(&store_dir)
@@ -90,12 +111,11 @@ pub async fn start_embedded(
             )
         }
     };
-    tokio::spawn(tsdb::serve_all(
-        endpoints,
-        store,
-        store_config,
-        std::future::pending(),
-    ));
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let serving = tokio::spawn(tsdb::serve_all(endpoints, store, store_config, async {
+        let _ = stopped.await;
+    }));
+    let handle = EmbeddedStore { stop, serving };
     tracing::info!(
         "embedded store on {device_url}, data in {}",
         store_dir.display()
@@ -129,13 +149,14 @@ pub async fn start_embedded(
             .trim()
             .to_string()
     };
-    Ok(Connection {
+    let connection = Connection {
         url,
         tls: Tls::default(),
         token,
         org: EMBEDDED_ORG.into(),
         device_url,
-    })
+    };
+    Ok((connection, handle))
 }
 
 /// Creates the data directory if needed and makes it its owner's only (0700), at every
@@ -194,18 +215,21 @@ async fn ensure_bucket(client: &Client, name: &str) -> anyhow::Result<Bucket> {
     }
 }
 
-/// Connects as configured and returns the backend the pages and the device API use.
-pub async fn connect(config: &Config) -> anyhow::Result<Backend> {
-    let connection = match &config.influx {
+/// What start-up settles before the server listens: the embedded store started (its
+/// failures stop the server: they are this machine's), or the remote InfluxDB's address
+/// and token checked for form.
+pub async fn prepare(config: &Config) -> anyhow::Result<(Connection, Option<EmbeddedStore>)> {
+    let (connection, store) = match &config.influx {
         Influx::Embedded { listen, store, tls } => {
-            start_embedded(
+            let (connection, store) = start_embedded(
                 &config.data_dir,
                 *listen,
                 store.clone(),
                 tls.as_ref(),
                 &config.telemetry_bucket,
             )
-            .await?
+            .await?;
+            (connection, Some(store))
         }
         Influx::Remote {
             url,
@@ -219,19 +243,66 @@ pub async fn connect(config: &Config) -> anyhow::Result<Backend> {
                      in between can read and change what is sent, the token included"
                 );
             }
-            Connection {
+            let connection = Connection {
                 url: url.clone(),
                 tls: tls.clone(),
                 token: token.clone(),
                 org: org.clone(),
                 device_url: url.clone(),
-            }
+            };
+            (connection, None)
         }
     };
-    let client = Client::new(ClientConfig {
+    client(&connection)?;
+    Ok((connection, store))
+}
+
+fn client(connection: &Connection) -> anyhow::Result<Client> {
+    Ok(Client::new(ClientConfig {
         tls: connection.tls.clone(),
         ..ClientConfig::new(&connection.url, &connection.token, &connection.org)
-    })?;
+    })?)
+}
+
+/// Waits before the next attempt to connect: doubling from 1 s, at most 30 s.
+fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(1u64 << attempt.min(5)).min(std::time::Duration::from_secs(30))
+}
+
+/// Connects in the background until InfluxDB answers and the buckets are there, then hands
+/// the backend to `service`. Each failure is logged and shown on `/ready` and `/health` with
+/// what to fix; a fixed cause (InfluxDB back, a bucket created, a permission granted) is
+/// picked up by the next attempt.
+pub async fn connect_until_ready(config: Config, connection: Connection, service: Arc<Service>) {
+    let mut attempt = 0;
+    loop {
+        match connect(&config, &connection).await {
+            Ok(backend) => {
+                let enrollment = Enrollment::new(
+                    config.device_registration,
+                    config.provisioning_secret.as_deref(),
+                );
+                let backend = Arc::new(backend.with_enrollment(enrollment));
+                iot_core::metrics::spawn_flusher(backend.clone());
+                service.connect(backend);
+                tracing::info!("connected to InfluxDB at {}: ready", connection.url);
+                return;
+            }
+            Err(e) => {
+                let wait = backoff(attempt);
+                let reason = format!("{e:#}");
+                tracing::warn!("not ready ({reason}); trying again in {} s", wait.as_secs());
+                service.not_yet(reason);
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// One attempt: InfluxDB answers, the organization is found, the buckets are there.
+async fn connect(config: &Config, connection: &Connection) -> anyhow::Result<Backend> {
+    let client = client(connection)?;
     let health = client
         .health()
         .await
@@ -242,19 +313,29 @@ pub async fn connect(config: &Config) -> anyhow::Result<Backend> {
         health.status,
         health.version
     );
-    let org_id = client.org_id().await.with_context(|| {
-        format!(
-            "finding organization {:?} at {}",
-            connection.org, connection.url
-        )
-    })?;
+    let org_id = match client.org_id().await {
+        Ok(id) => id,
+        Err(e) if e.is_unauthorized() => bail!(
+            "InfluxDB at {} refuses the token: give INFLUX_TOKEN read access to organization {:?} ({e})",
+            connection.url,
+            connection.org
+        ),
+        Err(e) => {
+            return Err(e).with_context(|| {
+                format!(
+                    "finding organization {:?} at {}",
+                    connection.org, connection.url
+                )
+            })
+        }
+    };
     let telemetry = ensure_bucket(&client, &config.telemetry_bucket).await?;
     ensure_bucket(&client, &config.registry_bucket).await?;
     let settings = Settings {
         influx_url: config
             .device_influx_url
             .clone()
-            .unwrap_or(connection.device_url),
+            .unwrap_or_else(|| connection.device_url.clone()),
         org: connection.org.clone(),
         org_id,
         telemetry_bucket: telemetry.name,

@@ -5,7 +5,7 @@ use app::{shell, App};
 use axum::Router;
 use axum_login::AuthManagerLayer;
 use iot_core::accounts::Accounts;
-use iot_core::Backend;
+use iot_core::Service;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
@@ -13,10 +13,10 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 /// The device listener: the device routes behind the same host check and headers, and no
 /// sign-in (devices have their own tokens).
-pub fn device_router(backend: Arc<Backend>, hosts: crate::surface::AllowedHosts) -> Router {
-    let measure = axum::middleware::from_fn_with_state(backend.clone(), crate::health_api::measure);
+pub fn device_router(service: Arc<Service>, hosts: crate::surface::AllowedHosts) -> Router {
+    let measure = axum::middleware::from_fn_with_state(service.clone(), crate::health_api::measure);
     crate::device_api::device_routes()
-        .with_state(backend)
+        .with_state(service)
         .route_layer(measure)
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(hosts),
@@ -28,13 +28,13 @@ pub fn device_router(backend: Arc<Backend>, hosts: crate::surface::AllowedHosts)
 /// host and origin checks (`surface`), then the sign-in gate (`auth`).
 pub fn router(
     leptos_options: LeptosOptions,
-    backend: Arc<Backend>,
+    service: Arc<Service>,
     accounts: Accounts,
     auth: AuthManagerLayer<SignIn, crate::auth::SessionStore>,
     hosts: crate::surface::AllowedHosts,
 ) -> Router {
     let routes = generate_route_list(App);
-    let context = (backend.clone(), accounts.clone());
+    let context = (service.clone(), accounts.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
             &leptos_options,
@@ -51,12 +51,12 @@ pub fn router(
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(crate::error::server_fn_status));
-    let measure = axum::middleware::from_fn_with_state(backend.clone(), crate::health_api::measure);
+    let measure = axum::middleware::from_fn_with_state(service.clone(), crate::health_api::measure);
     let gate = axum::middleware::from_fn_with_state(accounts.clone(), auth::gate);
     crate::device_api::routes()
         .merge(crate::export::routes())
         .merge(crate::health_api::routes())
-        .with_state(backend)
+        .with_state(service)
         .merge(auth::routes().with_state(accounts))
         .merge(pages)
         .route_layer(measure)

@@ -4,10 +4,10 @@
 
 mod common;
 
-use serde_json::{json, Value};
+use common::{get, wait_for};
+use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -32,24 +32,6 @@ async fn serve(dir: &std::path::Path, addr: SocketAddr) -> Influx {
     Influx { stop, task }
 }
 
-async fn get(url: &str) -> (u16, Value) {
-    let r = reqwest::get(url).await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
-/// Polls `url` until `done` holds for its answer, for at most `secs` seconds.
-async fn wait_for(url: &str, secs: u64, done: impl Fn(u16, &Value) -> bool) -> (u16, Value) {
-    let mut last = (0, Value::Null);
-    for _ in 0..secs * 4 {
-        last = get(url).await;
-        if done(last.0, &last.1) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("{url} did not get there in {secs} s; last answer {last:?}");
-}
-
 #[tokio::test]
 async fn health_and_readiness_follow_influxdb_away_and_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -60,18 +42,11 @@ async fn health_and_readiness_follow_influxdb_away_and_back() {
     let influx = serve(dir.path(), addr).await;
     common::onboard(&format!("http://{addr}")).await;
 
-    let port = common::free_port();
-    let mut child =
-        common::remote_iot_center(&format!("http://{addr}"), common::OPERATOR_TOKEN, port)
-            .spawn()
-            .unwrap();
-    let app = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{app}/ready")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server =
+        common::remote_server(&format!("http://{addr}"), common::OPERATOR_TOKEN, &[]).await;
+    let app = server.url.clone();
+    // It connects in the background, soon after it listens.
+    wait_for(&format!("{app}/ready"), 15, |s, _| s == 200).await;
 
     // Healthy: InfluxDB passes, with its version and latency; ready.
     let (status, health) = get(&format!("{app}/health")).await;
@@ -131,7 +106,46 @@ async fn health_and_readiness_follow_influxdb_away_and_back() {
     })
     .await;
 
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = influx.stop.send(());
+}
+
+#[tokio::test]
+async fn starts_without_influxdb_and_turns_ready_when_it_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let s = common::remote_server(&format!("http://{addr}"), common::OPERATOR_TOKEN, &[]).await;
+    // Listening at once, not ready, saying why; pages and the device API say so too.
+    let (status, ready) = get(&format!("{}/ready", s.url)).await;
+    let answered = started.elapsed();
+    assert_eq!(status, 503, "{ready}");
+    assert_eq!(ready["status"], "not ready");
+    println!(
+        "not ready, with a reason, {} ms after the start",
+        answered.as_millis()
+    );
+    let reason = common::not_ready_because(&s, "cannot reach InfluxDB").await;
+    assert!(reason.contains(&addr.to_string()), "{reason}");
+    let env = reqwest::get(format!("{}/api/env/dev-1", s.url))
+        .await
+        .unwrap();
+    assert_eq!(env.status(), 503);
+    let list = s.call("list_devices", "").await;
+    assert_eq!(list.status(), 503);
+    assert!(list.text().await.unwrap().contains("cannot reach InfluxDB"));
+
+    // InfluxDB comes: ready without a restart.
+    let influx = serve(dir.path(), addr).await;
+    common::onboard(&format!("http://{addr}")).await;
+    let came = std::time::Instant::now();
+    wait_for(&format!("{}/ready", s.url), 15, |status, _| status == 200).await;
+    println!(
+        "ready {} ms after InfluxDB came",
+        came.elapsed().as_millis()
+    );
+    assert_eq!(s.call("list_devices", "").await.status(), 200);
     let _ = influx.stop.send(());
 }

@@ -1,13 +1,11 @@
 //! Remote mode: `iot-center` pointed at an InfluxDB by URL (here a `tsdb` in this test's
-//! process) creates its buckets when the token may, and stops with a clear message when not.
+//! process) creates its buckets when the token may, and says what to fix when not.
 
 mod common;
 
-use common::{free_port, onboard, remote_iot_center, OPERATOR_TOKEN};
+use common::{get, not_ready_because, onboard, remote_server, wait_for, OPERATOR_TOKEN};
 use serde_json::{json, Value};
-use std::process::Output;
 use std::sync::Arc;
-use std::time::Duration;
 
 struct Influx {
     url: String,
@@ -32,21 +30,9 @@ async fn influx() -> Influx {
 #[tokio::test]
 async fn creates_missing_buckets_and_serves_devices() {
     let influx = influx().await;
-    let port = free_port();
-    let mut child = remote_iot_center(&influx.url, OPERATOR_TOKEN, port)
-        .spawn()
-        .unwrap();
-    let mut env: Option<Value> = None;
-    for _ in 0..200 {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/api/env/remote-1")).await {
-            env = r.json().await.ok();
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let env = env.expect("iot-center answered");
+    let s = remote_server(&influx.url, OPERATOR_TOKEN, &[]).await;
+    wait_for(&format!("{}/ready", s.url), 15, |status, _| status == 200).await;
+    let (_, env) = get(&format!("{}/api/env/remote-1", s.url)).await;
     assert_eq!(env["influx_url"], influx.url.as_str());
     assert_eq!(env["influx_org"], "remote-org");
     let buckets: Value = reqwest::Client::new()
@@ -71,7 +57,7 @@ async fn creates_missing_buckets_and_serves_devices() {
 }
 
 #[tokio::test]
-async fn stops_with_a_reason_when_it_may_not_create_a_bucket() {
+async fn says_what_to_fix_when_it_may_not_create_a_bucket() {
     let influx = influx().await;
     let http = reqwest::Client::new();
     let orgs: Value = http
@@ -97,30 +83,11 @@ async fn stops_with_a_reason_when_it_may_not_create_a_bucket() {
         .json()
         .await
         .unwrap();
-    let port = free_port();
-    let (url, token) = (
-        influx.url.clone(),
-        auth["token"].as_str().unwrap().to_string(),
-    );
-    let output: Output = tokio::task::spawn_blocking(move || {
-        remote_iot_center(&url, &token, port).output().unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("bucket iot_center is missing and the token may not create it"),
-        "{stderr}"
-    );
+    let token = auth["token"].as_str().unwrap();
+    let s = remote_server(&influx.url, token, &[]).await;
+    let reason = not_ready_because(&s, "bucket iot_center is missing").await;
+    assert!(reason.contains("give it write:buckets"), "{reason}");
 
-    let unreachable = tokio::task::spawn_blocking(move || {
-        remote_iot_center("http://127.0.0.1:1", "t", port)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(String::from_utf8_lossy(&unreachable.stderr)
-        .contains("cannot reach InfluxDB at http://127.0.0.1:1"));
+    let unreachable = remote_server("http://127.0.0.1:1", "t", &[]).await;
+    not_ready_because(&unreachable, "cannot reach InfluxDB at http://127.0.0.1:1").await;
 }

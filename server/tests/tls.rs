@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{add_token, free_port, remote_iot_center, Server, OPERATOR_TOKEN, ORG};
+use common::{not_ready_because, remote_server, wait_for, OPERATOR_TOKEN, ORG};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -86,28 +86,19 @@ async fn reaches_influxdb_over_tls_with_its_ca_and_refuses_it_without() {
         "{untrusted:?}"
     );
 
-    // Without the CA: a clear certificate error.
-    let refused = remote_iot_center(&url, OPERATOR_TOKEN, free_port())
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&refused.stderr);
-    assert!(!refused.status.success());
-    assert!(
-        said.contains("invalid peer certificate: UnknownIssuer"),
-        "{said}"
-    );
+    // Without the CA: not ready, with a clear certificate error.
+    let untrusting = remote_server(&url, OPERATOR_TOKEN, &[]).await;
+    not_ready_because(&untrusting, "invalid peer certificate: UnknownIssuer").await;
 
     // With it: devices, writes and reads through the server functions.
-    let dir = tempfile::tempdir().unwrap();
-    let token = add_token(dir.path(), "admin", "admin");
-    let port = free_port();
-    let mut command = remote_iot_center(&url, OPERATOR_TOKEN, port);
-    command
-        .arg("--data-dir")
-        .arg(dir.path())
-        .arg("--influx-ca-cert")
-        .arg(ca.path("ca.pem"));
-    let s = Server::spawn(command, dir, token, port).await;
+    let ca_cert = ca.path("ca.pem");
+    let s = remote_server(
+        &url,
+        OPERATOR_TOKEN,
+        &["--influx-ca-cert".as_ref(), ca_cert.as_ref()],
+    )
+    .await;
+    wait_for(&format!("{}/ready", s.url), 15, |status, _| status == 200).await;
     assert_eq!(s.call("register_device", "id=tls-1").await.status(), 200);
     let wrote = s.call("write_point_now", "devices[0]=tls-1").await;
     assert_eq!(wrote.status(), 200);

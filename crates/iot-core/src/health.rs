@@ -1,8 +1,8 @@
 //! The application's health: InfluxDB's own health with its latency and version, and whether
 //! the buckets the application needs are there (readiness).
 
-use super::Backend;
-use iot_models::{CheckStatus, HealthCheck, HealthReport};
+use super::{Backend, Service};
+use iot_models::{CheckStatus, HealthCheck, HealthReport, MetricsDelivery};
 use std::time::{Duration, Instant};
 
 /// A check that takes longer than this has failed: a health answer must come quickly.
@@ -34,24 +34,36 @@ async fn influxdb(b: &Backend) -> HealthCheck {
     }
 }
 
-pub async fn report(b: &Backend) -> HealthReport {
-    let checks = vec![influxdb(b).await];
-    let status = if checks.iter().all(|c| c.status == CheckStatus::Pass) {
-        CheckStatus::Pass
-    } else {
-        CheckStatus::Fail
+/// Until the first connection: InfluxDB fails with the reason (what to fix).
+fn not_connected(s: &Service) -> HealthCheck {
+    HealthCheck {
+        name: "influxdb".into(),
+        status: CheckStatus::Fail,
+        latency_ms: 0.0,
+        version: None,
+        message: s.waiting_for(),
+    }
+}
+
+pub async fn report(s: &Service) -> HealthReport {
+    let (check, metrics) = match s.get() {
+        Some(b) => (influxdb(b).await, b.metrics.delivery()),
+        None => (not_connected(s), MetricsDelivery::default()),
     };
     HealthReport {
-        status,
+        status: check.status,
         version: env!("CARGO_PKG_VERSION").to_string(),
-        uptime_seconds: b.started.elapsed().as_secs(),
-        checks,
-        metrics: b.metrics.delivery(),
+        uptime_seconds: s.started.elapsed().as_secs(),
+        checks: vec![check],
+        metrics,
     }
 }
 
 /// Ready when InfluxDB answers and both buckets exist; otherwise the reason.
-pub async fn ready(b: &Backend) -> Result<(), String> {
+pub async fn ready(s: &Service) -> Result<(), String> {
+    let Some(b) = s.get() else {
+        return Err(s.waiting_for());
+    };
     let buckets = tokio::time::timeout(CHECK_TIMEOUT, b.client.buckets())
         .await
         .map_err(|_| {

@@ -10,7 +10,8 @@
 //!   [`enrollment`]: which devices may register themselves.
 //! - [`telemetry`], [`export`]: reading telemetry for pages and CSV.
 //! - [`virtual_device`], [`writer`]: built-in devices and the tasks that write for them.
-//! - [`health`], [`metrics`]: the application's own state.
+//! - [`health`], [`metrics`]: the application's own state; [`service`]: the backend once
+//!   InfluxDB has answered, and why not until then.
 
 pub mod accounts;
 pub mod buckets;
@@ -23,6 +24,7 @@ pub mod layout;
 pub mod metrics;
 pub mod queries;
 pub mod registry;
+pub mod service;
 pub mod telemetry;
 pub mod virtual_device;
 pub mod writer;
@@ -30,6 +32,7 @@ pub mod writer;
 pub use error::Error;
 use influx_client::Client;
 use iot_models::StatusThresholds;
+pub use service::Service;
 
 /// Where telemetry and the registry live, and what devices are told.
 #[derive(Clone, Debug)]
@@ -61,8 +64,6 @@ pub struct Backend {
     /// Who may register itself, and who waits for approval.
     pub enrollment: enrollment::Enrollment,
     registrations: registry::RegistrationLocks,
-    /// When the server started, for its uptime.
-    pub started: std::time::Instant,
 }
 
 impl Backend {
@@ -74,7 +75,6 @@ impl Backend {
             metrics: metrics::Metrics::default(),
             enrollment: enrollment::Enrollment::default(),
             registrations: Default::default(),
-            started: std::time::Instant::now(),
         }
     }
 

@@ -143,17 +143,23 @@ impl Metrics {
     }
 }
 
-/// Closes a window and writes the metrics every [`FLUSH_EVERY`], for as long as the server runs.
+/// Closes the current window and writes what the buffer holds (what stays on failure is
+/// tried again at the next flush).
+pub async fn flush(b: &Backend) {
+    let now = Utc::now();
+    b.metrics
+        .close_window(now, b.writer.status().points_written);
+    b.metrics.deliver(b, now).await;
+}
+
+/// Flushes the metrics every [`FLUSH_EVERY`], for as long as the server runs.
 pub fn spawn_flusher(b: Arc<Backend>) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(FLUSH_EVERY);
         every.tick().await;
         loop {
             every.tick().await;
-            let now = Utc::now();
-            b.metrics
-                .close_window(now, b.writer.status().points_written);
-            b.metrics.deliver(&b, now).await;
+            flush(&b).await;
         }
     });
 }

@@ -37,6 +37,23 @@ impl Server {
             .unwrap()
     }
 
+    /// Asks the server to stop as systemd and containers do (SIGTERM) and waits, at most
+    /// `secs` seconds, for its exit code.
+    pub fn terminate(&mut self, secs: u64) -> Option<i32> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        for _ in 0..secs * 10 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
     /// Stops the server and hands back its data directory.
     pub fn stop(mut self) -> tempfile::TempDir {
         let _ = self.child.kill();
@@ -189,17 +206,19 @@ async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Serve
         .env_remove("DEVICE_REGISTRATION")
         .env("DEVICE_PROVISIONING_SECRET", SECRET)
         .envs(env.iter().copied());
-    Server::spawn(command, dir, token, port).await
+    Server::spawn(command, dir, token, port, "/ready").await
 }
 
 impl Server {
     /// Runs `command` (an `iot-center` listening on `port`, with an admin `token` made on
-    /// `dir`) and waits until it answers.
+    /// `dir`) and waits until `path` answers 200: `/ready` for a connected server,
+    /// `/api/health` for one that only listens.
     pub async fn spawn(
         mut command: Command,
         dir: tempfile::TempDir,
         token: String,
         port: u16,
+        path: &str,
     ) -> Server {
         let child = command.spawn().unwrap();
         // Built before it is ready, so a failed start still kills the process.
@@ -210,7 +229,7 @@ impl Server {
             _dir: dir,
         };
         for _ in 0..200 {
-            if reqwest::get(format!("{}/api/health", server.url))
+            if reqwest::get(format!("{}{path}", server.url))
                 .await
                 .is_ok_and(|r| r.status() == 200)
             {
@@ -231,4 +250,55 @@ pub async fn device_env(server: &Server, id: &str) -> serde_json::Value {
         .json()
         .await
         .unwrap()
+}
+
+/// `iot-center` in remote mode as a [`Server`] with an admin token, `extra` arguments added.
+/// It listens whether or not InfluxDB answers.
+pub async fn remote_server(influx: &str, token: &str, extra: &[&std::ffi::OsStr]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = add_token(dir.path(), "admin", "admin");
+    let port = free_port();
+    let mut command = remote_iot_center(influx, token, port);
+    command.arg("--data-dir").arg(dir.path()).args(extra);
+    Server::spawn(command, dir, admin, port, "/api/health").await
+}
+
+/// A GET's status and JSON answer.
+pub async fn get(url: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Polls `url` until `done` holds for its answer, for at most `secs` seconds.
+pub async fn wait_for(
+    url: &str,
+    secs: u64,
+    done: impl Fn(u16, &serde_json::Value) -> bool,
+) -> (u16, serde_json::Value) {
+    let mut last = (0, serde_json::Value::Null);
+    for _ in 0..secs * 4 {
+        // Not listening yet counts as status 0.
+        if let Ok(r) = reqwest::get(url).await {
+            last = (r.status().as_u16(), r.json().await.unwrap_or_default());
+        }
+        if done(last.0, &last.1) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("{url} did not get there in {secs} s; last answer {last:?}");
+}
+
+/// Waits until `/ready` says why it is not, a reason containing `why`, and checks that
+/// `/health` fails with it too.
+pub async fn not_ready_because(s: &Server, why: &str) -> String {
+    let (_, answer) = wait_for(&format!("{}/ready", s.url), 15, |status, a| {
+        status == 503 && a["reason"].as_str().is_some_and(|r| r.contains(why))
+    })
+    .await;
+    let (status, health) = get(&format!("{}/health", s.url)).await;
+    assert_eq!(status, 503, "{health}");
+    let check = health["checks"][0]["message"].as_str().unwrap_or_default();
+    assert!(check.contains(why), "{health}");
+    answer["reason"].as_str().unwrap().to_string()
 }

@@ -1,0 +1,71 @@
+//! Stopping cleanly on SIGTERM (systemd, containers) or Ctrl-C: listeners stop accepting,
+//! requests in flight finish within a grace period, then the caller writes what it holds.
+
+use axum::Router;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// How long requests in flight, and the final writes, may take once a stop is asked for.
+pub const GRACE: Duration = Duration::from_secs(10);
+
+/// Whether a stop was asked for; every listener and task that must end holds a clone.
+#[derive(Clone)]
+pub struct Stopping(watch::Receiver<bool>);
+
+impl Stopping {
+    /// Starts watching for SIGTERM and Ctrl-C.
+    pub fn on_signals() -> Stopping {
+        let (asked, stopping) = watch::channel(false);
+        tokio::spawn(async move {
+            signal().await;
+            tracing::info!("stopping: finishing requests in flight");
+            let _ = asked.send(true);
+        });
+        Stopping(stopping)
+    }
+
+    /// Completes once a stop was asked for.
+    pub async fn asked(mut self) {
+        let _ = self.0.wait_for(|asked| *asked).await;
+    }
+}
+
+async fn signal() {
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot watch for SIGTERM: {e}");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
+
+/// Serves `app` on `listener` until a stop is asked for and the requests in flight have
+/// finished, or [`GRACE`] has passed since.
+pub async fn serve(listener: TcpListener, app: Router, stopping: Stopping) -> std::io::Result<()> {
+    let graceful = axum::serve(listener, app).with_graceful_shutdown(stopping.clone().asked());
+    let deadline = async {
+        stopping.asked().await;
+        tokio::time::sleep(GRACE).await;
+    };
+    tokio::select! {
+        served = graceful => served,
+        _ = deadline => {
+            tracing::warn!("requests still running {} s after the stop: ending them", GRACE.as_secs());
+            Ok(())
+        }
+    }
+}
