@@ -160,7 +160,20 @@ impl Config {
             None => Influx::Embedded {
                 listen: cli.tsdb_listen.unwrap_or_else(|| addr("127.0.0.1:8086")),
                 store: cli.store_limits.config(),
-                tls: cli.tsdb_tls_cert.zip(cli.tsdb_tls_key),
+                tls: match (
+                    cli.tsdb_tls_cert
+                        .or_else(|| file.get("TSDB_TLS_CERT").map(PathBuf::from)),
+                    cli.tsdb_tls_key
+                        .or_else(|| file.get("TSDB_TLS_KEY").map(PathBuf::from)),
+                ) {
+                    (Some(cert), Some(key)) => Some((cert, key)),
+                    (None, None) => None,
+                    _ => {
+                        return Err(ConfigError::Invalid(
+                            "the embedded store's TLS needs both a certificate and its key (TSDB_TLS_CERT, TSDB_TLS_KEY)".into(),
+                        ))
+                    }
+                },
             },
             Some(url) => Influx::Remote {
                 url,
@@ -370,6 +383,24 @@ mod tests {
         let bad = Config::resolve(Cli::default(), &file(&[("DEVICE_REGISTRATION", "anyone")]))
             .unwrap_err();
         assert!(bad.to_string().contains("open, approve or closed"), "{bad}");
+    }
+
+    #[test]
+    fn the_embedded_stores_tls_takes_a_certificate_and_its_key() {
+        let f = file(&[
+            ("TSDB_TLS_CERT", "/etc/c.pem"),
+            ("TSDB_TLS_KEY", "/etc/k.pem"),
+        ]);
+        let Influx::Embedded { tls, .. } = Config::resolve(Cli::default(), &f).unwrap().influx
+        else {
+            panic!("no INFLUX_URL: embedded")
+        };
+        assert_eq!(tls, Some(("/etc/c.pem".into(), "/etc/k.pem".into())));
+        let half = Config::resolve(Cli::default(), &file(&[("TSDB_TLS_CERT", "/etc/c.pem")]));
+        assert!(half
+            .unwrap_err()
+            .to_string()
+            .contains("both a certificate and its key"));
     }
 
     #[test]
