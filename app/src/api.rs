@@ -53,10 +53,27 @@ pub(crate) use ssr::caller;
 #[cfg(feature = "ssr")]
 use ssr::*;
 
+/// Every registered device, for the device pickers.
 #[server]
 pub async fn list_devices() -> Result<Vec<DeviceSummary>, AppError> {
     require(Role::Viewer)?;
     Ok(registry::list(&*backend()?).await?)
+}
+
+/// A page of the device list: found, filtered and cut on the server.
+#[server]
+pub async fn find_devices(query: FleetQuery) -> Result<FleetPage, AppError> {
+    require(Role::Viewer)?;
+    let b = backend()?;
+    Ok(b.fleet.page(&b, &query).await?)
+}
+
+/// Devices per status and the few that just went quiet.
+#[server]
+pub async fn get_fleet_overview() -> Result<FleetOverview, AppError> {
+    require(Role::Viewer)?;
+    let b = backend()?;
+    Ok(b.fleet.overview(&b).await?)
 }
 
 /// Registers a device from the UI, approving it if it was waiting.

@@ -4,6 +4,7 @@ import { deviceEnv, freshId, open, register } from "./helpers";
 test("register a device, see it listed, reveal its token", async ({ page }) => {
   const id = freshId("ESP32");
   await register(page, id);
+  await open(page, `/devices?q=${id}`);
   const row = page.getByTestId("device-table").getByRole("row", { name: new RegExp(id) });
   await expect(row).toContainText("never seen");
 
@@ -36,7 +37,7 @@ test("registering twice keeps one token", async ({ page, request }) => {
   const bad = await request.get(`/api/env/bad%20id`);
   expect(bad.status()).toBe(400);
   expect((await bad.json()).error).toContain("not allowed");
-  await open(page, "/devices");
+  await open(page, `/devices?q=${id}`);
   await expect(page.getByTestId("device-table")).toContainText(id);
 });
 
@@ -50,9 +51,27 @@ test("a device without the provisioning secret waits until an operator approves 
   await expect(waiting).toContainText("waits here until an operator approves it");
   await expect(waiting.getByRole("row", { name: new RegExp(id) })).toContainText("1");
   await page.getByTestId(`approve-${id}`).click();
-  await expect(page.getByTestId("device-table")).toContainText(id);
   await expect(waiting).not.toContainText(id);
+  await open(page, `/devices?q=${id}`);
+  await expect(page.getByTestId("device-table")).toContainText(id);
   const approved = await request.get(`/api/env/${id}`);
   expect(approved.status()).toBe(200);
   expect((await approved.json()).id).toBe(id);
+});
+
+test("the device list is searched and paged on the server, in the URL", async ({ page, request }) => {
+  const prefix = freshId("fleet");
+  for (let n = 0; n < 52; n++) await deviceEnv(request, `${prefix}-${String(n).padStart(2, "0")}`);
+  await open(page, "/devices");
+  await page.getByLabel("Id starts with").fill(prefix);
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(new RegExp(`q=${prefix}`));
+  await expect(page.getByTestId("device-count")).toContainText("1–50 of 52 devices (of ");
+  await expect(page.getByTestId("device-table").getByRole("row")).toHaveCount(51);
+  await page.getByRole("link", { name: "Next →" }).click();
+  await expect(page).toHaveURL(/page=1/);
+  await expect(page.getByTestId("device-count")).toContainText("51–52 of 52 devices");
+  await expect(page.getByTestId("device-table")).toContainText(`${prefix}-51`);
+  await open(page, `/devices?q=${prefix}&status=online`);
+  await expect(page.getByTestId("no-devices")).toContainText("None of the");
 });

@@ -4,6 +4,7 @@ import { deviceWriter, freshId, open, register } from "./helpers";
 test("a device goes from never seen to online when it writes", async ({ page, request }) => {
   const id = freshId("fresh");
   await register(page, id);
+  await open(page, `/devices?q=${id}`);
   const row = page.getByTestId("device-table").getByRole("row", { name: new RegExp(id) });
   await expect(row).toContainText("never seen");
   await open(page, "/");
@@ -11,8 +12,11 @@ test("a device goes from never seen to online when it writes", async ({ page, re
 
   const write = await deviceWriter(request, id);
   expect(await write(`environment,clientId=${id} Temperature=21.5,Humidity=40`)).toBe(204);
-  await open(page, "/devices");
-  await expect(row).toContainText("online");
+  // The device list reads the fleet index, which looks for new points every 5 s.
+  await expect(async () => {
+    await open(page, `/devices?q=${id}`);
+    await expect(row).toContainText("online", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
   await open(page, `/devices/${id}`);
   await expect(page.getByTestId("device-status")).toHaveText("online");
   await expect(page.getByTestId("activity")).toContainText("1 points in the last hour");

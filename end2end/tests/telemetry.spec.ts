@@ -31,7 +31,7 @@ test("back-fill a device, query it, remove it and see its token stop working", a
   await expect(page).toHaveURL(/range=custom.*&from=.*&to=/);
   await expect(page.getByRole("heading", { name: /Records \((59|60|61) from / })).toBeVisible();
 
-  await open(page, "/devices");
+  await open(page, `/devices?q=${id}`);
   await expect(page.getByTestId("device-table").getByRole("row", { name: new RegExp(id) })).toContainText("online");
 
   await open(page, `/devices/${id}`);

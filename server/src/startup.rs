@@ -284,6 +284,7 @@ pub async fn connect_until_ready(config: Config, connection: Connection, service
                 );
                 let backend = Arc::new(backend.with_enrollment(enrollment));
                 iot_core::metrics::spawn_flusher(backend.clone());
+                iot_core::fleet::spawn_refresher(backend.clone());
                 service.connect(backend);
                 tracing::info!("connected to InfluxDB at {}: ready", connection.url);
                 return;

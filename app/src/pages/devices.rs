@@ -1,16 +1,49 @@
 //! The device list, the registration form and the devices waiting for approval.
 
-use crate::api::{list_devices, list_pending_devices, DismissDevice, RegisterDevice};
+use crate::api::{find_devices, list_pending_devices, DismissDevice, RegisterDevice};
 use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
-use crate::models::{DeviceId, DeviceSummary, PendingDevices};
+use crate::models::{
+    AppError, DeviceId, DeviceStatus, FleetPage, FleetQuery, PendingDevices, FLEET_PAGE_SIZE,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The list's search as the URL holds it: `?q=ESP32&status=offline&page=2`.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Search {
+    prefix: String,
+    status: String,
+    page: u32,
+}
+
+impl Search {
+    fn query(&self) -> Result<FleetQuery, AppError> {
+        let status = match self.status.as_str() {
+            "" => None,
+            slug => Some(DeviceStatus::from_slug(slug).map_err(AppError::Invalid)?),
+        };
+        FleetQuery::new(&self.prefix, status, self.page).map_err(AppError::Invalid)
+    }
+}
 
 #[component]
 pub fn Devices() -> impl IntoView {
     let register = ServerAction::<RegisterDevice>::new();
     let dismiss = ServerAction::<DismissDevice>::new();
-    let devices = Resource::new(move || register.version().get(), |_| list_devices());
+    let url = use_query_map();
+    let search = move || {
+        let q = url.read();
+        Search {
+            prefix: q.get("q").unwrap_or_default(),
+            status: q.get("status").unwrap_or_default(),
+            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
+        }
+    };
+    let devices = Resource::new(
+        move || (search(), register.version().get()),
+        |(search, _)| async move { find_devices(search.query()?).await },
+    );
     let pending = Resource::new(
         move || (register.version().get(), dismiss.version().get()),
         |_| list_pending_devices(),
@@ -26,8 +59,12 @@ pub fn Devices() -> impl IntoView {
         {move || dismiss.value().get().and_then(Result::err).map(|e| view! { <ErrorBanner error=e/> })}
         <section class="card">
             <h2>"Registered devices"</h2>
+            <SearchForm search=search()/>
             <Transition fallback=Loading>
-                {move || devices.get().map(|r| show(r, |list| view! { <DeviceTable list/> }.into_any()))}
+                {move || devices.get().map(|r| show(r, move |found| {
+                    let query = search().query().unwrap_or_default();
+                    view! { <DeviceTable found query/> }.into_any()
+                }))}
             </Transition>
         </section>
     }
@@ -149,12 +186,62 @@ fn PendingTable(
     .into_any()
 }
 
+/// Search by id prefix and status: a plain GET form, so the search is in the URL.
 #[component]
-fn DeviceTable(list: Vec<DeviceSummary>) -> impl IntoView {
-    if list.is_empty() {
-        return view! { <p class="muted" data-testid="no-devices">"No devices yet: register one above."</p> }.into_any();
-    }
+fn SearchForm(search: Search) -> impl IntoView {
     view! {
+        <form class="inline-form search" method="get" action="/devices">
+            <label for="device-search">"Id starts with"</label>
+            <input id="device-search" name="q" value=search.prefix.clone() placeholder="ESP32-" autocomplete="off"/>
+            <label for="device-status">"Status"</label>
+            <select id="device-status" name="status">
+                <option value="" selected=search.status.is_empty()>"any"</option>
+                {DeviceStatus::ALL.into_iter().map(|s| view! {
+                    <option value=s.slug() selected=search.status == s.slug()>{s.label()}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="secondary">"Search"</button>
+        </form>
+    }
+}
+
+#[component]
+fn DeviceTable(found: FleetPage, query: FleetQuery) -> impl IntoView {
+    let pages = found.pages();
+    let first = found.page as usize * FLEET_PAGE_SIZE;
+    let summary = match found.matching {
+        0 if found.total == 0 => "No devices yet: register one above.".to_string(),
+        0 => format!("None of the {} devices match.", found.total),
+        n => format!(
+            "{}–{} of {n} devices{}",
+            first + 1,
+            first + found.devices.len(),
+            if n < found.total {
+                format!(" (of {} registered)", found.total)
+            } else {
+                String::new()
+            }
+        ),
+    };
+    let pager = (pages > 1).then(|| {
+        let (previous, next) = (
+            found.page.checked_sub(1),
+            (found.page + 1 < pages).then_some(found.page + 1),
+        );
+        view! {
+            <nav class="pager" data-testid="pager">
+                {previous.map(|p| view! { <a href=query.href(p)>"← Previous"</a> })}
+                <span>{format!("Page {} of {pages}", found.page + 1)}</span>
+                {next.map(|p| view! { <a href=query.href(p)>"Next →"</a> })}
+            </nav>
+        }
+    });
+    if found.devices.is_empty() {
+        return view! { <p class="muted" data-testid="no-devices">{summary}</p> }.into_any();
+    }
+    let list = found.devices;
+    view! {
+        <p class="hint" data-testid="device-count">{summary}</p>
         <table class="data" data-testid="device-table">
             <thead>
                 <tr><th>"Device"</th><th>"Registered"</th><th>"Last seen"</th><th>"Status"</th></tr>
@@ -176,6 +263,7 @@ fn DeviceTable(list: Vec<DeviceSummary>) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+        {pager}
     }
     .into_any()
 }

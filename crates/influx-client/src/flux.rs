@@ -47,6 +47,14 @@ pub struct TimeRange {
 }
 
 impl TimeRange {
+    /// From `t` on.
+    pub fn since(t: DateTime<Utc>) -> TimeRange {
+        TimeRange {
+            start: RangeBound::At(t),
+            stop: None,
+        }
+    }
+
     pub fn last(d: Duration) -> TimeRange {
         TimeRange {
             start: RangeBound::Ago(d),

@@ -6,7 +6,8 @@
 //! # Layout
 //! - [`layout`]: where data lives in InfluxDB (buckets' measurements, tags, fields).
 //! - [`queries`]: the Flux the application sends, built from typed values.
-//! - [`registry`], [`device_env`]: devices, their tokens and configuration;
+//! - [`registry`], [`device_env`]: devices, their tokens and configuration; [`fleet`]: the
+//!   registered devices in memory, for fleet pages;
 //!   [`enrollment`]: which devices may register themselves.
 //! - [`telemetry`], [`export`]: reading telemetry for pages and CSV.
 //! - [`virtual_device`], [`writer`]: built-in devices and the tasks that write for them.
@@ -19,6 +20,7 @@ pub mod device_env;
 pub mod enrollment;
 mod error;
 pub mod export;
+pub mod fleet;
 pub mod health;
 pub mod layout;
 pub mod metrics;
@@ -63,6 +65,8 @@ pub struct Backend {
     pub metrics: metrics::Metrics,
     /// Who may register itself, and who waits for approval.
     pub enrollment: enrollment::Enrollment,
+    /// The registered devices and when each last wrote, in memory.
+    pub fleet: fleet::FleetIndex,
     registrations: registry::RegistrationLocks,
 }
 
@@ -74,6 +78,7 @@ impl Backend {
             writer: writer::Writer::default(),
             metrics: metrics::Metrics::default(),
             enrollment: enrollment::Enrollment::default(),
+            fleet: fleet::FleetIndex::default(),
             registrations: Default::default(),
         }
     }

@@ -5,6 +5,7 @@ use crate::layout::{
     DEVICE_TAGS, METRICS_MEASUREMENT, METRICS_ROUTE_TAG, REGISTRY_DEVICE_TAG, REGISTRY_MEASUREMENT,
     REGISTRY_TOKEN, TELEMETRY_MEASUREMENT,
 };
+use chrono::{DateTime, Utc};
 use influx_client::flux::{string, TimeRange};
 use std::time::Duration;
 
@@ -152,8 +153,13 @@ pub fn fleet_last_seen(bucket: &str, range: &TimeRange) -> String {
 }
 
 /// The device registry of the reference IoT Center: the latest row per device and field,
-/// tokens left out unless `with_tokens`.
-pub fn registry(bucket: &str, device_id: Option<&str>, with_tokens: bool) -> String {
+/// tokens left out unless `with_tokens`; only rows written since `since`, when given.
+pub fn registry(
+    bucket: &str,
+    device_id: Option<&str>,
+    with_tokens: bool,
+    since: Option<DateTime<Utc>>,
+) -> String {
     let mut filter = format!("r._measurement == {}", string(REGISTRY_MEASUREMENT));
     if let Some(id) = device_id {
         filter.push_str(&format!(" and r.{REGISTRY_DEVICE_TAG} == {}", string(id)));
@@ -161,8 +167,12 @@ pub fn registry(bucket: &str, device_id: Option<&str>, with_tokens: bool) -> Str
     if !with_tokens {
         filter.push_str(&format!(" and r._field != {}", string(REGISTRY_TOKEN)));
     }
+    let range = match since {
+        Some(t) => TimeRange::since(t).flux(),
+        None => "range(start: 0)".to_string(),
+    };
     format!(
-        "from(bucket: {}) |> range(start: 0) |> filter(fn: (r) => {filter}) |> last()",
+        "from(bucket: {}) |> {range} |> filter(fn: (r) => {filter}) |> last()",
         string(bucket)
     )
 }
@@ -180,7 +190,7 @@ mod tests {
         );
         assert!(q.contains(r#"r.clientId == "x\" or true or \"""#), "{q}");
         assert!(q.contains(r#"r.device == "x\" or true or \"""#), "{q}");
-        assert!(registry("b", Some("ESP32-A0"), false).contains("r._field != \"token\""));
+        assert!(registry("b", Some("ESP32-A0"), false, None).contains("r._field != \"token\""));
     }
 
     #[test]

@@ -43,18 +43,23 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// The latest registry row of each device: field → (value, time).
-type Rows = BTreeMap<String, BTreeMap<String, (String, DateTime<Utc>)>>;
+/// A device's latest registry row: field → (value, time).
+pub(crate) type Fields = BTreeMap<String, (String, DateTime<Utc>)>;
+/// The latest registry row of each device.
+pub(crate) type Rows = BTreeMap<String, Fields>;
 
-async fn registry_rows(
+/// The registry rows of one device or all, written since `since` (all time: `None`).
+pub(crate) async fn registry_rows(
     b: &Backend,
     id: Option<&DeviceId>,
     with_tokens: bool,
+    since: Option<DateTime<Utc>>,
 ) -> Result<Rows, Error> {
     let q = queries::registry(
         &b.settings.registry_bucket,
         id.map(DeviceId::as_str),
         with_tokens,
+        since,
     );
     let mut rows: Rows = BTreeMap::new();
     for r in b.client.query(&q).await? {
@@ -99,7 +104,7 @@ fn registration_from(
 
 /// The device's registration, if it has a working token (exists, active, may write telemetry).
 pub async fn lookup(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, Error> {
-    let rows = registry_rows(b, Some(id), true).await?;
+    let rows = registry_rows(b, Some(id), true, None).await?;
     let Some(reg) = rows.get(id.as_str()).map(|f| registration_from(id, f)) else {
         return Ok(None);
     };
@@ -158,7 +163,7 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, Error>
     if let Some(existing) = lookup(b, id).await? {
         return Ok(existing);
     }
-    let rows = registry_rows(b, Some(id), false).await?;
+    let rows = registry_rows(b, Some(id), false, None).await?;
     let previous = rows.get(id.as_str());
     // A stale authorization (inactive, or scoped wrongly) is deleted before a new one is made.
     if let Some(key) = previous
@@ -190,6 +195,7 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, Error>
         let _ = b.client.delete_authorization(&auth.id).await;
         return Err(e.into());
     }
+    b.fleet.note(id, &auth.id, &created_at);
     let stamp = now();
     Ok(Registration {
         id: id.clone(),
@@ -201,25 +207,42 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, Error>
     })
 }
 
-/// Every registered device (tokens never read), with when it last wrote telemetry: two
-/// queries for the whole fleet, whatever its size.
+/// Every registered device (tokens never read), with when it last wrote telemetry, from the
+/// fleet index: no query once it is loaded.
 pub async fn list(b: &Backend) -> Result<Vec<DeviceSummary>, Error> {
-    summaries(b, None).await
+    b.fleet.summaries(b).await
 }
 
-/// One device as the list shows it, or `None` when it was never registered.
+/// One device as the list shows it, or `None` when it was never registered: read now, not
+/// from the index.
 pub async fn summary(b: &Backend, id: &DeviceId) -> Result<Option<DeviceSummary>, Error> {
-    Ok(summaries(b, Some(id)).await?.pop())
+    let rows = registry_rows(b, Some(id), false, None).await?;
+    let seen = last_seen(b, Some(id), None).await?;
+    Ok(rows.get(id.as_str()).map(|fields| {
+        summary_of(
+            b,
+            id.as_str(),
+            fields,
+            seen.get(id.as_str()).copied(),
+            Utc::now(),
+        )
+    }))
 }
 
-/// The registry rows of one device or of all, each with its last telemetry point.
-async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSummary>, Error> {
-    let rows = registry_rows(b, id, false).await?;
-    let month = flux::TimeRange::last(Duration::from_secs(30 * 86_400));
+/// When each device (or one) last wrote telemetry: since `since`, or in the last 30 days.
+pub(crate) async fn last_seen(
+    b: &Backend,
+    id: Option<&DeviceId>,
+    since: Option<DateTime<Utc>>,
+) -> Result<BTreeMap<String, DateTime<Utc>>, Error> {
+    let range = match since {
+        Some(t) => flux::TimeRange::since(t),
+        None => flux::TimeRange::last(Duration::from_secs(30 * 86_400)),
+    };
     let bucket = &b.settings.telemetry_bucket;
     let seen_query = match id {
-        Some(id) => queries::device_last_values(bucket, id.as_str(), &month),
-        None => queries::fleet_last_seen(bucket, &month),
+        Some(id) => queries::device_last_values(bucket, id.as_str(), &range),
+        None => queries::fleet_last_seen(bucket, &range),
     };
     let mut last_seen: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
     for r in b.client.query(&seen_query).await? {
@@ -229,46 +252,63 @@ async fn summaries(b: &Backend, id: Option<&DeviceId>) -> Result<Vec<DeviceSumma
             *latest = (*latest).max(t);
         }
     }
-    let now = Utc::now();
-    Ok(rows
-        .into_iter()
-        .map(|(id, fields)| {
-            let get = |k: &str| {
-                fields
-                    .get(k)
-                    .map(|(v, _)| v.clone())
-                    .filter(|v| !v.is_empty())
-            };
-            let updated = fields
-                .values()
-                .map(|(_, t)| *t)
-                .max()
-                .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
-            let seen = last_seen.get(&id);
-            let removed = get(REGISTRY_KEY).is_none();
-            let age = seen.map(|t| (now - *t).num_seconds());
-            DeviceSummary {
-                status: DeviceStatus::classify(
-                    removed,
-                    age,
-                    b.settings.measurement_interval as i64,
-                    b.settings.status_thresholds,
-                ),
-                last_seen: seen.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
-                seen_ago_seconds: age.map(|a| a.max(0)),
-                created_at: get(REGISTRY_CREATED_AT),
-                updated_at: updated,
-                removed,
-                key: get(REGISTRY_KEY),
-                id,
-            }
-        })
-        .collect())
+    Ok(last_seen)
+}
+
+/// A device's status at `now`: removed (its row has no key), or by when it last wrote.
+pub(crate) fn status_of(
+    b: &Backend,
+    fields: &Fields,
+    seen: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DeviceStatus {
+    let removed = fields
+        .get(REGISTRY_KEY)
+        .is_none_or(|(key, _)| key.is_empty());
+    DeviceStatus::classify(
+        removed,
+        seen.map(|t| (now - t).num_seconds()),
+        b.settings.measurement_interval as i64,
+        b.settings.status_thresholds,
+    )
+}
+
+/// A device as the list shows it: its registry row and when it last wrote, at `now`.
+pub(crate) fn summary_of(
+    b: &Backend,
+    id: &str,
+    fields: &Fields,
+    seen: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DeviceSummary {
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(|(v, _)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let updated = fields
+        .values()
+        .map(|(_, t)| *t)
+        .max()
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
+    let removed = get(REGISTRY_KEY).is_none();
+    let age = seen.map(|t| (now - t).num_seconds());
+    DeviceSummary {
+        status: status_of(b, fields, seen, now),
+        last_seen: seen.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        seen_ago_seconds: age.map(|a| a.max(0)),
+        created_at: get(REGISTRY_CREATED_AT),
+        updated_at: updated,
+        removed,
+        key: get(REGISTRY_KEY),
+        id: id.to_string(),
+    }
 }
 
 /// One device's registry data (no token), or `None` when it was never registered.
 pub async fn get(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, Error> {
-    let rows = registry_rows(b, Some(id), true).await?;
+    let rows = registry_rows(b, Some(id), true, None).await?;
     Ok(rows.get(id.as_str()).map(|f| registration_from(id, f)))
 }
 
@@ -286,6 +326,7 @@ pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Resul
     b.client
         .write(&b.settings.registry_bucket, Precision::Ms, &[row])
         .await?;
+    b.fleet.note(id, "", &reg.created_at);
     if delete_telemetry {
         let epoch = DateTime::from_timestamp(0, 0).unwrap_or_default();
         for predicate in layout::delete_predicates(id) {

@@ -56,6 +56,7 @@ pub async fn write_now(b: &Backend, devices: &DeviceSelection) -> Result<usize, 
         client
             .write(&b.settings.telemetry_bucket, Precision::S, &[p])
             .await?;
+        b.fleet.note_seen(id, now);
     }
     b.writer.update(|s| s.points_written += ids.len() as u64);
     Ok(ids.len())
@@ -113,6 +114,7 @@ pub async fn start_backfill(
                         return;
                     }
                     batch.clear();
+                    b.fleet.note_seen(&id, t);
                     b.writer.update(|s| {
                         s.points_written += n;
                         s.backfill = s.backfill.map(|(done, total)| (done + n, total));

@@ -73,6 +73,31 @@ impl DeviceStatus {
         }
     }
 
+    pub const ALL: [DeviceStatus; 5] = [
+        DeviceStatus::Online,
+        DeviceStatus::Stale,
+        DeviceStatus::Offline,
+        DeviceStatus::NeverSeen,
+        DeviceStatus::Removed,
+    ];
+
+    /// Its name in a URL (`?status=never-seen`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            DeviceStatus::NeverSeen => "never-seen",
+            other => other.label(),
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Result<DeviceStatus, String> {
+        DeviceStatus::ALL
+            .into_iter()
+            .find(|s| s.slug() == slug)
+            .ok_or_else(|| {
+                format!("unknown status {slug:?}: online, stale, offline, never-seen or removed")
+            })
+    }
+
     /// The CSS class of its badge.
     pub fn badge(self) -> &'static str {
         match self {
@@ -99,6 +124,14 @@ mod tests {
         assert_eq!(DeviceStatus::classify(true, Some(0), 60, t), Removed);
         // Clock skew: a point from the future counts as just seen.
         assert_eq!(at(-5), Online);
+    }
+
+    #[test]
+    fn statuses_travel_in_urls_by_slug() {
+        for s in DeviceStatus::ALL {
+            assert_eq!(DeviceStatus::from_slug(s.slug()), Ok(s));
+        }
+        assert!(DeviceStatus::from_slug("never seen").is_err());
     }
 
     #[test]

@@ -1,0 +1,214 @@
+//! The fleet index: every registered device's registry row and when it last wrote, held in
+//! memory. Loaded once, kept current by this server's own registrations, removals and
+//! virtual writes, and by cheap incremental looks (only registry rows and points newer than
+//! the last look, every [`REFRESH_EVERY`]), so a fleet page costs no query, and several
+//! servers on one InfluxDB agree within seconds.
+
+use crate::registry::{self, Fields};
+use crate::{Backend, Error};
+use chrono::{DateTime, TimeDelta, Utc};
+use iot_models::{
+    DeviceId, DeviceStatus, DeviceSummary, FleetOverview, FleetPage, FleetQuery, FLEET_PAGE_SIZE,
+    RECENTLY_LATE,
+};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How often the index looks for what changed.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(5);
+/// How often it reloads everything, for changes behind the application's back (registry
+/// rows deleted from the bucket).
+const RELOAD_EVERY: Duration = Duration::from_secs(600);
+/// Points arrive late, with older times: each look reaches back this far before the last.
+const OVERLAP: TimeDelta = TimeDelta::minutes(2);
+/// How long ago a point still counts: older ones say "never seen", as a full load would.
+const SEEN_WITHIN: TimeDelta = TimeDelta::days(30);
+
+#[derive(Default)]
+pub struct FleetIndex {
+    state: RwLock<State>,
+    /// One look at a time: a second caller waits for the first and finds it done.
+    looking: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct State {
+    devices: BTreeMap<String, Device>,
+    /// When the last look started; `None` until the first load.
+    looked: Option<DateTime<Utc>>,
+    loaded: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Device {
+    fields: Fields,
+    last_seen: Option<DateTime<Utc>>,
+}
+
+impl Device {
+    /// When it last wrote, if within [`SEEN_WITHIN`] of `now`.
+    fn seen(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.last_seen.filter(|t| now - *t <= SEEN_WITHIN)
+    }
+
+    fn status(&self, b: &Backend, now: DateTime<Utc>) -> DeviceStatus {
+        registry::status_of(b, &self.fields, self.seen(now), now)
+    }
+
+    fn summary(&self, b: &Backend, id: &str, now: DateTime<Utc>) -> DeviceSummary {
+        registry::summary_of(b, id, &self.fields, self.seen(now), now)
+    }
+}
+
+impl FleetIndex {
+    /// Loads the index if it never was.
+    async fn loaded(&self, b: &Backend) -> Result<(), Error> {
+        if self.read().looked.is_none() {
+            self.refresh(b).await?;
+        }
+        Ok(())
+    }
+
+    /// Every registered device, by id.
+    pub async fn summaries(&self, b: &Backend) -> Result<Vec<DeviceSummary>, Error> {
+        self.loaded(b).await?;
+        let now = Utc::now();
+        let state = self.read();
+        Ok(state
+            .devices
+            .iter()
+            .map(|(id, d)| d.summary(b, id, now))
+            .collect())
+    }
+
+    /// One page of the devices a query matches, by id: ids found by prefix in the ordered
+    /// index, only the page's devices summarised.
+    pub async fn page(&self, b: &Backend, q: &FleetQuery) -> Result<FleetPage, Error> {
+        self.loaded(b).await?;
+        let now = Utc::now();
+        let state = self.read();
+        let first = q.page as usize * FLEET_PAGE_SIZE;
+        let mut matching = 0;
+        let mut devices = Vec::with_capacity(FLEET_PAGE_SIZE);
+        let by_prefix = state
+            .devices
+            .range(q.prefix.clone()..)
+            .take_while(|(id, _)| id.starts_with(&q.prefix));
+        for (id, d) in by_prefix {
+            if q.status.is_some_and(|s| d.status(b, now) != s) {
+                continue;
+            }
+            if (first..first + FLEET_PAGE_SIZE).contains(&matching) {
+                devices.push(d.summary(b, id, now));
+            }
+            matching += 1;
+        }
+        Ok(FleetPage {
+            devices,
+            matching,
+            total: state.devices.len(),
+            page: q.page,
+        })
+    }
+
+    /// How many devices are in each status, and the stale or offline ones seen most
+    /// recently: the ones that just went quiet.
+    pub async fn overview(&self, b: &Backend) -> Result<FleetOverview, Error> {
+        self.loaded(b).await?;
+        let now = Utc::now();
+        let state = self.read();
+        let mut counts = DeviceStatus::ALL.map(|s| (s, 0));
+        let mut late: Vec<(&String, &Device)> = Vec::new();
+        for (id, d) in &state.devices {
+            let status = d.status(b, now);
+            if let Some(count) = counts.iter_mut().find(|(s, _)| *s == status) {
+                count.1 += 1;
+            }
+            if matches!(status, DeviceStatus::Stale | DeviceStatus::Offline) {
+                late.push((id, d));
+            }
+        }
+        late.sort_by_key(|(_, d)| std::cmp::Reverse(d.last_seen));
+        Ok(FleetOverview {
+            counts: counts.to_vec(),
+            recently_late: late
+                .into_iter()
+                .take(RECENTLY_LATE)
+                .map(|(id, d)| d.summary(b, id, now))
+                .collect(),
+        })
+    }
+
+    /// Brings the index up to date: everything on the first look and every
+    /// [`RELOAD_EVERY`], else what was written since the last look.
+    pub async fn refresh(&self, b: &Backend) -> Result<(), Error> {
+        let _turn = self.looking.lock().await;
+        let since = {
+            let state = self.read();
+            match (state.looked, state.loaded) {
+                (Some(t), Some(at)) if at.elapsed() < RELOAD_EVERY => Some(t - OVERLAP),
+                _ => None,
+            }
+        };
+        let started = Utc::now();
+        let rows = registry::registry_rows(b, None, false, since).await?;
+        let seen = registry::last_seen(b, None, since).await?;
+        let mut state = self.write();
+        if since.is_none() {
+            state.devices.clear();
+            state.loaded = Some(Instant::now());
+        }
+        for (id, fields) in rows {
+            state.devices.entry(id).or_default().fields.extend(fields);
+        }
+        for (id, t) in seen {
+            if let Some(device) = state.devices.get_mut(&id) {
+                device.last_seen = device.last_seen.max(Some(t));
+            }
+        }
+        state.looked = Some(started);
+        Ok(())
+    }
+
+    /// This server registered (`key` its authorization) or removed (`key` empty) a device.
+    pub fn note(&self, id: &DeviceId, key: &str, created_at: &str) {
+        let now = Utc::now();
+        let mut state = self.write();
+        let fields = &mut state.devices.entry(id.to_string()).or_default().fields;
+        fields.insert(crate::layout::REGISTRY_KEY.into(), (key.into(), now));
+        fields.insert(
+            crate::layout::REGISTRY_CREATED_AT.into(),
+            (created_at.into(), now),
+        );
+    }
+
+    /// This server wrote a point for a device (a virtual device).
+    pub fn note_seen(&self, id: &DeviceId, at: DateTime<Utc>) {
+        if let Some(device) = self.write().devices.get_mut(id.as_str()) {
+            device.last_seen = device.last_seen.max(Some(at));
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Looks for what changed every [`REFRESH_EVERY`], for as long as the server runs; while
+/// InfluxDB is away the index keeps what it had.
+pub fn spawn_refresher(b: Arc<Backend>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(REFRESH_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(e) = b.fleet.refresh(&b).await {
+                tracing::debug!("fleet index: {e}");
+            }
+        }
+    });
+}
