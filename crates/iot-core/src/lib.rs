@@ -16,6 +16,7 @@
 
 pub mod accounts;
 pub mod buckets;
+pub mod chart_cache;
 pub mod device_env;
 pub mod enrollment;
 mod error;
@@ -67,6 +68,8 @@ pub struct Backend {
     pub enrollment: enrollment::Enrollment,
     /// The registered devices and when each last wrote, in memory.
     pub fleet: fleet::FleetIndex,
+    /// Dashboards' charts while their window's step lasts.
+    pub charts: chart_cache::ChartCache,
     registrations: registry::RegistrationLocks,
 }
 
@@ -79,6 +82,7 @@ impl Backend {
             metrics: metrics::Metrics::default(),
             enrollment: enrollment::Enrollment::default(),
             fleet: fleet::FleetIndex::default(),
+            charts: chart_cache::ChartCache::default(),
             registrations: Default::default(),
         }
     }

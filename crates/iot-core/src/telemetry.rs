@@ -1,6 +1,7 @@
 //! Reading telemetry: a device's records (paged, newest first), the series its dashboard
 //! draws, one field of several devices side by side, and where devices last were.
 
+use crate::chart_cache::Charted;
 use crate::Error;
 use crate::{layout, metrics, queries, Backend};
 use chrono::SecondsFormat;
@@ -194,23 +195,43 @@ async fn points_within(b: &Backend, id: &DeviceId, window: &TimeRange) -> Result
 }
 
 /// Points in the last hour and day, and the gaps in the first charted series.
-async fn activity(
-    b: &Backend,
-    id: &DeviceId,
-    first: Option<&Series>,
-    resolution: &Resolution,
-) -> Result<Activity, Error> {
-    let hour = points_within(b, id, &TimeRange::last(Duration::from_secs(3_600))).await?;
-    let day = points_within(b, id, &TimeRange::last(Duration::from_secs(86_400))).await?;
-    let every = resolution.every_seconds.unwrap_or(0);
+/// How much the device wrote, and the gaps in its first charted series.
+fn activity(b: &Backend, charted: &Charted) -> Activity {
+    let every = charted.resolution.every_seconds.unwrap_or(0);
     let stale_after = u64::from(b.settings.status_thresholds.stale_after);
     let min_gap = every.max(stale_after * b.settings.measurement_interval);
-    let times: Vec<i64> = first.map_or_else(Vec::new, |s| s.points.iter().map(|p| p.0).collect());
-    Ok(Activity {
-        points_last_hour: hour,
-        points_last_day: day,
+    let times: Vec<i64> = charted
+        .series
+        .first()
+        .map_or_else(Vec::new, |s| s.points.iter().map(|p| p.0).collect());
+    Activity {
+        points_last_hour: charted.points_last_hour,
+        points_last_day: charted.points_last_day,
         gaps: gaps(&times, every as i64 * 1_000, min_gap as i64 * 1_000),
         gap_resolution_seconds: min_gap,
+    }
+}
+
+/// A device's charts over `range`: its series and its points in the last hour and day, read
+/// at once.
+async fn read_charted(b: &Backend, id: &DeviceId, range: &TimeRange) -> Result<Charted, Error> {
+    let (device, hour, day) = (
+        [id.as_str()],
+        TimeRange::last(Duration::from_secs(3_600)),
+        TimeRange::last(Duration::from_secs(86_400)),
+    );
+    let (read, points_last_hour, points_last_day) = tokio::try_join!(
+        read_series(b, &device, &[], range, 1),
+        points_within(b, id, &hour),
+        points_within(b, id, &day),
+    )?;
+    let (mut series, resolution) = read;
+    series.retain(|s| !POSITION_FIELDS.contains(&s.field.as_str()));
+    Ok(Charted {
+        series,
+        resolution,
+        points_last_hour,
+        points_last_day,
     })
 }
 
@@ -221,12 +242,27 @@ pub async fn dashboard(
     window: &TimeWindow,
 ) -> Result<Dashboard, Error> {
     let range = time_range(window);
-    let (mut series, resolution) = read_series(b, &[id.as_str()], &[], &range, 1).await?;
-    series.retain(|s| !POSITION_FIELDS.contains(&s.field.as_str()));
-    // The tiles show the device's latest values whatever the range: its current state.
-    let mut last_values = last_values(b, id, &TimeRange::last(LAST_VALUES_WITHIN)).await?;
+    let now = chrono::Utc::now();
+    // The charts come from the cache while the window's step lasts; the tiles show the
+    // device's latest values whatever the range, read every time: its current state.
+    let step = window_for(range_seconds(&range, now)).unwrap_or(1).max(1) as i64;
+    let key = (
+        id.to_string(),
+        format!("{window:?}"),
+        now.timestamp() / step,
+    );
+    let latest = TimeRange::last(LAST_VALUES_WITHIN);
+    let (charted, mut last_values) = tokio::try_join!(
+        b.charts.get_or_read(key, || read_charted(b, id, &range)),
+        last_values(b, id, &latest),
+    )?;
     last_values.retain(|v| !POSITION_FIELDS.contains(&v.field.as_str()));
-    let activity = activity(b, id, series.first(), &resolution).await?;
+    let activity = activity(b, &charted);
+    let series = charted.series.clone();
+    let resolution = Resolution {
+        now_ms: now.timestamp_millis(),
+        ..charted.resolution.clone()
+    };
     let fields: Vec<&str> = series.iter().map(|s| s.field.as_str()).collect();
     let export_href = (!fields.is_empty())
         .then(|| ExportRequest::link(&[id.as_str()], &fields, *window))
