@@ -1,6 +1,7 @@
 //! Stopping cleanly on SIGTERM (systemd, containers) or Ctrl-C: listeners stop accepting,
 //! requests in flight finish within a grace period, then the caller writes what it holds.
 
+use axum::serve::ListenerExt;
 use axum::Router;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -56,6 +57,13 @@ async fn signal() {
 /// Serves `app` on `listener` until a stop is asked for and the requests in flight have
 /// finished, or [`GRACE`] has passed since.
 pub async fn serve(listener: TcpListener, app: Router, stopping: Stopping) -> std::io::Result<()> {
+    // Pages stream out in pieces: without TCP_NODELAY the last one waits for the client's
+    // delayed ACK, about 40 ms a page.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!("TCP_NODELAY: {e}");
+        }
+    });
     let graceful = axum::serve(listener, app).with_graceful_shutdown(stopping.clone().asked());
     let deadline = async {
         stopping.asked().await;
