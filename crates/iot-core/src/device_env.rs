@@ -114,8 +114,7 @@ impl DeviceEnv {
 /// caller may reveal and remove it.
 pub async fn detail(b: &Backend, id: &DeviceId, manageable: bool) -> Result<DeviceDetail, Error> {
     let not_registered = || Error::NotFound(format!("device {id} is not registered"));
-    let mut registration = registry::get(b, id).await?.ok_or_else(not_registered)?;
-    let summary = registry::summary(b, id).await?.ok_or_else(not_registered)?;
+    let (mut registration, summary) = registry::read(b, id).await?.ok_or_else(not_registered)?;
     if !registration.token.is_empty() {
         registration.token = "•••••• (hidden: reveal it to provision a device)".into();
     }

@@ -216,15 +216,24 @@ pub async fn list(b: &Backend) -> Result<Vec<DeviceSummary>, Error> {
 /// One device as the list shows it, or `None` when it was never registered: read now, not
 /// from the index.
 pub async fn summary(b: &Backend, id: &DeviceId) -> Result<Option<DeviceSummary>, Error> {
-    let rows = registry_rows(b, Some(id), false, None).await?;
-    let seen = last_seen(b, Some(id), None).await?;
+    Ok(read(b, id).await?.map(|(_, summary)| summary))
+}
+
+/// One device read now: its registration (with its token) and its summary, or `None` when
+/// it was never registered. Its registry row and its last point, read at once.
+pub async fn read(
+    b: &Backend,
+    id: &DeviceId,
+) -> Result<Option<(Registration, DeviceSummary)>, Error> {
+    let (rows, seen) = tokio::try_join!(
+        registry_rows(b, Some(id), true, None),
+        last_seen(b, Some(id), None)
+    )?;
     Ok(rows.get(id.as_str()).map(|fields| {
-        summary_of(
-            b,
-            id.as_str(),
-            fields,
-            seen.get(id.as_str()).copied(),
-            Utc::now(),
+        let seen = seen.get(id.as_str()).copied();
+        (
+            registration_from(id, fields),
+            summary_of(b, id.as_str(), fields, seen, Utc::now()),
         )
     }))
 }
@@ -306,7 +315,7 @@ pub(crate) fn summary_of(
     }
 }
 
-/// One device's registry data (no token), or `None` when it was never registered.
+/// One device's registry data, token included, or `None` when it was never registered.
 pub async fn get(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, Error> {
     let rows = registry_rows(b, Some(id), true, None).await?;
     Ok(rows.get(id.as_str()).map(|f| registration_from(id, f)))
