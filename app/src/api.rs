@@ -40,7 +40,7 @@ mod ssr {
 
     pub fn service() -> Result<Arc<Service>, AppError> {
         use_context::<Arc<Service>>()
-            .ok_or_else(|| AppError::ServerFn("the server provides no service".into()))
+            .ok_or_else(|| AppError::ServerFn("the server gave its pages no service".into()))
     }
 
     /// The backend, or why InfluxDB is not there yet (the page's outage banner).

@@ -56,3 +56,29 @@ async fn errors_from_the_domain_keep_their_status() {
     let bad_id = s.call("get_device", "id=a%20b").await;
     assert_eq!(bad_id.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_device_list_search_is_bounded_and_says_so() {
+    let s = start().await;
+    let search = |form: String| {
+        let s = &s;
+        async move {
+            let r = s.call("find_devices", &form).await;
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let at_bounds = format!("query[prefix]={}&query[page]=20000", "a".repeat(64));
+    assert_eq!(search(at_bounds).await.0, StatusCode::OK);
+    let (status, reason) = search("query[prefix]=esp&query[page]=20001".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(reason.contains("past the last possible one"), "{reason}");
+    let (status, reason) = search(format!("query[prefix]={}", "a".repeat(65))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(reason.contains("at most 64 characters"), "{reason}");
+    let (status, reason) = search("query[prefix]=a%22b".into()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        reason.contains("not allowed in a device id prefix"),
+        "{reason}"
+    );
+}

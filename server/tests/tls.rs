@@ -37,6 +37,15 @@ impl TestCa {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// A client that trusts this CA (and nothing else besides the platform's roots).
+    fn client(&self) -> reqwest::Client {
+        let pem = std::fs::read(self.path("ca.pem")).unwrap();
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+            .build()
+            .unwrap()
+    }
 }
 
 /// `tsdb` serving HTTPS on a free port, onboarded; its `https://localhost:…` URL.
@@ -54,12 +63,7 @@ async fn tls_store(ca: &TestCa, data: &std::path::Path) -> String {
         tsdb::Config::default(),
         std::future::pending(),
     ));
-    let trusting = reqwest::Client::builder()
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(&std::fs::read(ca.path("ca.pem")).unwrap()).unwrap(),
-        )
-        .build()
-        .unwrap();
+    let trusting = ca.client();
     let setup = json!({"username": "u", "password": "password", "org": ORG, "bucket": "other", "token": OPERATOR_TOKEN});
     let answer = trusting
         .post(format!("{url}/api/v2/setup"))
@@ -138,12 +142,7 @@ async fn the_embedded_store_serves_devices_over_tls() {
     let url = env["influx_url"].as_str().unwrap();
     assert!(url.starts_with("https://localhost:"), "{env}");
     // A device that trusts the CA writes over TLS; the application reads it back.
-    let device = reqwest::Client::builder()
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(&std::fs::read(ca.path("ca.pem")).unwrap()).unwrap(),
-        )
-        .build()
-        .unwrap();
+    let device = ca.client();
     let write = device
         .post(format!(
             "{url}/api/v2/write?org={}&bucket=iot_center&precision=s",

@@ -3,12 +3,9 @@
 
 mod common;
 
+use common::id;
 use iot_core::registry;
-use iot_models::{DeviceId, DeviceStatus};
-
-fn id(s: &str) -> DeviceId {
-    DeviceId::parse(s).unwrap()
-}
+use iot_models::DeviceStatus;
 
 #[tokio::test]
 async fn another_servers_devices_and_new_points_appear_after_a_look() {

@@ -3,12 +3,9 @@
 
 mod common;
 
+use common::id;
 use iot_core::registry;
-use iot_models::{DeviceId, DeviceStatus};
-
-fn id(raw: &str) -> DeviceId {
-    DeviceId::parse(raw).unwrap()
-}
+use iot_models::DeviceStatus;
 
 #[tokio::test]
 async fn a_registration_mints_one_write_only_token() {

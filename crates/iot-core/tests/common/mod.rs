@@ -9,6 +9,11 @@ use influx_client::{Client, ClientConfig, Precision};
 use iot_core::{Backend, Settings};
 use std::sync::Arc;
 
+/// A device id the tests know to be valid.
+pub fn id(raw: &str) -> iot_models::DeviceId {
+    iot_models::DeviceId::parse(raw).unwrap()
+}
+
 pub struct Fixture {
     pub backend: Arc<Backend>,
     /// The operator's token.
