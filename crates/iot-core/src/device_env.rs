@@ -109,13 +109,18 @@ impl DeviceEnv {
     }
 }
 
-/// A device as its page shows it: the registry's summary and the configuration the device
-/// fetches, with the token masked (it is revealed on request only); `manageable` when the
-/// caller may reveal and remove it.
+/// A device as its page shows it: its summary and the configuration the device fetches,
+/// with the token masked (it is revealed on request only); `manageable` when the caller may
+/// reveal and remove it. From the fleet index, or read now for a device it does not know yet
+/// (registered by another server since its last look).
 pub async fn detail(b: &Backend, id: &DeviceId, manageable: bool) -> Result<DeviceDetail, Error> {
     let not_registered = || Error::NotFound(format!("device {id} is not registered"));
-    let (mut registration, summary) = registry::read(b, id).await?.ok_or_else(not_registered)?;
-    if !registration.token.is_empty() {
+    let (mut registration, summary) = match b.fleet.device(b, id).await? {
+        Some(found) => found,
+        None => registry::read(b, id).await?.ok_or_else(not_registered)?,
+    };
+    // A removed device's row has no key, and no token to hide.
+    if !registration.key.is_empty() {
         registration.token = "•••••• (hidden: reveal it to provision a device)".into();
     }
     Ok(DeviceDetail {

@@ -4,7 +4,7 @@
 //! the last look, every [`REFRESH_EVERY`]), so a fleet page costs no query, and several
 //! servers on one InfluxDB agree within seconds.
 
-use crate::registry::{self, Fields};
+use crate::registry::{self, Fields, Registration};
 use crate::{Backend, Error};
 use chrono::{DateTime, TimeDelta, Utc};
 use iot_models::{
@@ -24,12 +24,17 @@ const RELOAD_EVERY: Duration = Duration::from_secs(600);
 const OVERLAP: TimeDelta = TimeDelta::minutes(2);
 /// How long ago a point still counts: older ones say "never seen", as a full load would.
 const SEEN_WITHIN: TimeDelta = TimeDelta::days(30);
+/// How long an overview is shown again unless the index changes: making one classifies the
+/// whole fleet (milliseconds at 10,000 devices), and a status moves in seconds at the least.
+const OVERVIEW_FOR: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 pub struct FleetIndex {
     state: RwLock<State>,
     /// One look at a time: a second caller waits for the first and finds it done.
     looking: tokio::sync::Mutex<()>,
+    /// The last overview and when it was made; any change to the index drops it.
+    overview: std::sync::Mutex<Option<(Instant, FleetOverview)>>,
 }
 
 #[derive(Default)]
@@ -82,6 +87,22 @@ impl FleetIndex {
             .collect())
     }
 
+    /// One device as the index holds it: its registration (without its token) and its
+    /// summary, or `None` when the index does not know it.
+    pub async fn device(
+        &self,
+        b: &Backend,
+        id: &DeviceId,
+    ) -> Result<Option<(Registration, DeviceSummary)>, Error> {
+        self.loaded(b).await?;
+        let now = Utc::now();
+        let state = self.read();
+        Ok(state.devices.get(id.as_str()).map(|d| {
+            let registration = registry::registration_from(id, &d.fields);
+            (registration, d.summary(b, id.as_str(), now))
+        }))
+    }
+
     /// One page of the devices a query matches, by id: ids found by prefix in the ordered
     /// index, only the page's devices summarised.
     pub async fn page(&self, b: &Backend, q: &FleetQuery) -> Result<FleetPage, Error> {
@@ -116,6 +137,16 @@ impl FleetIndex {
     /// recently: the ones that just went quiet.
     pub async fn overview(&self, b: &Backend) -> Result<FleetOverview, Error> {
         self.loaded(b).await?;
+        let mut memo = self.overview.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, overview)) = memo.as_ref().filter(|(t, _)| t.elapsed() < OVERVIEW_FOR) {
+            return Ok(overview.clone());
+        }
+        let overview = self.make_overview(b);
+        *memo = Some((Instant::now(), overview.clone()));
+        Ok(overview)
+    }
+
+    fn make_overview(&self, b: &Backend) -> FleetOverview {
         let now = Utc::now();
         let state = self.read();
         let mut counts = DeviceStatus::ALL.map(|s| (s, 0));
@@ -130,14 +161,14 @@ impl FleetIndex {
             }
         }
         late.sort_by_key(|(_, d)| std::cmp::Reverse(d.last_seen));
-        Ok(FleetOverview {
+        FleetOverview {
             counts: counts.to_vec(),
             recently_late: late
                 .into_iter()
                 .take(RECENTLY_LATE)
                 .map(|(id, d)| d.summary(b, id, now))
                 .collect(),
-        })
+        }
     }
 
     /// Brings the index up to date: everything on the first look and every
@@ -194,7 +225,9 @@ impl FleetIndex {
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The state, to change it: the overview made from it goes.
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        *self.overview.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.state.write().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -82,7 +82,7 @@ pub(crate) async fn registry_rows(
     Ok(rows)
 }
 
-fn registration_from(
+pub(crate) fn registration_from(
     id: &DeviceId,
     fields: &BTreeMap<String, (String, DateTime<Utc>)>,
 ) -> Registration {

@@ -87,4 +87,13 @@ async fn pages_of_the_list_are_found_by_prefix_and_status() {
         (1, 120)
     );
     assert!(overview.recently_late.is_empty());
+
+    // The overview is kept for a second, but not past a change to the index.
+    registry::register(b, &id("other-2")).await.unwrap();
+    let overview = b.fleet.overview(b).await.unwrap();
+    let never_seen = overview
+        .counts
+        .iter()
+        .find(|(c, _)| *c == DeviceStatus::NeverSeen);
+    assert_eq!(never_seen.unwrap().1, 121);
 }

@@ -69,10 +69,11 @@ impl Store {
             source,
         })?;
         let path = dir.join("tsdb.sqlite");
-        let mut writer = open_connection(&path)?;
+        let mut writer = open_connection(&path, WRITER_CACHE)?;
         writer.execute_batch(SCHEMA)?;
         let series = SeriesIndex::load(&writer)?;
         series_blocks::migrate_point_rows(&mut writer, series.all())?;
+        series.load_spans(&writer)?;
         Ok(Store {
             path,
             writer: Mutex::new(writer),
@@ -93,20 +94,27 @@ impl Store {
         let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match pooled {
             Some(c) => c,
-            None => open_connection(&self.path)?,
+            None => open_connection(&self.path, READER_CACHE)?,
         };
         let result = f(&conn);
-        self.readers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(conn);
+        let mut idle = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
         result
     }
 }
 
-fn open_connection(path: &Path) -> Result<Connection, StorageError> {
+/// Page caches, in KiB. Readers keep a small one each: there are as many readers as reads
+/// at once, and the operating system's file cache already holds the pages they share.
+const WRITER_CACHE: u32 = 16_000;
+const READER_CACHE: u32 = 2_000;
+/// Readers kept open between reads; a burst opens more and closes them after.
+const IDLE_READERS: usize = 8;
+
+fn open_connection(path: &Path, cache_kib: u32) -> Result<Connection, StorageError> {
     let conn = Connection::open(path)?;
-    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA cache_size=-16000;")?;
+    conn.execute_batch(&format!("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA cache_size=-{cache_kib};"))?;
     Ok(conn)
 }
 

@@ -110,6 +110,19 @@ impl KeyMatch {
         build(&body.result, &param.name)
     }
 
+    /// The tags (key, value) every series it matches carries.
+    pub fn required_tags(&self) -> Vec<(&str, &str)> {
+        match self {
+            KeyMatch::Compare {
+                key,
+                text,
+                equal: true,
+            } if key != "_measurement" && key != "_field" => vec![(key.as_str(), text.as_str())],
+            KeyMatch::Compare { .. } | KeyMatch::Any(..) => Vec::new(),
+            KeyMatch::All(a, b) => [a.required_tags(), b.required_tags()].concat(),
+        }
+    }
+
     pub fn matches(&self, s: &SeriesMeta) -> bool {
         match self {
             KeyMatch::Compare { key, text, equal } => {

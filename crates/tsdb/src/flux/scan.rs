@@ -11,6 +11,7 @@ use super::value::{ReadPlan, Stream, Value, Windowing};
 use super::FluxError;
 use crate::series::{FieldValue, Pick, SeriesMeta};
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// Turns a stream into tables, reading storage if it is still a read.
 pub fn materialize(it: &mut dyn Runtime, stream: Stream) -> Result<Vec<Table>, FluxError> {
@@ -95,13 +96,16 @@ pub fn read_tables(
     Ok(())
 }
 
+/// Reads of only the first or last point of fewer series than this run on one thread.
+const PARALLEL_PICKS: usize = 64;
+
 /// The series a read selects, each with what `then` makes of its points, in series order.
 /// `then` charges the budget for any rows it makes.
 pub fn read_series_then<T: Send>(
     it: &mut dyn Runtime,
     plan: &ReadPlan,
     then: impl Fn(&SeriesMeta, Vec<(i64, Value)>, &Budget) -> Result<T, FluxError> + Sync,
-) -> Result<Vec<(SeriesMeta, T)>, FluxError> {
+) -> Result<Vec<(Arc<SeriesMeta>, T)>, FluxError> {
     let selection = select_series(it, plan)?;
     read_selected(it, plan, selection.start, selection.series, then)
 }
@@ -110,7 +114,7 @@ pub fn read_series_then<T: Send>(
 struct Selection {
     /// The read's start, moved up to the bucket's retention.
     start: i64,
-    series: Vec<SeriesMeta>,
+    series: Vec<Arc<SeriesMeta>>,
 }
 
 fn select_series(it: &mut dyn Runtime, plan: &ReadPlan) -> Result<Selection, FluxError> {
@@ -121,8 +125,16 @@ fn select_series(it: &mut dyn Runtime, plan: &ReadPlan) -> Result<Selection, Flu
         .iter()
         .map(|f| (f, read::KeyMatch::of(f)))
         .collect();
+    let having: Vec<(&str, &str)> = filters
+        .iter()
+        .filter_map(|(_, m)| m.as_ref())
+        .flat_map(|m| m.required_tags())
+        .collect();
     let mut selected = Vec::new();
-    'series: for s in it.source().series(&bucket)?.iter() {
+    'series: for s in it.source().series(&bucket, &having)?.iter() {
+        if !s.span.overlaps(start, plan.stop) {
+            continue;
+        }
         for (f, key_match) in &filters {
             let keep = match key_match {
                 Some(m) => m.matches(s),
@@ -147,14 +159,14 @@ fn read_selected<T: Send>(
     it: &mut dyn Runtime,
     plan: &ReadPlan,
     start: i64,
-    selected: Vec<SeriesMeta>,
+    selected: Vec<Arc<SeriesMeta>>,
     then: impl Fn(&SeriesMeta, Vec<(i64, Value)>, &Budget) -> Result<T, FluxError> + Sync,
-) -> Result<Vec<(SeriesMeta, T)>, FluxError> {
+) -> Result<Vec<(Arc<SeriesMeta>, T)>, FluxError> {
     let (source, budget) = (it.source(), it.budget());
     // A chunk of series per thread, read in one transaction; `then` runs on each series as
     // soon as it is read, while its points are fresh in the cache. Every series' points count
     // against the query's row limit, and reading stops at the first that is past it.
-    let read = |chunk: &[SeriesMeta]| -> Vec<Result<T, FluxError>> {
+    let read = |chunk: &[Arc<SeriesMeta>]| -> Vec<Result<T, FluxError>> {
         let mut done = Vec::with_capacity(chunk.len());
         let mut series = chunk.iter();
         let mut each = |points: Vec<(i64, FieldValue)>| {
@@ -193,7 +205,12 @@ fn read_selected<T: Send>(
         }
         done
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Starting a thread costs more than reading a few series' first or last points.
+    let threads = if plan.pick != Pick::All && selected.len() < PARALLEL_PICKS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
     let chunk = selected.len().div_ceil(threads).max(1);
     let results: Vec<Result<T, FluxError>> = std::thread::scope(|scope| {
         let mut chunks = selected.chunks(chunk);

@@ -51,7 +51,7 @@ pub fn call(it: &mut dyn Runtime, name: &str, args: &Args) -> Result<Value, Flux
     let bucket = it.source().bucket(&plan.bucket)?;
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
     let mut values: Vec<String> = Vec::new();
-    for s in it.source().series(&bucket)?.iter() {
+    for s in it.source().series(&bucket, &[])?.iter() {
         if measurement.as_ref().is_some_and(|m| *m != s.measurement) {
             continue;
         }

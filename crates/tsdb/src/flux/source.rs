@@ -10,13 +10,18 @@ use std::sync::Arc;
 pub trait SeriesSource: Sync {
     /// The bucket `name`, if it exists and the caller may read it.
     fn bucket(&self, name: &str) -> Result<BucketRef, FluxError>;
-    /// The bucket's series, ordered by measurement, tags, field.
-    fn series(&self, bucket: &BucketRef) -> Result<Arc<Vec<SeriesMeta>>, FluxError>;
+    /// The bucket's series, ordered by measurement, tags, field; with tags `having`
+    /// (key, value), at least those that carry all of them (perhaps more: callers filter).
+    fn series(
+        &self,
+        bucket: &BucketRef,
+        having: &[(&str, &str)],
+    ) -> Result<Arc<Vec<Arc<SeriesMeta>>>, FluxError>;
     /// Hands `each` the points of each of `series` with `start <= time < stop`, in time
     /// order, as each is read, from one snapshot of the store, until `each` says stop.
     fn points(
         &self,
-        series: &[SeriesMeta],
+        series: &[Arc<SeriesMeta>],
         start: i64,
         stop: i64,
         pick: Pick,

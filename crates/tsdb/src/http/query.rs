@@ -140,13 +140,17 @@ impl SeriesSource for Source {
         })
     }
 
-    fn series(&self, bucket: &BucketRef) -> Result<Arc<Vec<SeriesMeta>>, FluxError> {
-        Ok(self.store.series_of(&bucket.id))
+    fn series(
+        &self,
+        bucket: &BucketRef,
+        having: &[(&str, &str)],
+    ) -> Result<Arc<Vec<Arc<SeriesMeta>>>, FluxError> {
+        Ok(self.store.series_of(&bucket.id, having))
     }
 
     fn points(
         &self,
-        series: &[SeriesMeta],
+        series: &[Arc<SeriesMeta>],
         start: i64,
         stop: i64,
         pick: Pick,

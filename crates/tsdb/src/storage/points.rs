@@ -5,7 +5,7 @@
 
 use super::series_blocks::{delete_from_blocks, merge_into_blocks, points_of};
 use super::{StorageError, Store};
-use crate::series::{ColType, FieldValue, Pick, SeriesMeta};
+use crate::series::{ColType, FieldValue, Pick, SeriesMeta, Span};
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -44,6 +44,15 @@ pub struct DeletePredicate {
 }
 
 impl DeletePredicate {
+    /// The tags (key, value) a matching series must carry.
+    fn required_tags(&self) -> Vec<(&str, &str)> {
+        self.conditions
+            .iter()
+            .filter(|(key, equal, _)| *equal && key != "_measurement")
+            .map(|(key, _, value)| (key.as_str(), value.as_str()))
+            .collect()
+    }
+
     fn matches(&self, s: &SeriesMeta) -> bool {
         self.conditions.iter().all(|(key, equal, value)| {
             let actual = if key == "_measurement" {
@@ -62,14 +71,42 @@ impl DeletePredicate {
 /// A series named by borrowed parts: measurement, sorted tags, field.
 type SeriesRef<'a> = (&'a str, &'a [(String, String)], &'a str);
 
+/// A list of series shared with the queries reading it, ordered by measurement, tags, field.
+pub type SeriesList = Arc<Vec<Arc<SeriesMeta>>>;
+
 /// The in-memory index of series; rebuilt from the `series` table when the store opens.
 #[derive(Default)]
 pub struct SeriesIndex {
     ids: HashMap<String, (i64, ColType)>,
     field_types: HashMap<String, ColType>,
-    /// Each bucket's series ordered by measurement, tags, field; shared with the queries
-    /// reading them, copied only when a write adds a series.
-    by_bucket: HashMap<String, Arc<Vec<SeriesMeta>>>,
+    by_id: HashMap<i64, Arc<SeriesMeta>>,
+    by_bucket: HashMap<String, BucketSeries>,
+}
+
+/// One bucket's series, all of them and by each tag they carry: a query for one device
+/// starts from that device's few series, not from the whole bucket. A list is copied only
+/// when a write adds a series while a query holds it, and then only its pointers.
+#[derive(Default)]
+struct BucketSeries {
+    all: SeriesList,
+    by_tag: HashMap<(String, String), SeriesList>,
+}
+
+impl BucketSeries {
+    fn insert(&mut self, series: Arc<SeriesMeta>) {
+        for (key, value) in &series.tags {
+            let list = self.by_tag.entry((key.clone(), value.clone())).or_default();
+            insert_ordered(list, &series);
+        }
+        insert_ordered(&mut self.all, &series);
+    }
+}
+
+/// Puts `series` in its place in `list` (at the end when series come in order, as on load).
+fn insert_ordered(list: &mut SeriesList, series: &Arc<SeriesMeta>) {
+    let list = Arc::make_mut(list);
+    let at = list.partition_point(|s| series_order(s, series).is_lt());
+    list.insert(at, series.clone());
 }
 
 fn series_order(a: &SeriesMeta, b: &SeriesMeta) -> std::cmp::Ordering {
@@ -132,56 +169,75 @@ impl SeriesIndex {
                 r.get::<_, i64>(5)?,
             ))
         })?;
+        let mut all = Vec::new();
         for row in rows {
-            let (id, bucket, measurement, tags, field, ty) = row?;
-            index.insert(id, &bucket, &measurement, &tags, &field, type_from_code(ty));
+            let (id, bucket, measurement, tags_json, field, ty) = row?;
+            let series = SeriesMeta {
+                id,
+                measurement,
+                tags: serde_json::from_str(&tags_json).unwrap_or_default(),
+                field,
+                ty: type_from_code(ty),
+                span: Span::default(),
+            };
+            all.push((bucket, tags_json, series));
         }
-        index.sort();
+        // In order, each series goes at the end of its lists.
+        all.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| series_order(&a.2, &b.2)));
+        for (bucket, tags_json, series) in all {
+            index.insert(&bucket, &tags_json, series);
+        }
         Ok(index)
     }
 
-    fn insert(
-        &mut self,
-        id: i64,
-        bucket: &str,
-        measurement: &str,
-        tags_json: &str,
-        field: &str,
-        ty: ColType,
-    ) {
-        self.ids
-            .insert(series_key(bucket, measurement, tags_json, field), (id, ty));
+    /// Adds a series; `tags_json` is its tags as the `series` table stores them.
+    fn insert(&mut self, bucket: &str, tags_json: &str, series: SeriesMeta) {
+        let (measurement, field, ty) = (&series.measurement, &series.field, series.ty);
+        self.ids.insert(
+            series_key(bucket, measurement, tags_json, field),
+            (series.id, ty),
+        );
         self.field_types
             .insert(field_key(bucket, measurement, field), ty);
-        let tags: Vec<(String, String)> = serde_json::from_str(tags_json).unwrap_or_default();
-        Arc::make_mut(self.by_bucket.entry(bucket.to_string()).or_default()).push(SeriesMeta {
-            id,
-            measurement: measurement.to_string(),
-            tags,
-            field: field.to_string(),
-            ty,
-        });
+        let series = Arc::new(series);
+        self.by_id.insert(series.id, series.clone());
+        self.by_bucket
+            .entry(bucket.to_string())
+            .or_default()
+            .insert(series);
+    }
+
+    /// Learns when each series' points lie from its blocks.
+    pub fn load_spans(&self, conn: &Connection) -> Result<(), StorageError> {
+        let mut stmt = conn.prepare(
+            "SELECT series_id, MIN(min_time), MAX(max_time) FROM blocks GROUP BY series_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))?;
+        for row in rows {
+            let (id, first, last) = row?;
+            if let Some(series) = self.by_id.get(&id) {
+                series.span.widen(first, last);
+            }
+        }
+        Ok(())
     }
 
     /// Every series of every bucket.
     pub fn all(&self) -> impl Iterator<Item = &SeriesMeta> {
-        self.by_bucket.values().flat_map(|s| s.iter())
-    }
-
-    /// Restores the order of the buckets' series after inserts (nearly sorted: cheap).
-    fn sort(&mut self) {
-        for series in self.by_bucket.values_mut() {
-            if !series.is_sorted_by(|a, b| series_order(a, b).is_le()) {
-                Arc::make_mut(series).sort_by(series_order);
-            }
-        }
+        self.by_bucket
+            .values()
+            .flat_map(|b| b.all.iter().map(|s| &**s))
     }
 
     pub fn remove_bucket(&mut self, bucket: &str) {
         let prefix = format!("{bucket}\0");
         self.ids.retain(|k, _| !k.starts_with(&prefix));
         self.field_types.retain(|k, _| !k.starts_with(&prefix));
-        self.by_bucket.remove(bucket);
+        if let Some(gone) = self.by_bucket.remove(bucket) {
+            for series in gone.all.iter() {
+                self.by_id.remove(&series.id);
+            }
+        }
     }
 }
 
@@ -191,7 +247,7 @@ impl Store {
     pub fn write(&self, bucket_id: &str, points: &[Point]) -> Result<WriteOutcome, StorageError> {
         let mut conn = self.write_conn();
         let mut outcome = WriteOutcome::default();
-        let mut created: Vec<(i64, String, String, String, ColType)> = Vec::new();
+        let mut created: Vec<(String, SeriesMeta)> = Vec::new();
         let mut local_ids: HashMap<String, (i64, ColType)> = HashMap::new();
         let mut local_types: HashMap<String, ColType> = HashMap::new();
         let mut new_points: HashMap<i64, (ColType, Vec<(i64, FieldValue)>)> = HashMap::new();
@@ -255,13 +311,15 @@ impl Store {
                                     local_ids.insert(key, (id, ty));
                                     local_types
                                         .insert(field_key(bucket_id, &p.measurement, field), ty);
-                                    created.push((
+                                    let series = SeriesMeta {
                                         id,
-                                        p.measurement.clone(),
-                                        tags_json.clone(),
-                                        field.clone(),
+                                        measurement: p.measurement.clone(),
+                                        tags: p.tags.clone(),
+                                        field: field.clone(),
                                         ty,
-                                    ));
+                                        span: Span::default(),
+                                    };
+                                    created.push((tags_json.clone(), series));
                                     id
                                 }
                             };
@@ -275,22 +333,52 @@ impl Store {
                 }
             }
         }
+        // Spans widen before the points are visible, so no read skips a series it should see.
+        {
+            let index = self.series.read().unwrap_or_else(|e| e.into_inner());
+            let created = created.iter().map(|(_, s)| (s.id, s));
+            let created: HashMap<i64, &SeriesMeta> = created.collect();
+            for (id, (_, points)) in &new_points {
+                let series = index
+                    .by_id
+                    .get(id)
+                    .map(|s| &**s)
+                    .or(created.get(id).copied());
+                let times = points.iter().map(|(t, _)| *t);
+                if let (Some(series), Some(first), Some(last)) =
+                    (series, times.clone().min(), times.max())
+                {
+                    series.span.widen(first, last);
+                }
+            }
+        }
         for (id, (ty, points)) in new_points {
             merge_into_blocks(&tx, id, ty, points)?;
         }
         tx.commit()?;
         let mut index = self.series.write().unwrap_or_else(|e| e.into_inner());
-        for (id, measurement, tags, field, ty) in created {
-            index.insert(id, bucket_id, &measurement, &tags, &field, ty);
+        for (tags_json, series) in created {
+            index.insert(bucket_id, &tags_json, series);
         }
-        index.sort();
         Ok(outcome)
     }
 
-    /// The series of a bucket, ordered by measurement, tags, field.
-    pub fn series_of(&self, bucket_id: &str) -> Arc<Vec<SeriesMeta>> {
+    /// The series of a bucket that may carry all of the tags `having` (key, value): those of
+    /// the one of them that fewest series carry; with no tags, all of the bucket's series.
+    /// Callers still filter: a series here may lack the other tags.
+    pub fn series_of(&self, bucket_id: &str, having: &[(&str, &str)]) -> SeriesList {
         let index = self.series.read().unwrap_or_else(|e| e.into_inner());
-        index.by_bucket.get(bucket_id).cloned().unwrap_or_default()
+        let Some(bucket) = index.by_bucket.get(bucket_id) else {
+            return SeriesList::default();
+        };
+        having
+            .iter()
+            .map(|(k, v)| {
+                let list = bucket.by_tag.get(&(k.to_string(), v.to_string()));
+                list.cloned().unwrap_or_default()
+            })
+            .min_by_key(|list| list.len())
+            .unwrap_or_else(|| bucket.all.clone())
     }
 
     /// Hands `each` the points of each of `series` with `start <= time < stop`, in time order
@@ -300,7 +388,7 @@ impl Store {
     /// thousand small series).
     pub fn read_points(
         &self,
-        series: &[SeriesMeta],
+        series: &[Arc<SeriesMeta>],
         start: i64,
         stop: i64,
         pick: Pick,
@@ -325,10 +413,10 @@ impl Store {
         stop: i64,
         predicate: &DeletePredicate,
     ) -> Result<usize, StorageError> {
-        let series: Vec<SeriesMeta> = self
-            .series_of(bucket_id)
+        let series: Vec<Arc<SeriesMeta>> = self
+            .series_of(bucket_id, &predicate.required_tags())
             .iter()
-            .filter(|s| predicate.matches(s))
+            .filter(|s| s.span.overlaps(start, stop.saturating_add(1)) && predicate.matches(s))
             .cloned()
             .collect();
         let mut conn = self.write_conn();
@@ -365,7 +453,7 @@ mod tests {
     /// The points of one series.
     fn points(
         store: &Store,
-        s: &SeriesMeta,
+        s: &Arc<SeriesMeta>,
         start: i64,
         stop: i64,
         pick: Pick,
@@ -410,7 +498,7 @@ mod tests {
         assert_eq!(store.expire(now).unwrap(), 1);
         let kept = |bucket: &str| {
             store
-                .series_of(bucket)
+                .series_of(bucket, &[])
                 .iter()
                 .map(|s| points(&store, s, i64::MIN, i64::MAX, Pick::All).len())
                 .sum::<usize>()
@@ -430,13 +518,97 @@ mod tests {
         store.write(&b, &[p(FieldValue::Float(1.0))]).unwrap();
         drop(store);
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.series_of(&b).len(), 1);
+        assert_eq!(store.series_of(&b, &[]).len(), 1);
         let outcome = store.write(&b, &[p(FieldValue::Str("x".into()))]).unwrap();
         assert_eq!(
             outcome.dropped, 1,
             "the type from before the restart still holds"
         );
     }
+    #[test]
+    fn series_lists_stay_ordered_and_a_tag_narrows_them() {
+        let (dir, store, b) = store_with_bucket();
+        let point = |measurement: &str, tags: &[(&str, &str)], field: &str| Point {
+            measurement: measurement.into(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            fields: vec![(field.into(), FieldValue::Int(1))],
+            time: 1,
+        };
+        // Written out of order, one series a write, with tag values that sort differently
+        // as JSON text ("a b" before "a") than as strings.
+        for (m, tags, f) in [
+            ("m", vec![("k", "b")], "y"),
+            ("m", vec![("k", "a b")], "x"),
+            ("a", vec![("k", "a"), ("z", "1")], "x"),
+            ("m", vec![("k", "a")], "y"),
+            ("m", vec![("k", "a")], "x"),
+            ("m", vec![], "x"),
+        ] {
+            store.write(&b, &[point(m, &tags, f)]).unwrap();
+        }
+        let names = |list: SeriesList| -> Vec<String> {
+            let name = |s: &SeriesMeta| {
+                let tags: Vec<String> = s.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("{} {} {}", s.measurement, tags.join(","), s.field)
+            };
+            list.iter().map(|s| name(s)).collect()
+        };
+        let check = |store: &Store| {
+            let all = store.series_of(&b, &[]);
+            assert!(
+                all.is_sorted_by(|x, y| series_order(x, y).is_le()),
+                "ordered by measurement, tags, field"
+            );
+            assert_eq!(
+                names(store.series_of(&b, &[("k", "a")])),
+                ["a k=a,z=1 x", "m k=a x", "m k=a y"]
+            );
+            assert_eq!(
+                names(store.series_of(&b, &[("k", "a"), ("z", "1")])),
+                ["a k=a,z=1 x"],
+                "the tag fewest series carry"
+            );
+            assert!(store.series_of(&b, &[("k", "c")]).is_empty());
+            assert!(store.series_of(&b, &[("k", "a"), ("z", "2")]).is_empty());
+            assert!(store.series_of("no such bucket", &[]).is_empty());
+            names(all)
+        };
+        let before = check(&store);
+        assert_eq!(before.len(), 6);
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(check(&store), before, "the same lists after a reopen");
+    }
+
+    #[test]
+    fn a_series_span_covers_its_points_through_writes_deletes_and_a_reopen() {
+        let (dir, store, b) = store_with_bucket();
+        store
+            .write(&b, &[float_point(100, 1.0), float_point(200, 2.0)])
+            .unwrap();
+        let overlaps = |store: &Store, start, stop| {
+            let series = store.series_of(&b, &[]);
+            series[0].span.overlaps(start, stop)
+        };
+        assert!(!overlaps(&store, 0, 100) && overlaps(&store, 0, 101));
+        assert!(overlaps(&store, 200, 300) && !overlaps(&store, 201, 300));
+        store.write(&b, &[float_point(50, 0.5)]).unwrap();
+        assert!(overlaps(&store, 0, 51), "an older point widens it");
+        let all = DeletePredicate::default();
+        assert_eq!(store.delete_points(&b, 150, 250, &all).unwrap(), 1);
+        assert!(overlaps(&store, 150, 250), "a delete never narrows it");
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert!(overlaps(&store, 50, 51) && overlaps(&store, 100, 101));
+        assert!(
+            !overlaps(&store, 0, 50) && !overlaps(&store, 101, 300),
+            "from the blocks"
+        );
+    }
+
     fn float_point(time: i64, v: f64) -> Point {
         Point {
             measurement: "m".into(),
@@ -447,7 +619,7 @@ mod tests {
     }
 
     fn stored(store: &Store, bucket: &str) -> Vec<(i64, f64)> {
-        let series = store.series_of(bucket);
+        let series = store.series_of(bucket, &[]);
         points(store, &series[0], i64::MIN, i64::MAX, Pick::All)
             .into_iter()
             .map(|(t, v)| match v {
@@ -507,7 +679,7 @@ mod tests {
             store.write(&b, &[float_point(t, t as f64)]).unwrap();
         }
         assert_eq!(block_sizes(&store), vec![BLOCK_POINTS as i64, 10]);
-        let series = &store.series_of(&b)[0];
+        let series = &store.series_of(&b, &[])[0];
         let last = points(&store, series, 0, 500, Pick::Last);
         let first = points(&store, series, 500, i64::MAX, Pick::First);
         assert_eq!((last[0].0, first[0].0), (499, 500));
@@ -531,7 +703,7 @@ mod tests {
     fn a_store_of_the_row_per_value_layout_moves_into_blocks_on_open() {
         let (dir, store, b) = store_with_bucket();
         store.write(&b, &[float_point(1, 0.0)]).unwrap();
-        let id = store.series_of(&b)[0].id;
+        let id = store.series_of(&b, &[])[0].id;
         store
             .write_conn()
             .execute_batch(&format!(
