@@ -53,13 +53,6 @@ pub(crate) use ssr::caller;
 #[cfg(feature = "ssr")]
 use ssr::*;
 
-/// Every registered device, for the device pickers.
-#[server]
-pub async fn list_devices() -> Result<Vec<DeviceSummary>, AppError> {
-    require(Role::Viewer)?;
-    Ok(registry::list(&*backend()?).await?)
-}
-
 /// A page of the device list: found, filtered and cut on the server.
 #[server]
 pub async fn find_devices(query: FleetQuery) -> Result<FleetPage, AppError> {
@@ -191,8 +184,9 @@ pub async fn compare_devices(
     Ok(telemetry::compare(&*backend()?, &devices, &field, &window).await?)
 }
 
+/// Where devices last were, as the map draws them.
 #[server]
-pub async fn device_positions() -> Result<Vec<DevicePosition>, AppError> {
+pub async fn device_positions() -> Result<FleetMap, AppError> {
     require(Role::Viewer)?;
     Ok(telemetry::positions(&*backend()?).await?)
 }

@@ -12,6 +12,7 @@
 pub mod api;
 mod charts;
 mod components;
+mod device_picker;
 mod layout;
 pub mod models;
 mod pages;

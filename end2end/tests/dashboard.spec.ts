@@ -97,6 +97,7 @@ test("devices can be compared in one chart, and the map shows where they are", a
   await backfill(page, [a, b], 1);
 
   await open(page, `/compare?field=CO2&range=1d&devices=${a}`);
+  await page.getByLabel("Find devices").fill(b);
   await page.locator(".device-picks").getByLabel(b).check();
   await expect(page).toHaveURL(new RegExp(`devices=${a}(%2C|,)${b}`));
   const chart = page.locator("figure.chart");

@@ -34,7 +34,11 @@ export async function backfill(page: Page, ids: string[], days: number) {
   const written = async () => Number((await state.textContent())?.match(/(\d+) points written/)?.[1] ?? NaN);
   await expect.poll(written).toBeGreaterThanOrEqual(0);
   const before = await written();
-  for (const id of ids) await page.getByTestId("device-choices").getByLabel(id).check();
+  // The picker offers the first 50 matches of a search by id prefix: find each one first.
+  for (const id of ids) {
+    await page.getByLabel("Find devices").fill(id);
+    await page.getByTestId("device-choices").getByLabel(id).check();
+  }
   await page.getByLabel("Days").fill(String(days));
   await page.getByRole("button", { name: "Back-fill" }).click();
   await expect.poll(written, { timeout: 30_000 }).toBe(before + days * 1440 * ids.length);

@@ -151,7 +151,7 @@ async fn the_device_listener_serves_the_device_api_and_nothing_else() {
     assert_eq!(get("/api/env/line-2").await.unwrap().status(), 403);
     // Not the web application: no pages, sign-in, JSON API, CSV or server functions, even
     // with the admin's token.
-    let fn_path = common::server_fn_path("list_devices");
+    let fn_path = common::server_fn_path("find_devices");
     for path in [
         "/",
         "/login",

@@ -1,9 +1,10 @@
 //! Compare devices: one field of several devices overlaid in one chart. The devices, the
 //! field and the range are in the URL (`devices=a,b&field=CO2&range=1d`).
 
-use crate::api::{compare_devices, list_devices};
+use crate::api::compare_devices;
 use crate::charts::TimeChart;
 use crate::components::{resolution_text, show, Loading};
+use crate::device_picker::DevicePicker;
 use crate::models::{device_id, unit, AppError, DeviceSelection, FieldName, CHART_FIELDS};
 use crate::range_bar::{use_range, use_refresh_tick, use_url_editor, RangeBar};
 use leptos::prelude::*;
@@ -34,7 +35,6 @@ pub fn Compare() -> impl IntoView {
     });
     let selection = use_range();
     let tick = use_refresh_tick(selection);
-    let devices = Resource::new(|| (), |_| list_devices());
     let comparison = Resource::new(
         move || (chosen.get(), field.get(), selection.get(), tick.get()),
         |(ids, field, s, _)| async move {
@@ -83,28 +83,10 @@ pub fn Compare() -> impl IntoView {
                     <option value=f selected=move || field.read().as_str() == f>{f}</option>
                 }).collect_view()}
             </select>
-            <Transition fallback=Loading>
-                {move || devices.get().map(|r| {
-                    let toggle = toggle.clone();
-                    show(r, move |list| view! {
-                        <fieldset class="device-picks">
-                            <legend>"Devices"</legend>
-                            {list.into_iter().map(|d| {
-                                let id = d.id.clone();
-                                let toggle = toggle.clone();
-                                let checked = { let id = id.clone(); move || chosen.read().contains(&id) };
-                                view! {
-                                    <label class="pick">
-                                        <input type="checkbox" value=id.clone() prop:checked=checked
-                                            on:change=move |ev| toggle(id.clone(), event_target_checked(&ev))/>
-                                        " " {d.id.clone()}
-                                    </label>
-                                }
-                            }).collect_view()}
-                        </fieldset>
-                    }.into_any())
-                })}
-            </Transition>
+            <fieldset class="device-picks">
+                <legend>"Devices"</legend>
+                <DevicePicker chosen=chosen with_removed=true toggle=Callback::new(move |(id, on)| toggle(id, on))/>
+            </fieldset>
         </section>
         <section class="card dashboard">
             <RangeBar selection/>

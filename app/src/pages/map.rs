@@ -1,9 +1,10 @@
 //! Map: where every device last reported its position, drawn as SVG on a latitude/longitude
 //! grid fitted to the fleet. No tile server: many sites (and these machines) are offline.
+//! Past a bound, nearby devices share a marker that says how many it stands for.
 
 use crate::api::device_positions;
 use crate::components::{format_time, show, Loading};
-use crate::models::DevicePosition;
+use crate::models::{FleetMap, MapMarker};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -18,7 +19,7 @@ pub fn DeviceMap() -> impl IntoView {
         <Title text="Map"/>
         <h1>"Map"</h1>
         <Transition fallback=Loading>
-            {move || positions.get().map(|r| show(r, |list| view! { <MapView list/> }.into_any()))}
+            {move || positions.get().map(|r| show(r, |map| view! { <MapView map/> }.into_any()))}
         </Transition>
     }
 }
@@ -38,7 +39,7 @@ struct Projection {
 }
 
 impl Projection {
-    fn fit(list: &[DevicePosition]) -> Projection {
+    fn fit(list: &[MapMarker]) -> Projection {
         let (mut lat0, mut lat1, mut lon0, mut lon1) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
         for p in list {
             lat0 = lat0.min(p.lat);
@@ -96,7 +97,8 @@ fn grid(lo: f64, hi: f64) -> Vec<(String, f64)> {
 }
 
 #[component]
-fn MapView(list: Vec<DevicePosition>) -> impl IntoView {
+fn MapView(map: FleetMap) -> impl IntoView {
+    let list = map.markers;
     if list.is_empty() {
         return view! {
             <section class="card"><p class="muted" data-testid="no-positions">
@@ -125,6 +127,18 @@ fn MapView(list: Vec<DevicePosition>) -> impl IntoView {
     });
     let dots = list.iter().map(|d| {
         let (x, y) = (p.x(d.lon), p.y(d.lat));
+        if d.count > 1 {
+            // A group: a bigger disc (by the digits of its count), the count on it.
+            let r = 8.0 + 3.0 * (d.count as f64).log10();
+            return view! {
+                <g class="device-group">
+                    <title>{format!("{} devices near {:.3}, {:.3}, e.g. {}", d.count, d.lat, d.lon, d.device)}</title>
+                    <circle cx=x cy=y r=r/>
+                    <text x=x y=y + 4.0 text-anchor="middle">{d.count.to_string()}</text>
+                </g>
+            }
+            .into_any();
+        }
         view! {
             <a href=format!("/devices/{}", d.device) class="device-dot">
                 <title>{format!("{} at {:.5}, {:.5} ({})", d.device, d.lat, d.lon, format_time(&d.time))}</title>
@@ -132,9 +146,17 @@ fn MapView(list: Vec<DevicePosition>) -> impl IntoView {
                 <text x=x + 9.0 y=y + 4.0>{d.device.clone()}</text>
             </a>
         }
+        .into_any()
+    });
+    let grouped = (list.len() < map.devices).then(|| view! {
+        <p class="muted" data-testid="map-grouped">
+            {format!("{} devices: nearby ones share a marker ({} markers). Hover over one for its count, or find a device on the ", map.devices, list.len())}
+            <a href="/devices">"Devices"</a> " page."
+        </p>
     });
     view! {
         <section class="card">
+            {grouped}
             <svg class="map" data-testid="map" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
                 aria-label="Device positions">
                 <rect class="map-area" x=MARGIN y=MARGIN width=right - MARGIN height=bottom - MARGIN/>
@@ -149,7 +171,10 @@ fn MapView(list: Vec<DevicePosition>) -> impl IntoView {
                 <tbody>
                     {list.iter().map(|d| view! {
                         <tr>
-                            <td><a href=format!("/devices/{}", d.device)>{d.device.clone()}</a></td>
+                            <td>
+                                <a href=format!("/devices/{}", d.device)>{d.device.clone()}</a>
+                                {(d.count > 1).then(|| format!(" and {} more nearby", d.count - 1))}
+                            </td>
                             <td class="num">{format!("{:.5}", d.lat)}</td>
                             <td class="num">{format!("{:.5}", d.lon)}</td>
                             <td>{format_time(&d.time)}</td>
@@ -166,11 +191,12 @@ fn MapView(list: Vec<DevicePosition>) -> impl IntoView {
 mod tests {
     use super::*;
 
-    fn at(lat: f64, lon: f64) -> DevicePosition {
-        DevicePosition {
+    fn at(lat: f64, lon: f64) -> MapMarker {
+        MapMarker {
             device: "d".into(),
             lat,
             lon,
+            count: 1,
             time: String::new(),
         }
     }

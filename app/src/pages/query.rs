@@ -1,8 +1,9 @@
 //! Query data: pick a device and a time range (kept in the URL, so it can be shared and
 //! survives a reload), see its dashboard and the records, newest first.
 
-use crate::api::{device_measurements, list_devices};
+use crate::api::device_measurements;
 use crate::components::{format_time, format_value, show, Loading};
+use crate::device_picker::DevicePicker;
 use crate::models::{device_id, Measurements};
 use crate::pages::dashboard::DeviceDashboardPanel;
 use crate::range_bar::{use_range, use_url_editor, RangeSelection};
@@ -22,7 +23,6 @@ pub fn QueryData() -> impl IntoView {
             .unwrap_or(0usize)
     });
     let selection = use_range();
-    let devices = Resource::new(|| (), |_| list_devices());
     let records = Resource::new(
         move || (device.get(), selection.get(), page.get()),
         |(device, s, page)| async move {
@@ -43,24 +43,11 @@ pub fn QueryData() -> impl IntoView {
         <Title text="Query data"/>
         <h1>"Query data"</h1>
         <section class="card controls">
-            <label for="device">"Device"</label>
-            <Transition fallback=Loading>
-                {
-                    let navigate = navigate.clone();
-                    move || devices.get().map(|r| {
-                        let navigate = navigate.clone();
-                        show(r, move |list| view! {
-                            <select id="device" on:change=move |ev| navigate(&url.with_untracked(&[("device", event_target_value(&ev))]), Default::default())>
-                                <option value="" selected=move || device.read().is_empty()>"Choose a device"</option>
-                                {list.into_iter().map(|d| {
-                                    let id = d.id.clone();
-                                    view! { <option value=d.id.clone() selected=move || *device.read() == id>{d.id.clone()}</option> }
-                                }).collect_view()}
-                            </select>
-                        }.into_any())
-                    })
-                }
-            </Transition>
+            <span class="label">"Device"</span>
+            <DevicePicker chosen=Signal::derive(move || vec![device.get()]) single=true with_removed=true
+                toggle=Callback::new(move |(id, _): (String, bool)| {
+                    navigate(&url.with_untracked(&[("device", id)]), Default::default())
+                })/>
         </section>
         <Show when=move || !device.read().is_empty() fallback=|| view! { <p class="muted">"Choose a device to see its data."</p> }>
             <DeviceDashboardPanel device/>

@@ -1,10 +1,9 @@
 //! Writing telemetry from the built-in virtual devices, each with its own token: one point
 //! now, a back-fill of the last days, or a continuous writer that runs in the server.
 
-use crate::api::{
-    get_writer_status, list_devices, StartBackfill, StartWriter, StopWriter, WritePointNow,
-};
-use crate::components::{run_every, show, ErrorBanner, Loading};
+use crate::api::{get_writer_status, StartBackfill, StartWriter, StopWriter, WritePointNow};
+use crate::components::{run_every, ErrorBanner};
+use crate::device_picker::DevicePicker;
 use crate::models::{AppError, DeviceId, DeviceSelection, WriterStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +11,6 @@ use std::time::Duration;
 
 #[component]
 pub fn WriteData() -> impl IntoView {
-    let devices = Resource::new(|| (), |_| list_devices());
     let selected = RwSignal::new(Vec::<String>::new());
     // The writer's status, refreshed every second once the page is live.
     let tick = RwSignal::new(0u64);
@@ -28,31 +26,9 @@ pub fn WriteData() -> impl IntoView {
         <p class="lead">"Virtual devices write plausible telemetry with their own tokens, as real ones would."</p>
         <section class="card">
             <h2>"Devices"</h2>
-            <Transition fallback=Loading>
-                {move || devices.get().map(|r| show(r, move |list| {
-                    let active: Vec<String> = list.into_iter().filter(|d| !d.removed).map(|d| d.id).collect();
-                    if active.is_empty() {
-                        return view! { <p class="muted">"No devices yet: " <a href="/devices">"register one"</a> " first."</p> }.into_any();
-                    }
-                    view! {
-                        <div class="checks" data-testid="device-choices">
-                            {active.into_iter().map(|id| {
-                                let value = id.clone();
-                                let checked = { let id = id.clone(); move || selected.read().contains(&id) };
-                                view! {
-                                    <label class="check">
-                                        <input type="checkbox" prop:checked=checked on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            selected.update(|s| { s.retain(|x| *x != value); if on { s.push(value.clone()); } });
-                                        }/>
-                                        " " {id}
-                                    </label>
-                                }
-                            }).collect_view()}
-                        </div>
-                    }.into_any()
-                }))}
-            </Transition>
+            <DevicePicker chosen=selected toggle=Callback::new(move |(id, on): (String, bool)| {
+                selected.update(|s| { s.retain(|x| *x != id); if on { s.push(id); } });
+            })/>
         </section>
         <div class="grid">
             <WriteNow selected/>

@@ -9,8 +9,8 @@ use influx_client::flux::{RangeBound, TimeRange};
 use influx_client::{FluxValue, Record};
 use iot_models::{
     align, field_rank, gaps, window_for, Activity, Comparison, Dashboard, DeviceId, DevicePosition,
-    DeviceSelection, ExportRequest, FieldName, LastValue, Measurements, Resolution, Series,
-    TelemetryRow, TimeWindow, POSITION_FIELDS,
+    DeviceSelection, ExportRequest, FieldName, FleetMap, LastValue, Measurements, Resolution,
+    Series, TelemetryRow, TimeWindow, POSITION_FIELDS,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -363,8 +363,9 @@ pub async fn app_metrics(b: &Backend, window: &TimeRange) -> Result<Vec<Series>,
         .collect())
 }
 
-/// Where every device last reported a position (`Lat` and `Lon`) in the last 30 days.
-pub async fn positions(b: &Backend) -> Result<Vec<DevicePosition>, Error> {
+/// Where every device last reported a position (`Lat` and `Lon`) in the last 30 days, as
+/// the map draws it (nearby devices sharing a marker past [`iot_models::MAP_MARKERS`]).
+pub async fn positions(b: &Backend) -> Result<FleetMap, Error> {
     let records = b
         .client
         .query(&queries::fleet_last_values(
@@ -388,7 +389,7 @@ pub async fn positions(b: &Backend) -> Result<Vec<DevicePosition>, Error> {
         }
         entry.2 = entry.2.clone().max(rfc3339(time));
     }
-    Ok(by_device
+    let positions = by_device
         .into_iter()
         .filter_map(|(device, (lat, lon, time))| {
             Some(DevicePosition {
@@ -397,8 +398,8 @@ pub async fn positions(b: &Backend) -> Result<Vec<DevicePosition>, Error> {
                 lon: lon.filter(|l| (-180.0..=180.0).contains(l))?,
                 time,
             })
-        })
-        .collect())
+        });
+    Ok(FleetMap::of(positions.collect()))
 }
 
 /// The time range a window stands for.

@@ -60,7 +60,7 @@ async fn each_path_finds_a_device_tagged(tag: &str) {
 
     let positions = telemetry::positions(b).await.unwrap();
     assert!(
-        positions.iter().any(|p| p.device == "dev-1"),
+        positions.markers.iter().any(|p| p.device == "dev-1"),
         "{tag}: {positions:?}"
     );
 

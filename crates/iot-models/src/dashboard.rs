@@ -184,16 +184,6 @@ pub fn align(series: &[Series]) -> Vec<(i64, Vec<Option<f64>>)> {
     rows.into_iter().collect()
 }
 
-/// Where a device last was.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DevicePosition {
-    pub device: String,
-    pub lat: f64,
-    pub lon: f64,
-    /// RFC 3339, when it reported that position.
-    pub time: String,
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

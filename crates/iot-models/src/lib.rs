@@ -9,6 +9,7 @@ mod enrollment;
 mod fleet;
 mod health;
 mod inputs;
+mod map;
 mod name;
 
 pub use accounts::*;
@@ -19,6 +20,7 @@ pub use enrollment::*;
 pub use fleet::*;
 pub use health::*;
 pub use inputs::*;
+pub use map::*;
 pub use name::MAX_LEN as MAX_NAME_LEN;
 
 use serde::{Deserialize, Serialize};
