@@ -1,5 +1,5 @@
 import { test, expect, Browser, Page } from "@playwright/test";
-import { freshId, open, register } from "./helpers";
+import { choose, freshId, open, register } from "./helpers";
 import { freshURL } from "../playwright.config";
 
 const nobody = { cookies: [], origins: [] };
@@ -77,7 +77,7 @@ test("the admin adds users; a viewer reads but changes nothing; signing out ends
   expect((await refusedRegistration).status()).toBe(403);
   await expect(vera.getByRole("alert")).toContainText("this needs the operator role");
   await open(vera, "/write");
-  await vera.getByTestId("device-choices").getByLabel(id).check();
+  await choose(vera, [id]);
   const refused = vera.waitForResponse((r) => r.url().includes("/api/write_point_now"));
   await vera.getByRole("button", { name: "Write one point" }).click();
   expect((await refused).status()).toBe(403);

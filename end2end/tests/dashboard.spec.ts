@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { backfill, deviceWriter, freshId, open, register } from "./helpers";
+import { backfill, choose, deviceWriter, freshId, open, register } from "./helpers";
 
 /** The number of points the chart of `field` draws. */
 const chartPoints = (page: Page, field: string) =>
@@ -97,8 +97,7 @@ test("devices can be compared in one chart, and the map shows where they are", a
   await backfill(page, [a, b], 1);
 
   await open(page, `/compare?field=CO2&range=1d&devices=${a}`);
-  await page.getByLabel("Find devices").fill(b);
-  await page.locator(".device-picks").getByLabel(b).check();
+  await choose(page, [b]);
   await expect(page).toHaveURL(new RegExp(`devices=${a}(%2C|,)${b}`));
   const chart = page.locator("figure.chart");
   await expect(chart.locator("figcaption")).toContainText("CO2");

@@ -26,6 +26,20 @@ export async function register(page: Page, id: string) {
   await expect(page.getByTestId("register-result")).toContainText(`Registered ${id}`);
 }
 
+/** Ticks devices in a device picker, which offers the first 50 matches of a search by id
+ * prefix: each one is searched for first. */
+export async function choose(page: Page, ids: string[]) {
+  for (const id of ids) {
+    const box = page.getByTestId("device-choices").getByLabel(id);
+    // Typed again until the search takes it (a lazy page may hydrate after the text went in).
+    await expect(async () => {
+      await page.getByLabel("Find devices").fill(id);
+      await expect(box).toBeVisible({ timeout: 2_000 });
+    }).toPass({ timeout: 15_000 });
+    await box.check();
+  }
+}
+
 /** Back-fills `days` of virtual-device data for `ids` from the Write page and waits for the end. */
 export async function backfill(page: Page, ids: string[], days: number) {
   await open(page, "/write");
@@ -34,11 +48,7 @@ export async function backfill(page: Page, ids: string[], days: number) {
   const written = async () => Number((await state.textContent())?.match(/(\d+) points written/)?.[1] ?? NaN);
   await expect.poll(written).toBeGreaterThanOrEqual(0);
   const before = await written();
-  // The picker offers the first 50 matches of a search by id prefix: find each one first.
-  for (const id of ids) {
-    await page.getByLabel("Find devices").fill(id);
-    await page.getByTestId("device-choices").getByLabel(id).check();
-  }
+  await choose(page, ids);
   await page.getByLabel("Days").fill(String(days));
   await page.getByRole("button", { name: "Back-fill" }).click();
   await expect.poll(written, { timeout: 30_000 }).toBe(before + days * 1440 * ids.length);

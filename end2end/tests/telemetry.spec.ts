@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { backfill, deviceWriter, freshId, open, register } from "./helpers";
+import { backfill, choose, deviceWriter, freshId, open, register } from "./helpers";
 
 test("back-fill a device, query it, remove it and see its token stop working", async ({ page, request }) => {
   const id = freshId("virtual");
@@ -60,7 +60,7 @@ test("the continuous writer runs in the server, across page reloads, until stopp
   const id = freshId("live");
   await register(page, id);
   await open(page, "/write");
-  await page.getByTestId("device-choices").getByLabel(id).check();
+  await choose(page, [id]);
   await page.getByLabel("Every (s)").fill("1");
   await page.getByRole("button", { name: "Start" }).click();
   const state = page.getByTestId("writer-state");

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 /// Markers the map draws at most.
 pub const MAP_MARKERS: usize = 200;
-/// Past [`MAP_MARKERS`] devices, devices in one cell of a grid over the fleet's area share
-/// a marker; the finest grid tried has this many cells a side.
-const FINEST: usize = 1 << 12;
+/// Past [`MAP_MARKERS`] devices, the fleet's area is cut into this many cells a side and
+/// each cell's devices share a marker (at most 14 × 14 = 196): on the drawing, a cell is
+/// about as wide as a marker with its label, so devices that would cover each other merge.
+const CELLS: usize = 14;
 
 /// Where a device last was.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,36 +64,23 @@ impl FleetMap {
         };
         let (lat, lon) = (span(|p| p.lat), span(|p| p.lon));
         let cell = |v: f64, (lo, width): (f64, f64)| {
-            (((v - lo) / width * FINEST as f64) as usize).min(FINEST - 1)
+            (((v - lo) / width * CELLS as f64) as usize).min(CELLS - 1)
         };
-        let finest: Vec<(usize, usize)> = positions
-            .iter()
-            .map(|p| (cell(p.lat, lat), cell(p.lon, lon)))
-            .collect();
-        // The finest grid (cells halved in size at each step from the whole area) on which
-        // the devices fill at most MAP_MARKERS cells: far-apart places stay apart.
-        let coarse = |shift: u32| {
-            let cells = finest.iter().map(move |(i, j)| (i >> shift, j >> shift));
-            cells.collect::<std::collections::BTreeSet<_>>().len() <= MAP_MARKERS
-        };
-        let shift = (0..=FINEST.ilog2())
-            .find(|s| coarse(*s))
-            .unwrap_or(FINEST.ilog2());
         // Sums of latitude and longitude, and the marker so far, per cell.
         let mut cells: std::collections::BTreeMap<(usize, usize), (f64, f64, MapMarker)> =
             Default::default();
-        for (p, (i, j)) in positions.into_iter().zip(finest) {
-            let (lat_sum, lon_sum, marker) =
-                cells.entry((i >> shift, j >> shift)).or_insert_with(|| {
-                    let first = MapMarker {
-                        lat: 0.0,
-                        lon: 0.0,
-                        device: p.device.clone(),
-                        count: 0,
-                        time: String::new(),
-                    };
-                    (0.0, 0.0, first)
-                });
+        for p in positions {
+            let key = (cell(p.lat, lat), cell(p.lon, lon));
+            let (lat_sum, lon_sum, marker) = cells.entry(key).or_insert_with(|| {
+                let first = MapMarker {
+                    lat: 0.0,
+                    lon: 0.0,
+                    device: p.device.clone(),
+                    count: 0,
+                    time: String::new(),
+                };
+                (0.0, 0.0, first)
+            });
             *lat_sum += p.lat;
             *lon_sum += p.lon;
             marker.count += 1;
@@ -138,8 +126,8 @@ mod tests {
 
     #[test]
     fn past_the_bound_nearby_devices_share_a_marker_and_none_is_lost() {
-        // 10,000 devices around two cities, and one far away.
-        let mut fleet: Vec<_> = (0..9_999)
+        // 10,000 devices around two cities.
+        let mut fleet: Vec<_> = (0..10_000)
             .map(|n| {
                 let (lat, lon) = if n % 2 == 0 {
                     (50.08, 14.42)
@@ -150,19 +138,24 @@ mod tests {
                 at(&format!("d{n:05}"), lat + jitter, lon - jitter)
             })
             .collect();
-        fleet.push(at("far", -33.9, 151.2));
-        let map = FleetMap::of(fleet);
-        assert_eq!(map.devices, 10_000);
-        assert!(map.markers.len() <= MAP_MARKERS, "{}", map.markers.len());
-        assert_eq!(map.markers.iter().map(|m| m.count).sum::<usize>(), 10_000);
-        let far = map.markers.iter().find(|m| m.device == "far").unwrap();
-        assert_eq!((far.count, far.lat, far.lon), (1, -33.9, 151.2));
-        let near = |lat: f64, lon: f64| {
-            let markers = map.markers.iter();
-            let near = markers.filter(|m| (m.lat - lat).abs() < 0.1 && (m.lon - lon).abs() < 0.1);
-            near.map(|m| m.count).sum::<usize>()
+        let markers = |fleet: Vec<DevicePosition>| {
+            let map = FleetMap::of(fleet);
+            assert!(map.markers.len() <= MAP_MARKERS, "{}", map.markers.len());
+            let counts: Vec<usize> = map.markers.iter().map(|m| m.count).collect();
+            assert_eq!(counts.iter().sum::<usize>(), map.devices, "none lost");
+            map.markers
         };
-        assert_eq!((near(50.08, 14.42), near(48.2, 16.37)), (5_000, 4_999));
+        let two = markers(fleet.clone());
+        assert_eq!(two.len(), 2, "one marker a city");
+        assert_eq!((two[0].device.as_str(), two[0].count), ("d00001", 5_000));
+        assert!((two[0].lat - 48.205).abs() < 1e-9 && (two[0].lon - 16.365).abs() < 1e-9);
+        // One device on the other side of the world: the map spans it, and the two cities,
+        // a pixel apart now, share a marker.
+        fleet.push(at("far", -33.9, 151.2));
+        let three = markers(fleet);
+        assert_eq!(three.len(), 2);
+        let far = three.iter().find(|m| m.device == "far").unwrap();
+        assert_eq!((far.count, far.lat, far.lon), (1, -33.9, 151.2));
     }
 
     #[test]
