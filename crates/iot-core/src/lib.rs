@@ -16,7 +16,6 @@
 
 pub mod accounts;
 pub mod buckets;
-pub mod chart_cache;
 pub mod device_env;
 pub mod enrollment;
 mod error;
@@ -26,6 +25,7 @@ pub mod health;
 pub mod layout;
 pub mod metrics;
 pub mod queries;
+pub mod read_cache;
 pub mod registry;
 pub mod service;
 pub mod telemetry;
@@ -69,7 +69,9 @@ pub struct Backend {
     /// The registered devices and when each last wrote, in memory.
     pub fleet: fleet::FleetIndex,
     /// Dashboards' charts while their window's step lasts.
-    pub charts: chart_cache::ChartCache,
+    pub charts: read_cache::ReadCache<telemetry::Charted>,
+    /// Devices' latest values, for a second.
+    pub latest: read_cache::ReadCache<Vec<iot_models::LastValue>>,
     registrations: registry::RegistrationLocks,
 }
 
@@ -82,7 +84,8 @@ impl Backend {
             metrics: metrics::Metrics::default(),
             enrollment: enrollment::Enrollment::default(),
             fleet: fleet::FleetIndex::default(),
-            charts: chart_cache::ChartCache::default(),
+            charts: Default::default(),
+            latest: Default::default(),
             registrations: Default::default(),
         }
     }

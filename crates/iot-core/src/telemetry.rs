@@ -1,7 +1,6 @@
 //! Reading telemetry: a device's records (paged, newest first), the series its dashboard
 //! draws, one field of several devices side by side, and where devices last were.
 
-use crate::chart_cache::Charted;
 use crate::Error;
 use crate::{layout, metrics, queries, Backend};
 use chrono::SecondsFormat;
@@ -212,6 +211,16 @@ fn activity(b: &Backend, charted: &Charted) -> Activity {
     }
 }
 
+/// What a dashboard reads for its charts: the series and how they were read, and the
+/// device's points in the last hour and day.
+#[derive(Debug)]
+pub struct Charted {
+    pub series: Vec<Series>,
+    pub resolution: Resolution,
+    pub points_last_hour: u64,
+    pub points_last_day: u64,
+}
+
 /// A device's charts over `range`: its series and its points in the last hour and day, read
 /// at once.
 async fn read_charted(b: &Backend, id: &DeviceId, range: &TimeRange) -> Result<Charted, Error> {
@@ -244,7 +253,7 @@ pub async fn dashboard(
     let range = time_range(window);
     let now = chrono::Utc::now();
     // The charts come from the cache while the window's step lasts; the tiles show the
-    // device's latest values whatever the range, read every time: its current state.
+    // device's latest values whatever the range (its current state), at most a second old.
     let step = window_for(range_seconds(&range, now)).unwrap_or(1).max(1) as i64;
     let key = (
         id.to_string(),
@@ -252,10 +261,13 @@ pub async fn dashboard(
         now.timestamp() / step,
     );
     let latest = TimeRange::last(LAST_VALUES_WITHIN);
-    let (charted, mut last_values) = tokio::try_join!(
+    let latest_key = (id.to_string(), "latest".into(), now.timestamp());
+    let (charted, last_values) = tokio::try_join!(
         b.charts.get_or_read(key, || read_charted(b, id, &range)),
-        last_values(b, id, &latest),
+        b.latest
+            .get_or_read(latest_key, || last_values(b, id, &latest)),
     )?;
+    let mut last_values = (*last_values).clone();
     last_values.retain(|v| !POSITION_FIELDS.contains(&v.field.as_str()));
     let activity = activity(b, &charted);
     let series = charted.series.clone();
