@@ -45,6 +45,17 @@ window.iotCharts = (() => {
     };
   }
 
+  /** The value axis as wide as its longest label (`1,000.15` is wider than `20`), so no
+   * label is cut: uPlot asks again after laying the ticks out, and the second answer stands. */
+  function valueAxisSize(u, labels, axis, cycle) {
+    const a = u.axes[axis];
+    if (cycle > 1) return a._size;
+    const longest = (labels ?? []).reduce((l, v) => (v.length > l.length ? v : l), "");
+    u.ctx.font = a.font[0];
+    const text = longest ? u.ctx.measureText(longest).width / devicePixelRatio : 0;
+    return Math.ceil(a.ticks.size + a.gap + text + 4);
+  }
+
   /** A chart of `names` (one line each) in `el`, empty until `update`. */
   function create(el, names, unit) {
     const plot = new uPlot(
@@ -59,7 +70,7 @@ window.iotCharts = (() => {
             value: (u, v) => formatValue(v),
           })),
         ],
-        axes: [{}, { size: 56 }],
+        axes: [{}, { size: valueAxisSize }],
         legend: { show: names.length > 1 },
         cursor: { drag: { x: false, y: false } },
         plugins: [tooltip(unit)],

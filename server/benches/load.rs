@@ -42,13 +42,23 @@ async fn register(s: &Server, ids: Vec<String>) -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-fn resident_mb(s: &Server) -> f64 {
+/// The server's resident memory, and how much of it is its own (heap, stacks) and how much
+/// mapped files (its 50-MB binary, shared libraries): "149 MB (anonymous 120, files 29)".
+fn resident(s: &Server) -> String {
     let status = std::fs::read_to_string(format!("/proc/{}/status", s.pid())).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    let mb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    format!(
+        "{:.0} MB (anonymous {:.0}, files {:.0})",
+        mb("VmRSS:"),
+        mb("RssAnon:"),
+        mb("RssFile:")
+    )
 }
 
 /// `GET path` from 16 connections for [`RUN`]: one result line.
@@ -93,7 +103,7 @@ async fn table(s: &Server, title: &str) {
     load(s, "device page, 1d", "/devices/dev-00?range=1d").await;
     load(s, "overview `/`", "/").await;
     load(s, "device config `/api/env/dev-00`", "/api/env/dev-00").await;
-    println!("\nserver resident memory: {:.0} MB", resident_mb(s));
+    println!("\nserver resident memory: {}", resident(s));
 }
 
 #[tokio::main]

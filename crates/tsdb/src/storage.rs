@@ -107,7 +107,7 @@ impl Store {
 
 /// Page caches, in KiB. Readers keep a small one each: there are as many readers as reads
 /// at once, and the operating system's file cache already holds the pages they share.
-const WRITER_CACHE: u32 = 8_000;
+const WRITER_CACHE: u32 = 16_000;
 const READER_CACHE: u32 = 2_000;
 /// Readers kept open between reads; a burst opens more and closes them after.
 const IDLE_READERS: usize = 8;
