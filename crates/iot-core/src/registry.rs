@@ -105,7 +105,16 @@ pub(crate) fn registration_from(
 /// The device's registration, if it has a working token (exists, active, may write telemetry).
 pub async fn lookup(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, Error> {
     let rows = registry_rows(b, Some(id), true, None).await?;
-    let Some(reg) = rows.get(id.as_str()).map(|f| registration_from(id, f)) else {
+    working(b, id, rows.get(id.as_str())).await
+}
+
+/// The registration in a device's registry row (with its token), if its token works.
+async fn working(
+    b: &Backend,
+    id: &DeviceId,
+    row: Option<&Fields>,
+) -> Result<Option<Registration>, Error> {
+    let Some(reg) = row.map(|f| registration_from(id, f)) else {
         return Ok(None);
     };
     if reg.key.is_empty() || reg.token.is_empty() {
@@ -160,11 +169,11 @@ impl RegistrationLocks {
 /// registering twice, even at once, never mints a second token.
 pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, Error> {
     let _turn = b.registrations.hold(id).await;
-    if let Some(existing) = lookup(b, id).await? {
+    let rows = registry_rows(b, Some(id), true, None).await?;
+    let previous = rows.get(id.as_str());
+    if let Some(existing) = working(b, id, previous).await? {
         return Ok(existing);
     }
-    let rows = registry_rows(b, Some(id), false, None).await?;
-    let previous = rows.get(id.as_str());
     // A stale authorization (inactive, or scoped wrongly) is deleted before a new one is made.
     if let Some(key) = previous
         .and_then(|f| f.get(REGISTRY_KEY))
