@@ -36,6 +36,9 @@ pub struct Cli {
     /// (`GET /api/env/<id>?secret=…` or header `X-Provisioning-Secret`)
     #[arg(long, env = "DEVICE_PROVISIONING_SECRET", hide_env_values = true)]
     pub device_provisioning_secret: Option<String>,
+    /// Seconds between evaluations of the alert rules, 1–3600 [default: 10]
+    #[arg(long, env = "ALERT_EVALUATE_EVERY")]
+    pub alert_evaluate_every: Option<u32>,
     /// Address of the embedded store, when no INFLUX_URL is set (port 0 picks a free one) [default: 127.0.0.1:8086]
     #[arg(long, env = "IOT_CENTER_TSDB_LISTEN")]
     pub tsdb_listen: Option<SocketAddr>,

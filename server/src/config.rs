@@ -62,6 +62,8 @@ pub struct Config {
     pub status_thresholds: StatusThresholds,
     /// Host names to answer for, besides localhost and the machine's name.
     pub allowed_hosts: Vec<String>,
+    /// How often the alert rules are evaluated.
+    pub alert_every: std::time::Duration,
 }
 
 /// The secrets never show in logs or panics.
@@ -215,6 +217,14 @@ impl Config {
                     .collect()
             })
             .unwrap_or_default();
+        let alert_every = match intervals(cli.alert_evaluate_every, "ALERT_EVALUATE_EVERY", 10)? {
+            s @ 1..=3600 => std::time::Duration::from_secs(s.into()),
+            s => {
+                return Err(ConfigError::Invalid(format!(
+                    "ALERT_EVALUATE_EVERY is 1–3600 seconds, not {s}"
+                )))
+            }
+        };
         let device_registration = pick(cli.device_registration, "DEVICE_REGISTRATION")
             .map_or(Ok(Policy::default()), |p| p.parse())
             .map_err(ConfigError::Invalid)?;
@@ -224,6 +234,7 @@ impl Config {
             device_registration,
             provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
             allowed_hosts,
+            alert_every,
             status_thresholds,
             listen: cli.listen,
             data_dir: cli.data_dir.unwrap_or_else(|| PathBuf::from("data")),

@@ -1,6 +1,7 @@
 //! `iot-center`: serves the IoT Center web application.
 
 mod accounts_cli;
+mod alerts_api;
 mod auth;
 mod cli;
 mod config;
@@ -15,6 +16,7 @@ mod web;
 
 use anyhow::Context;
 use clap::Parser;
+use iot_core::alerts::{self, store::AlertStore, Alerts};
 use iot_core::enrollment::Policy;
 use iot_core::Service;
 use leptos::config::get_configuration;
@@ -64,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
 
     startup::private_dir(&config.data_dir)?;
     let accounts = iot_core::accounts::Accounts::open(&config.data_dir)?;
+    let alerts = Arc::new(Alerts::new(AlertStore::open(&config.data_dir)?));
     let (connection, store) = startup::prepare(&config).await?;
     let service = Arc::new(Service::default());
     let connecting = tokio::spawn(startup::connect_until_ready(
@@ -71,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         connection,
         service.clone(),
     ));
+    alerts::spawn_evaluator(service.clone(), alerts.clone(), config.alert_every);
     let stopping = shutdown::Stopping::on_signals();
     let listen = config.listen.unwrap_or(leptos_options.site_addr);
     let listener = bind(listen).await?;
@@ -85,7 +89,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let auth = auth::layer(&config.data_dir, accounts.clone())?;
     let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);
-    let app = web::router(leptos_options, service.clone(), accounts, auth, hosts);
+    let app = web::router(
+        leptos_options,
+        service.clone(),
+        accounts,
+        alerts,
+        auth,
+        hosts,
+    );
     shutdown::serve(listener, app, stopping)
         .await
         .context("serving HTTP")?;

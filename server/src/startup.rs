@@ -137,7 +137,7 @@ pub async fn start_embedded(
             .context("onboarding the embedded store")?;
         token
     } else {
-        iot_core::accounts::owner_only(&token_file)
+        iot_core::local_db::owner_only(&token_file)
             .with_context(|| format!("making {} private", token_file.display()))?;
         std::fs::read_to_string(&token_file)
             .with_context(|| {

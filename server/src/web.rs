@@ -30,6 +30,7 @@ pub fn router(
     leptos_options: LeptosOptions,
     service: Arc<Service>,
     accounts: Accounts,
+    alerts: Arc<iot_core::alerts::Alerts>,
     auth: AuthManagerLayer<SignIn, crate::auth::SessionStore>,
     hosts: crate::surface::AllowedHosts,
 ) -> Router {
@@ -58,6 +59,7 @@ pub fn router(
         .merge(crate::health_api::routes())
         .with_state(service)
         .merge(auth::routes().with_state(accounts))
+        .merge(crate::alerts_api::routes().with_state(alerts))
         .merge(pages)
         .route_layer(measure)
         .layer(gate)

@@ -4,13 +4,13 @@
 //! SHA-256 (they carry 256 bits, so a slow hash adds nothing). No admin can remove or demote
 //! the last admin.
 
+use crate::local_db::LocalDb;
 use crate::Error;
 use base64::Engine as _;
 use iot_models::{AccountName, AccountRow, Caller, Password, Role};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 /// The file the accounts live in, in the data directory.
 pub const FILE: &str = "accounts.sqlite3";
@@ -50,7 +50,7 @@ impl User {
 /// The accounts store; cheap to clone.
 #[derive(Clone)]
 pub struct Accounts {
-    db: Arc<Mutex<Connection>>,
+    db: LocalDb,
 }
 
 fn storage(e: impl std::fmt::Display) -> Error {
@@ -83,20 +83,13 @@ async fn hash(password: &Password) -> Result<String, Error> {
 impl Accounts {
     /// Opens (or creates) the store in `data_dir`, readable by its owner only.
     pub fn open(data_dir: &Path) -> Result<Accounts, Error> {
-        let path = data_dir.join(FILE);
-        let db = Connection::open(&path).map_err(storage)?;
-        owner_only(&path).map_err(storage)?;
-        db.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(storage)?;
-        db.execute_batch(SCHEMA).map_err(storage)?;
         Ok(Accounts {
-            db: Arc::new(Mutex::new(db)),
+            db: LocalDb::open(data_dir, FILE, SCHEMA, "accounts")?,
         })
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, Error> {
-        let db = self.db.lock().unwrap_or_else(|e| e.into_inner());
-        f(&db).map_err(storage)
+        self.db.with(f)
     }
 
     pub fn has_users(&self) -> Result<bool, Error> {
@@ -301,17 +294,6 @@ fn found(changed: usize, name: &str) -> Result<(), Error> {
         0 => Err(Error::NotFound(format!("there is no {name}"))),
         _ => Ok(()),
     }
-}
-
-/// Makes a file of secrets (hashes, sessions, tokens) its owner's only, however it was
-/// created: 0600 on Unix.
-pub fn owner_only(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

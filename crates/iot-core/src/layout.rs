@@ -9,6 +9,8 @@
 //!   [`REGISTRY_CREATED_AT`] (the reference IoT Center's layout).
 //! - The app's own metrics: measurement [`METRICS_MEASUREMENT`] in the telemetry bucket,
 //!   tag [`METRICS_ROUTE_TAG`].
+//! - Alert state changes: measurement [`ALERTS_MEASUREMENT`] in the telemetry bucket, as
+//!   InfluxDB's `statuses` keep them: tags rule, device, level; fields state, value, message.
 
 use influx_client::{FluxValue, Record};
 
@@ -30,6 +32,15 @@ pub const REGISTRY_CREATED_AT: &str = "createdAt";
 
 pub const METRICS_MEASUREMENT: &str = "iot_center_app";
 pub const METRICS_ROUTE_TAG: &str = "route";
+
+pub const ALERTS_MEASUREMENT: &str = "alerts";
+pub const ALERT_RULE_TAG: &str = "rule";
+pub const ALERT_DEVICE_TAG: &str = "device";
+pub const ALERT_LEVEL_TAG: &str = "level";
+/// `ok`, `pending` or `firing`.
+pub const ALERT_STATE: &str = "state";
+pub const ALERT_VALUE: &str = "value";
+pub const ALERT_MESSAGE: &str = "message";
 
 /// The device a telemetry record belongs to, by whichever device tag it carries.
 pub fn device_of(r: &Record) -> Option<&str> {

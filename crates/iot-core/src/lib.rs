@@ -15,6 +15,7 @@
 //!   InfluxDB has answered, and why not until then.
 
 pub mod accounts;
+pub mod alerts;
 pub mod buckets;
 pub mod device_env;
 pub mod enrollment;
@@ -23,6 +24,7 @@ pub mod export;
 pub mod fleet;
 pub mod health;
 pub mod layout;
+pub mod local_db;
 pub mod metrics;
 pub mod queries;
 pub mod read_cache;

@@ -2,8 +2,8 @@
 //! the names of [`crate::layout`]: no input can change a query around it.
 
 use crate::layout::{
-    DEVICE_TAGS, METRICS_MEASUREMENT, METRICS_ROUTE_TAG, REGISTRY_DEVICE_TAG, REGISTRY_MEASUREMENT,
-    REGISTRY_TOKEN, TELEMETRY_MEASUREMENT,
+    ALERTS_MEASUREMENT, ALERT_STATE, DEVICE_TAGS, METRICS_MEASUREMENT, METRICS_ROUTE_TAG,
+    REGISTRY_DEVICE_TAG, REGISTRY_MEASUREMENT, REGISTRY_TOKEN, TELEMETRY_MEASUREMENT,
 };
 use chrono::{DateTime, Utc};
 use influx_client::flux::{string, TimeRange};
@@ -149,6 +149,17 @@ pub fn fleet_last_seen(bucket: &str, range: &TimeRange) -> String {
         telemetry_rows(bucket, range),
         keep_with_device(&["_time"]),
         columns(&DEVICE_TAGS)
+    )
+}
+
+/// The last alert state of each rule and device within a range.
+pub fn alert_states(bucket: &str, range: &TimeRange) -> String {
+    format!(
+        "from(bucket: {}) |> {} |> filter(fn: (r) => r._measurement == {} and r._field == {}) |> last()",
+        string(bucket),
+        range.flux(),
+        string(ALERTS_MEASUREMENT),
+        string(ALERT_STATE)
     )
 }
 

@@ -97,7 +97,7 @@ pub async fn measurements(
 }
 
 /// One value of one field of one device, from a record of a telemetry query.
-pub(super) struct Reading<'a> {
+pub(crate) struct Reading<'a> {
     pub device: &'a str,
     pub field: &'a str,
     pub time: chrono::DateTime<chrono::Utc>,
@@ -105,13 +105,35 @@ pub(super) struct Reading<'a> {
 }
 
 /// The reading in a record, by whichever device tag it carries.
-pub(super) fn reading(r: &Record) -> Option<Reading<'_>> {
+pub(crate) fn reading(r: &Record) -> Option<Reading<'_>> {
     Some(Reading {
         device: layout::device_of(r)?,
         field: r.field()?,
         time: r.time()?,
         value: r.value().and_then(FluxValue::as_f64)?,
     })
+}
+
+/// Hands `each` the latest value of each of `fields` of every device that wrote them
+/// within `within`.
+pub(crate) async fn latest_readings(
+    b: &Backend,
+    fields: &[&str],
+    within: Duration,
+    each: impl FnMut(Reading<'_>),
+) -> Result<(), Error> {
+    let q = queries::fleet_last_values(
+        &b.settings.telemetry_bucket,
+        fields,
+        &TimeRange::last(within),
+    );
+    b.client
+        .query(&q)
+        .await?
+        .iter()
+        .filter_map(reading)
+        .for_each(each);
+    Ok(())
 }
 
 /// How long a range is, in seconds, as of `now`.
@@ -378,34 +400,21 @@ pub async fn app_metrics(b: &Backend, window: &TimeRange) -> Result<Vec<Series>,
 /// Where every device last reported a position (`Lat` and `Lon`) in the last 30 days, as
 /// the map draws it (nearby devices sharing a marker past [`iot_models::MAP_MARKERS`]).
 pub async fn positions(b: &Backend) -> Result<FleetMap, Error> {
-    let records = b
-        .client
-        .query(&queries::fleet_last_values(
-            &b.settings.telemetry_bucket,
-            &POSITION_FIELDS,
-            &TimeRange::last(LAST_VALUES_WITHIN),
-        ))
-        .await?;
-    let mut by_device: BTreeMap<&str, (Option<f64>, Option<f64>, String)> = BTreeMap::new();
-    for Reading {
-        device,
-        field,
-        time,
-        value,
-    } in records.iter().filter_map(reading)
-    {
-        let entry = by_device.entry(device).or_default();
-        match field {
-            "Lat" => entry.0 = Some(value),
-            _ => entry.1 = Some(value),
+    let mut by_device: BTreeMap<String, (Option<f64>, Option<f64>, String)> = BTreeMap::new();
+    latest_readings(b, &POSITION_FIELDS, LAST_VALUES_WITHIN, |r| {
+        let entry = by_device.entry(r.device.to_string()).or_default();
+        match r.field {
+            "Lat" => entry.0 = Some(r.value),
+            _ => entry.1 = Some(r.value),
         }
-        entry.2 = entry.2.clone().max(rfc3339(time));
-    }
+        entry.2 = entry.2.clone().max(rfc3339(r.time));
+    })
+    .await?;
     let positions = by_device
         .into_iter()
         .filter_map(|(device, (lat, lon, time))| {
             Some(DevicePosition {
-                device: device.to_string(),
+                device,
                 lat: lat.filter(|l| (-90.0..=90.0).contains(l))?,
                 lon: lon.filter(|l| (-180.0..=180.0).contains(l))?,
                 time,

@@ -2,6 +2,7 @@
 //! them without the server's dependencies.
 
 mod accounts;
+mod alerts;
 mod dashboard;
 mod device_id;
 mod device_status;
@@ -13,6 +14,7 @@ mod map;
 mod name;
 
 pub use accounts::*;
+pub use alerts::*;
 pub use dashboard::*;
 pub use device_id::DeviceId;
 pub use device_status::{DeviceStatus, StatusThresholds};

@@ -24,7 +24,7 @@ impl SqliteSessions {
     pub fn open(data_dir: &Path) -> anyhow::Result<SqliteSessions> {
         let path = data_dir.join(FILE);
         let db = Connection::open(&path)?;
-        iot_core::accounts::owner_only(&path)?;
+        iot_core::local_db::owner_only(&path)?;
         db.busy_timeout(std::time::Duration::from_secs(5))?;
         db.execute_batch(
             "CREATE TABLE IF NOT EXISTS sessions (

@@ -190,8 +190,9 @@ pub async fn start_with(env: &[(&str, &str)]) -> Server {
     start_configured(tempfile::tempdir().unwrap(), env).await
 }
 
-/// The default registration policy (approve), [`SECRET`] as the provisioning secret.
-async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
+/// The default registration policy (approve), [`SECRET`] as the provisioning secret; on
+/// `dir`, which may hold what an earlier server left.
+pub async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let token = add_token(dir.path(), &format!("tests-{port}"), "admin");
     let mut command = Command::new(env!("CARGO_BIN_EXE_iot-center"));

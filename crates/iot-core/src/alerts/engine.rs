@@ -1,0 +1,439 @@
+//! Evaluating rules: every rule for every device it names, the devices coming from the
+//! registry (the fleet index), so a device that stopped writing is still looked at. Each
+//! (rule, device) is ok, pending (the condition holds, not yet for long enough) or firing;
+//! a change is an event in InfluxDB, and a change to firing or back from it is notified.
+
+use super::notify::{Notice, Notifier};
+use super::store::AlertStore;
+use crate::{layout, queries, telemetry, Backend, Error};
+use chrono::{DateTime, SecondsFormat, Utc};
+use influx_client::{flux::TimeRange, FluxValue, Point, Precision};
+use iot_models::{
+    Acknowledgement, Alert, AlertRule, AlertState, Condition, DeviceSummary, ThresholdOp,
+};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// How old a field's latest value may be and still count against a threshold: older, the
+/// device is quiet, which is a silent rule's business.
+const LATEST_WITHIN: Duration = Duration::from_secs(3_600);
+/// How far back the last states are looked for when the server starts.
+const STATES_WITHIN: Duration = Duration::from_secs(30 * 86_400);
+
+/// Where a rule stands for one device.
+#[derive(Clone, Debug, PartialEq)]
+struct Tracked {
+    state: AlertState,
+    since: DateTime<Utc>,
+    value: Option<f64>,
+    message: String,
+    ack: Option<Acknowledgement>,
+}
+
+/// What one look at a device found.
+#[derive(Debug)]
+struct Observation {
+    breached: bool,
+    value: Option<f64>,
+    message: String,
+}
+
+/// The state after `seen` at `now`, for a condition that must hold `hold` seconds.
+fn next(prev: Option<&Tracked>, seen: Observation, hold: u64, now: DateTime<Utc>) -> Tracked {
+    let prev_state = prev.map_or(AlertState::Ok, |p| p.state);
+    let (state, since, ack) = match (seen.breached, prev_state, prev) {
+        (true, AlertState::Firing, Some(p)) => (AlertState::Firing, p.since, p.ack.clone()),
+        (true, AlertState::Pending, Some(p)) if (now - p.since).num_seconds() >= hold as i64 => {
+            (AlertState::Firing, now, None)
+        }
+        (true, AlertState::Pending, Some(p)) => (AlertState::Pending, p.since, None),
+        (true, _, _) if hold == 0 => (AlertState::Firing, now, None),
+        (true, _, _) => (AlertState::Pending, now, None),
+        (false, AlertState::Ok, Some(p)) => (AlertState::Ok, p.since, None),
+        (false, _, _) => (AlertState::Ok, now, None),
+    };
+    Tracked {
+        state,
+        since,
+        value: seen.value,
+        message: seen.message,
+        ack,
+    }
+}
+
+/// What to say of a value against a threshold.
+fn describe(field: &str, v: f64, op: ThresholdOp, value: f64, value2: Option<f64>) -> String {
+    match op {
+        ThresholdOp::Above => format!("{field} is {v} (above {value})"),
+        ThresholdOp::Below => format!("{field} is {v} (below {value})"),
+        ThresholdOp::Outside => format!(
+            "{field} is {v} (outside {value}..{})",
+            value2.unwrap_or(value)
+        ),
+    }
+}
+
+fn parse_time(t: Option<&String>) -> Option<DateTime<Utc>> {
+    t.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// What `rule` finds for `device` at `now`, given each device's latest field values.
+fn observe(
+    rule: &AlertRule,
+    device: &DeviceSummary,
+    latest: &HashMap<(String, String), f64>,
+    now: DateTime<Utc>,
+) -> Observation {
+    match &rule.spec.condition {
+        Condition::Threshold {
+            field,
+            op,
+            value,
+            value2,
+            ..
+        } => {
+            let v = latest.get(&(device.id.clone(), field.to_string())).copied();
+            let breached = v.is_some_and(|v| rule.spec.condition.breached_by(v));
+            let message = match v {
+                Some(v) => describe(field.as_str(), v, *op, *value, *value2),
+                None => format!("no {field} in the last hour"),
+            };
+            Observation {
+                breached,
+                value: v,
+                message,
+            }
+        }
+        Condition::Silent { silent_seconds } => {
+            // Silent since its last point, or since it was registered if it never wrote.
+            let last = parse_time(device.last_seen.as_ref())
+                .or_else(|| parse_time(device.created_at.as_ref()));
+            let quiet = last.map(|t| (now - t).num_seconds().max(0));
+            let breached = quiet.is_some_and(|q| q > *silent_seconds as i64);
+            let message = match (quiet, device.last_seen.is_some()) {
+                (Some(q), true) => format!("no data for {q} s"),
+                (Some(q), false) => format!("no data since it was registered {q} s ago"),
+                (None, _) => "never wrote".into(),
+            };
+            Observation {
+                breached,
+                value: quiet.map(|q| q as f64),
+                message,
+            }
+        }
+    }
+}
+
+/// Rules, their states per device, and where notifications go.
+pub struct Alerts {
+    pub store: AlertStore,
+    pub notifier: Notifier,
+    tracked: Mutex<HashMap<(String, String), Tracked>>,
+    /// Whether the last states were read back from InfluxDB (once, at the first evaluation).
+    restored: tokio::sync::OnceCell<()>,
+}
+
+/// What one evaluation did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Evaluation {
+    pub rules: usize,
+    /// (rule, device) pairs looked at.
+    pub checked: usize,
+    /// State changes, written to InfluxDB.
+    pub changes: usize,
+}
+
+impl Alerts {
+    pub fn new(store: AlertStore) -> Alerts {
+        Alerts {
+            store,
+            notifier: Notifier::start(),
+            tracked: Mutex::default(),
+            restored: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    fn tracked(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Tracked>> {
+        self.tracked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The last state of each (rule, device) in InfluxDB, so a restart neither forgets a
+    /// firing alert nor notifies it again.
+    async fn restore(&self, b: &Backend) -> Result<(), Error> {
+        let q = queries::alert_states(
+            &b.settings.telemetry_bucket,
+            &TimeRange::last(STATES_WITHIN),
+        );
+        let records = b.client.query(&q).await?;
+        let mut tracked = self.tracked();
+        for r in records {
+            let (Some(rule), Some(device), Some(time)) = (
+                r.get(layout::ALERT_RULE_TAG).and_then(FluxValue::as_str),
+                r.get(layout::ALERT_DEVICE_TAG).and_then(FluxValue::as_str),
+                r.time(),
+            ) else {
+                continue;
+            };
+            let Some(state) = r
+                .value()
+                .and_then(FluxValue::as_str)
+                .and_then(AlertState::parse)
+            else {
+                continue;
+            };
+            tracked.insert(
+                (rule.to_string(), device.to_string()),
+                Tracked {
+                    state,
+                    since: time,
+                    value: None,
+                    message: String::new(),
+                    ack: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Looks at every rule for every device it names, once.
+    pub async fn evaluate(&self, b: &Backend) -> Result<Evaluation, Error> {
+        let rules = self.store.rules()?;
+        if rules.is_empty() {
+            self.tracked().clear();
+            return Ok(Evaluation::default());
+        }
+        self.restored.get_or_try_init(|| self.restore(b)).await?;
+        let devices: Vec<DeviceSummary> = b
+            .fleet
+            .summaries(b)
+            .await?
+            .into_iter()
+            .filter(|d| !d.removed)
+            .collect();
+        let fields: BTreeSet<String> = rules
+            .iter()
+            .filter_map(|r| match &r.spec.condition {
+                Condition::Threshold { field, .. } => Some(field.to_string()),
+                Condition::Silent { .. } => None,
+            })
+            .collect();
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        let mut latest: HashMap<(String, String), f64> = HashMap::new();
+        if !fields.is_empty() {
+            telemetry::latest_readings(b, &fields, LATEST_WITHIN, |r| {
+                latest.insert((r.device.to_string(), r.field.to_string()), r.value);
+            })
+            .await?;
+        }
+        let now = Utc::now();
+        let mut changes = Vec::new();
+        let mut checked = 0;
+        {
+            let mut tracked = self.tracked();
+            let mut kept = HashMap::with_capacity(tracked.len());
+            for rule in &rules {
+                let hold = match rule.spec.condition {
+                    Condition::Threshold { for_seconds, .. } => for_seconds,
+                    Condition::Silent { .. } => 0,
+                };
+                for device in devices.iter().filter(|d| rule.spec.devices.includes(&d.id)) {
+                    checked += 1;
+                    let key = (rule.id.clone(), device.id.clone());
+                    let prev = tracked.remove(&key);
+                    let seen = observe(rule, device, &latest, now);
+                    let now_tracked = next(prev.as_ref(), seen, hold, now);
+                    let was = prev.map_or(AlertState::Ok, |p| p.state);
+                    if now_tracked.state != was {
+                        changes.push((rule, device.id.clone(), was, now_tracked.clone()));
+                    }
+                    kept.insert(key, now_tracked);
+                }
+            }
+            // Rules removed and devices gone leave nothing behind.
+            *tracked = kept;
+        }
+        if !changes.is_empty() {
+            let points: Vec<Point> = changes
+                .iter()
+                .map(|(rule, device, _, t)| event(rule, device, t))
+                .collect();
+            b.client
+                .write(&b.settings.telemetry_bucket, Precision::Ms, &points)
+                .await?;
+            let endpoints = self.store.endpoint_specs()?;
+            for (rule, device, was, t) in &changes {
+                let notified = match (was, t.state) {
+                    (_, AlertState::Firing) => "firing",
+                    (AlertState::Firing, AlertState::Ok) => "resolved",
+                    _ => continue,
+                };
+                for (id, endpoint) in endpoints
+                    .iter()
+                    .filter(|(id, _)| rule.spec.endpoints.contains(id))
+                {
+                    self.notifier.send(Notice {
+                        endpoint_id: id.clone(),
+                        endpoint: endpoint.clone(),
+                        body: notice_body(rule, device, notified, t),
+                    });
+                }
+            }
+        }
+        Ok(Evaluation {
+            rules: rules.len(),
+            checked,
+            changes: changes.len(),
+        })
+    }
+
+    /// The alerts that are not ok, firing first, then by rule and device.
+    pub fn current(&self) -> Result<Vec<Alert>, Error> {
+        let rules = self.store.rules()?;
+        let tracked = self.tracked();
+        let mut alerts: Vec<Alert> = tracked
+            .iter()
+            .filter(|(_, t)| t.state != AlertState::Ok)
+            .filter_map(|((rule, device), t)| {
+                let rule = rules.iter().find(|r| &r.id == rule)?;
+                Some(alert(rule, device, t))
+            })
+            .collect();
+        alerts.sort_by_key(|a| {
+            (
+                a.state != AlertState::Firing,
+                a.rule_name.clone(),
+                a.device.clone(),
+            )
+        });
+        Ok(alerts)
+    }
+
+    /// An operator acknowledges a firing alert (`rule-id:device-id`); it stays acknowledged
+    /// until it resolves.
+    pub fn acknowledge(&self, id: &str, by: &str, note: &str) -> Result<Alert, Error> {
+        let not_firing = || Error::NotFound(format!("no firing alert {id:?}"));
+        let (rule_id, device) = id.split_once(':').ok_or_else(not_firing)?;
+        let rule = self
+            .store
+            .rules()?
+            .into_iter()
+            .find(|r| r.id == rule_id)
+            .ok_or_else(not_firing)?;
+        let mut tracked = self.tracked();
+        let t = tracked
+            .get_mut(&(rule_id.to_string(), device.to_string()))
+            .filter(|t| t.state == AlertState::Firing)
+            .ok_or_else(not_firing)?;
+        t.ack = Some(Acknowledgement {
+            by: by.to_string(),
+            note: note.to_string(),
+            at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        });
+        Ok(alert(&rule, device, t))
+    }
+}
+
+fn alert(rule: &AlertRule, device: &str, t: &Tracked) -> Alert {
+    Alert {
+        id: format!("{}:{device}", rule.id),
+        rule: rule.id.clone(),
+        rule_name: rule.spec.name.clone(),
+        device: device.to_string(),
+        state: t.state,
+        level: rule.spec.level,
+        value: t.value,
+        message: t.message.clone(),
+        since: t.since.to_rfc3339_opts(SecondsFormat::Secs, true),
+        acknowledged: t.ack.clone(),
+    }
+}
+
+/// A state change as InfluxDB's `statuses` keep it: tags rule, device, level; fields state,
+/// value, message.
+fn event(rule: &AlertRule, device: &str, t: &Tracked) -> Point {
+    let level = serde_json::to_value(rule.spec.level)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    let mut p = Point::new(layout::ALERTS_MEASUREMENT)
+        .tag(layout::ALERT_RULE_TAG, rule.id.as_str())
+        .tag(layout::ALERT_DEVICE_TAG, device)
+        .tag(layout::ALERT_LEVEL_TAG, level)
+        .field(layout::ALERT_STATE, t.state.as_str())
+        .field(layout::ALERT_MESSAGE, t.message.as_str())
+        .time(t.since.timestamp_millis());
+    if let Some(v) = t.value {
+        p = p.field(layout::ALERT_VALUE, v);
+    }
+    p
+}
+
+/// What a webhook receives: `{"rule", "device", "state", "level", "value", "field", "time",
+/// "message"}`.
+fn notice_body(rule: &AlertRule, device: &str, state: &str, t: &Tracked) -> serde_json::Value {
+    let field = match &rule.spec.condition {
+        Condition::Threshold { field, .. } => Some(field.to_string()),
+        Condition::Silent { .. } => None,
+    };
+    serde_json::json!({
+        "rule": rule.spec.name,
+        "rule_id": rule.id,
+        "device": device,
+        "state": state,
+        "level": rule.spec.level,
+        "value": t.value,
+        "field": field,
+        "time": t.since.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "message": t.message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(breached: bool) -> Observation {
+        Observation {
+            breached,
+            value: Some(1.0),
+            message: String::new(),
+        }
+    }
+
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(s, 0).unwrap()
+    }
+
+    #[test]
+    fn a_condition_fires_after_it_held_long_enough_and_resolves_when_it_ends() {
+        let t0 = next(None, seen(true), 30, at(0));
+        assert_eq!((t0.state, t0.since), (AlertState::Pending, at(0)));
+        let t1 = next(Some(&t0), seen(true), 30, at(20));
+        assert_eq!((t1.state, t1.since), (AlertState::Pending, at(0)));
+        let t2 = next(Some(&t1), seen(true), 30, at(30));
+        assert_eq!((t2.state, t2.since), (AlertState::Firing, at(30)));
+        let mut acked = t2.clone();
+        acked.ack = Some(Acknowledgement {
+            by: "o".into(),
+            note: String::new(),
+            at: String::new(),
+        });
+        let t3 = next(Some(&acked), seen(true), 30, at(40));
+        assert_eq!((t3.state, t3.since), (AlertState::Firing, at(30)));
+        assert!(t3.ack.is_some(), "acknowledged until it resolves");
+        let t4 = next(Some(&t3), seen(false), 30, at(50));
+        assert_eq!(
+            (t4.state, t4.since, &t4.ack),
+            (AlertState::Ok, at(50), &None)
+        );
+        // A pending condition that ends goes back to ok; for 0 s it fires at once.
+        assert_eq!(
+            next(Some(&t0), seen(false), 30, at(5)).state,
+            AlertState::Ok
+        );
+        assert_eq!(next(None, seen(true), 0, at(0)).state, AlertState::Firing);
+        assert_eq!(next(Some(&t4), seen(false), 0, at(60)).since, at(50));
+    }
+}

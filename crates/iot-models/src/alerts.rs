@@ -1,0 +1,636 @@
+//! Alerts: rules over devices' telemetry (a threshold on a field, or a device gone silent),
+//! the endpoints notifications go to, and the state of each rule for each device. Rules and
+//! endpoints travel in the flat JSON shape of the issue that asked for them and are checked
+//! where they are deserialised: a bad one never reaches the server's logic.
+
+use crate::{DeviceId, FieldName};
+use serde::{Deserialize, Serialize};
+
+/// Devices a rule names at most (beyond it, a rule is for every device: `"*"`).
+pub const MAX_RULE_DEVICES: usize = 1_000;
+/// Endpoints a rule notifies at most.
+pub const MAX_RULE_ENDPOINTS: usize = 10;
+/// The longest a condition may have to hold, and the longest silence watched for: a week.
+pub const MAX_ALERT_SECONDS: u64 = 7 * 86_400;
+/// The shortest silence watched for: less would fire between two points of a healthy device.
+pub const MIN_SILENT_SECONDS: u64 = 5;
+/// The longest rule or endpoint name, and the longest note on an acknowledgement.
+pub const MAX_ALERT_TEXT: usize = 200;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertLevel {
+    Crit,
+    Warn,
+    Info,
+}
+
+/// How a threshold rule compares a field's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ThresholdOp {
+    #[serde(rename = ">")]
+    Above,
+    #[serde(rename = "<")]
+    Below,
+    /// Outside the band `value`..=`value2`.
+    #[serde(rename = "outside")]
+    Outside,
+}
+
+/// The devices a rule watches: all registered devices (`"*"`), or those named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleDevices {
+    All,
+    Only(Vec<DeviceId>),
+}
+
+impl RuleDevices {
+    pub fn includes(&self, id: &str) -> bool {
+        match self {
+            RuleDevices::All => true,
+            RuleDevices::Only(ids) => ids.iter().any(|d| d.as_str() == id),
+        }
+    }
+}
+
+impl Serialize for RuleDevices {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RuleDevices::All => s.serialize_str("*"),
+            RuleDevices::Only(ids) => ids.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleDevices {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Star(String),
+            Ids(Vec<DeviceId>),
+        }
+        match Raw::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("devices is \"*\" or a list of device ids"))?
+        {
+            Raw::Star(s) if s == "*" => Ok(RuleDevices::All),
+            Raw::Star(s) => Err(serde::de::Error::custom(format!(
+                "devices is \"*\" or a list of device ids, not {s:?}"
+            ))),
+            Raw::Ids(ids) if ids.is_empty() => Err(serde::de::Error::custom(
+                "devices names at least one device (or is \"*\" for all)",
+            )),
+            Raw::Ids(ids) if ids.len() > MAX_RULE_DEVICES => {
+                Err(serde::de::Error::custom(format!(
+                    "devices names at most {MAX_RULE_DEVICES} devices (use \"*\" for all), not {}",
+                    ids.len()
+                )))
+            }
+            Raw::Ids(mut ids) => {
+                ids.sort();
+                ids.dedup();
+                Ok(RuleDevices::Only(ids))
+            }
+        }
+    }
+}
+
+/// What a rule watches for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// `field` compared with `value` (and `value2`, for a band) for at least `for_seconds`.
+    Threshold {
+        field: FieldName,
+        op: ThresholdOp,
+        value: f64,
+        value2: Option<f64>,
+        for_seconds: u64,
+    },
+    /// No point from the device for `silent_seconds`.
+    Silent { silent_seconds: u64 },
+}
+
+impl Condition {
+    /// Whether `v` breaks a threshold (a silent rule has no value to break).
+    pub fn breached_by(&self, v: f64) -> bool {
+        match *self {
+            Condition::Threshold {
+                op, value, value2, ..
+            } => match op {
+                ThresholdOp::Above => v > value,
+                ThresholdOp::Below => v < value,
+                ThresholdOp::Outside => v < value || v > value2.unwrap_or(value),
+            },
+            Condition::Silent { .. } => false,
+        }
+    }
+}
+
+/// A rule as operators write it: `{"name", "devices": [..] | "*", "kind": "threshold" |
+/// "silent", "field", "op", "value", "value2", "for_seconds", "silent_seconds", "level",
+/// "endpoints": [endpoint ids]}`, checked when deserialised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RuleParams", into = "RuleParams")]
+pub struct RuleSpec {
+    pub name: String,
+    pub devices: RuleDevices,
+    pub condition: Condition,
+    pub level: AlertLevel,
+    pub endpoints: Vec<String>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleParams {
+    name: String,
+    devices: RuleDevices,
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    field: Option<FieldName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    op: Option<ThresholdOp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value2: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    for_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    silent_seconds: Option<u64>,
+    #[serde(default = "warn")]
+    level: AlertLevel,
+    #[serde(default)]
+    endpoints: Vec<String>,
+}
+
+fn warn() -> AlertLevel {
+    AlertLevel::Warn
+}
+
+/// `text` trimmed, 1–[`MAX_ALERT_TEXT`] characters, or why not.
+fn text(what: &str, text: &str) -> Result<String, String> {
+    let text = text.trim();
+    match text.chars().count() {
+        0 => Err(format!("{what} is required")),
+        n if n > MAX_ALERT_TEXT => Err(format!(
+            "{what} has at most {MAX_ALERT_TEXT} characters, this one has {n}"
+        )),
+        _ => Ok(text.to_string()),
+    }
+}
+
+impl TryFrom<RuleParams> for RuleSpec {
+    type Error = String;
+
+    fn try_from(p: RuleParams) -> Result<RuleSpec, String> {
+        let seconds = |what: &str, s: Option<u64>, min: u64| match s.unwrap_or(min) {
+            s if (min..=MAX_ALERT_SECONDS).contains(&s) => Ok(s),
+            s => Err(format!(
+                "{what} is {min}–{MAX_ALERT_SECONDS} (a week), not {s}"
+            )),
+        };
+        let condition = match p.kind.as_str() {
+            "threshold" => {
+                let field = p.field.ok_or("a threshold rule needs a field")?;
+                let op =
+                    p.op.ok_or("a threshold rule needs op: \">\", \"<\" or \"outside\"")?;
+                let value = p.value.ok_or("a threshold rule needs a value")?;
+                let value2 = match (op, p.value2) {
+                    (ThresholdOp::Outside, None) => {
+                        return Err("op \"outside\" needs value2, the top of the band".into())
+                    }
+                    (ThresholdOp::Outside, Some(top)) if top <= value || top.is_nan() => {
+                        return Err(format!(
+                        "the band is value..value2 with value2 above value: {value}..{top} is not"
+                    ))
+                    }
+                    (_, v2) => v2,
+                };
+                if !value.is_finite() || value2.is_some_and(|v| !v.is_finite()) {
+                    return Err("value and value2 are finite numbers".into());
+                }
+                if p.silent_seconds.is_some() {
+                    return Err("silent_seconds is for silent rules".into());
+                }
+                Condition::Threshold {
+                    field,
+                    op,
+                    value,
+                    value2: (op == ThresholdOp::Outside).then_some(value2).flatten(),
+                    for_seconds: seconds("for_seconds", p.for_seconds, 0)?,
+                }
+            }
+            "silent" => {
+                if p.field.is_some() || p.op.is_some() || p.value.is_some() {
+                    return Err("a silent rule has no field, op or value".into());
+                }
+                let Some(silent) = p.silent_seconds else {
+                    return Err("a silent rule needs silent_seconds".into());
+                };
+                Condition::Silent {
+                    silent_seconds: seconds("silent_seconds", Some(silent), MIN_SILENT_SECONDS)?,
+                }
+            }
+            other => {
+                return Err(format!(
+                    "kind is \"threshold\" or \"silent\", not {other:?}"
+                ))
+            }
+        };
+        if p.endpoints.len() > MAX_RULE_ENDPOINTS {
+            return Err(format!(
+                "a rule notifies at most {MAX_RULE_ENDPOINTS} endpoints, not {}",
+                p.endpoints.len()
+            ));
+        }
+        let mut endpoints = p.endpoints;
+        endpoints.sort();
+        endpoints.dedup();
+        Ok(RuleSpec {
+            name: text("name", &p.name)?,
+            devices: p.devices,
+            condition,
+            level: p.level,
+            endpoints,
+        })
+    }
+}
+
+impl From<RuleSpec> for RuleParams {
+    fn from(r: RuleSpec) -> RuleParams {
+        let mut p = RuleParams {
+            name: r.name,
+            devices: r.devices,
+            kind: String::new(),
+            field: None,
+            op: None,
+            value: None,
+            value2: None,
+            for_seconds: None,
+            silent_seconds: None,
+            level: r.level,
+            endpoints: r.endpoints,
+        };
+        match r.condition {
+            Condition::Threshold {
+                field,
+                op,
+                value,
+                value2,
+                for_seconds,
+            } => {
+                p.kind = "threshold".into();
+                (p.field, p.op, p.value, p.value2) = (Some(field), Some(op), Some(value), value2);
+                p.for_seconds = Some(for_seconds);
+            }
+            Condition::Silent { silent_seconds } => {
+                p.kind = "silent".into();
+                p.silent_seconds = Some(silent_seconds);
+            }
+        }
+        p
+    }
+}
+
+/// A stored rule: its id and what it says.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertRule {
+    pub id: String,
+    #[serde(flatten)]
+    pub spec: RuleSpec,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointKind {
+    /// A JSON POST of the alert, with a bearer token if one is given.
+    Webhook,
+    /// A Slack-compatible incoming webhook: `{"text": …}`.
+    Slack,
+}
+
+/// Where notifications go: `{"name", "kind": "webhook" | "slack", "url", "token"}`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "EndpointParams", into = "EndpointParams")]
+pub struct EndpointSpec {
+    pub name: String,
+    pub kind: EndpointKind,
+    pub url: String,
+    /// Sent as `Authorization: Bearer …` to a webhook.
+    pub token: Option<String>,
+}
+
+/// The token never shows in logs.
+impl std::fmt::Debug for EndpointSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointSpec")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndpointParams {
+    name: String,
+    kind: String,
+    url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+/// The longest URL an endpoint may have.
+const MAX_URL: usize = 2_048;
+
+impl TryFrom<EndpointParams> for EndpointSpec {
+    type Error = String;
+
+    fn try_from(p: EndpointParams) -> Result<EndpointSpec, String> {
+        let kind = match p.kind.as_str() {
+            "webhook" => EndpointKind::Webhook,
+            "slack" => EndpointKind::Slack,
+            "email" => return Err("e-mail endpoints are not available yet: use a webhook".into()),
+            other => return Err(format!("kind is \"webhook\" or \"slack\", not {other:?}")),
+        };
+        let url = p.url.trim();
+        let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+        if !scheme_ok || url.len() > MAX_URL || url.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "url is an http:// or https:// address of at most {MAX_URL} characters"
+            ));
+        }
+        let token = p
+            .token
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        if token
+            .as_ref()
+            .is_some_and(|t| t.len() > 4_096 || t.contains(['\r', '\n']))
+        {
+            return Err("token is one line of at most 4,096 characters".into());
+        }
+        Ok(EndpointSpec {
+            name: text("name", &p.name)?,
+            kind,
+            url: url.to_string(),
+            token,
+        })
+    }
+}
+
+impl From<EndpointSpec> for EndpointParams {
+    fn from(e: EndpointSpec) -> EndpointParams {
+        EndpointParams {
+            name: e.name,
+            kind: match e.kind {
+                EndpointKind::Webhook => "webhook",
+                EndpointKind::Slack => "slack",
+            }
+            .into(),
+            url: e.url,
+            token: e.token,
+        }
+    }
+}
+
+/// A stored endpoint as it is listed: its token never leaves the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertEndpoint {
+    pub id: String,
+    pub name: String,
+    pub kind: EndpointKind,
+    pub url: String,
+    pub has_token: bool,
+}
+
+/// Where a rule stands for one device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertState {
+    Ok,
+    /// The condition holds, not yet for the rule's `for_seconds`.
+    Pending,
+    Firing,
+}
+
+impl AlertState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Ok => "ok",
+            AlertState::Pending => "pending",
+            AlertState::Firing => "firing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AlertState> {
+        [AlertState::Ok, AlertState::Pending, AlertState::Firing]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
+/// An operator's acknowledgement of a firing alert; it lasts until the alert resolves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub by: String,
+    pub note: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
+/// One rule for one device, now: `id` is `rule-id:device-id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub id: String,
+    pub rule: String,
+    pub rule_name: String,
+    pub device: String,
+    pub state: AlertState,
+    pub level: AlertLevel,
+    /// The value that broke the threshold (none for a silent device).
+    pub value: Option<f64>,
+    pub message: String,
+    /// RFC 3339: since when it is in this state.
+    pub since: String,
+    pub acknowledged: Option<Acknowledgement>,
+}
+
+/// What an acknowledgement says: `{"note": …}` (optional, one line or a few).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "AckParams")]
+pub struct AckNote(pub String);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AckParams {
+    #[serde(default)]
+    note: String,
+}
+
+impl TryFrom<AckParams> for AckNote {
+    type Error = String;
+
+    fn try_from(p: AckParams) -> Result<AckNote, String> {
+        match p.note.trim() {
+            "" => Ok(AckNote(String::new())),
+            note => text("note", note).map(AckNote),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(json: &str) -> Result<RuleSpec, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_threshold_rule_reads_and_writes_the_flat_shape() {
+        let r = rule(
+            r#"{"name":"CO2 high","devices":"*","kind":"threshold","field":"CO2","op":">","value":1000,"for_seconds":0,"endpoints":["e2","e1","e2"]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.devices, RuleDevices::All);
+        assert_eq!(r.level, AlertLevel::Warn, "warn unless said");
+        assert_eq!(r.endpoints, ["e1", "e2"]);
+        assert!(r.condition.breached_by(1000.5) && !r.condition.breached_by(1000.0));
+        let back: serde_json::Value = serde_json::to_value(&r).unwrap();
+        assert_eq!(back["kind"], "threshold");
+        assert_eq!(back["op"], ">");
+        assert_eq!(back["devices"], "*");
+        assert_eq!(rule(&back.to_string()).unwrap(), r);
+    }
+
+    #[test]
+    fn bands_and_silence() {
+        let band = rule(r#"{"name":"t","devices":["b","a"],"kind":"threshold","field":"Temperature","op":"outside","value":18,"value2":26,"level":"crit"}"#).unwrap();
+        assert!(band.condition.breached_by(17.9) && band.condition.breached_by(26.1));
+        assert!(!band.condition.breached_by(18.0) && !band.condition.breached_by(26.0));
+        assert!(band.devices.includes("a") && !band.devices.includes("c"));
+        let quiet =
+            rule(r#"{"name":"q","devices":"*","kind":"silent","silent_seconds":300}"#).unwrap();
+        assert_eq!(
+            quiet.condition,
+            Condition::Silent {
+                silent_seconds: 300
+            }
+        );
+    }
+
+    #[test]
+    fn bad_rules_say_what_is_wrong() {
+        let reason = |json: &str| rule(json).unwrap_err();
+        let base = r#""name":"n","devices":"*""#;
+        for (json, expected) in [
+            (
+                format!(r#"{{{base},"kind":"threshold","op":">","value":1}}"#),
+                "needs a field",
+            ),
+            (
+                format!(r#"{{{base},"kind":"threshold","field":"CO2","value":1}}"#),
+                "needs op",
+            ),
+            (
+                format!(r#"{{{base},"kind":"threshold","field":"CO2","op":">"}}"#),
+                "needs a value",
+            ),
+            (
+                format!(r#"{{{base},"kind":"threshold","field":"CO2","op":"outside","value":1}}"#),
+                "needs value2",
+            ),
+            (
+                format!(
+                    r#"{{{base},"kind":"threshold","field":"CO2","op":"outside","value":5,"value2":1}}"#
+                ),
+                "value2 above value",
+            ),
+            (
+                format!(r#"{{{base},"kind":"threshold","field":"CO2","op":">=","value":1}}"#),
+                "unknown variant",
+            ),
+            (
+                format!(r#"{{{base},"kind":"threshold","field":"CO 2","op":">","value":1}}"#),
+                "not allowed in a field name",
+            ),
+            (
+                format!(
+                    r#"{{{base},"kind":"threshold","field":"CO2","op":">","value":1,"for_seconds":604801}}"#
+                ),
+                "for_seconds is 0–604800",
+            ),
+            (
+                format!(r#"{{{base},"kind":"silent"}}"#),
+                "needs silent_seconds",
+            ),
+            (
+                format!(r#"{{{base},"kind":"silent","silent_seconds":4}}"#),
+                "silent_seconds is 5–604800",
+            ),
+            (
+                format!(r#"{{{base},"kind":"silent","silent_seconds":60,"field":"CO2"}}"#),
+                "no field",
+            ),
+            (format!(r#"{{{base},"kind":"sometimes"}}"#), "kind is"),
+            (
+                format!(r#"{{{base},"kind":"silent","silent_seconds":60,"colour":1}}"#),
+                "unknown field",
+            ),
+            (
+                r#"{"name":" ","devices":"*","kind":"silent","silent_seconds":60}"#.into(),
+                "name is required",
+            ),
+            (
+                r#"{"name":"n","devices":[],"kind":"silent","silent_seconds":60}"#.into(),
+                "at least one device",
+            ),
+            (
+                r#"{"name":"n","devices":"all","kind":"silent","silent_seconds":60}"#.into(),
+                "\"*\" or a list",
+            ),
+            (
+                r#"{"name":"n","devices":["a b"],"kind":"silent","silent_seconds":60}"#.into(),
+                "\"*\" or a list",
+            ),
+        ] {
+            let got = reason(&json);
+            assert!(got.contains(expected), "{json}: {got}");
+        }
+        let ids: Vec<String> = (0..=MAX_RULE_DEVICES)
+            .map(|n| format!("\"d{n}\""))
+            .collect();
+        let too_many = format!(
+            r#"{{"name":"n","devices":[{}],"kind":"silent","silent_seconds":60}}"#,
+            ids.join(",")
+        );
+        assert!(reason(&too_many).contains("at most 1000 devices"));
+        let at_most = format!(
+            r#"{{"name":"n","devices":[{}],"kind":"silent","silent_seconds":60}}"#,
+            ids[1..].join(",")
+        );
+        assert!(rule(&at_most).is_ok());
+    }
+
+    #[test]
+    fn endpoints_are_checked_and_keep_their_token_to_themselves() {
+        let e: EndpointSpec = serde_json::from_str(
+            r#"{"name":"ops","kind":"webhook","url":"https://hooks.example.com/a","token":"s3cret"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.token.as_deref(), Some("s3cret"));
+        assert!(!format!("{e:?}").contains("s3cret"));
+        let bad = |json: &str| {
+            serde_json::from_str::<EndpointSpec>(json)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(bad(r#"{"name":"x","kind":"webhook","url":"ftp://x"}"#).contains("http://"));
+        assert!(bad(r#"{"name":"x","kind":"pager","url":"http://x"}"#).contains("kind is"));
+        assert!(
+            bad(r#"{"name":"x","kind":"email","url":"http://x"}"#).contains("not available yet")
+        );
+    }
+}

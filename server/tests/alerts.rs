@@ -1,0 +1,465 @@
+//! Alerts against a running server: rules and endpoints through the JSON API, devices
+//! writing with their own tokens, and a local HTTP receiver for the notifications. Rules
+//! are evaluated every second here (`ALERT_EVALUATE_EVERY=1`).
+
+mod common;
+
+use axum::http::{HeaderMap, StatusCode};
+use common::{device_env, Server};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A webhook receiver on a loopback port: the notifications it took (body and
+/// `Authorization` header), after failing the first `fail` tries with 500.
+struct Receiver {
+    url: String,
+    took: Arc<Mutex<Vec<(Value, String)>>>,
+    tries: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    async fn start(fail: usize) -> Receiver {
+        let took = Arc::new(Mutex::new(Vec::new()));
+        let tries = Arc::new(AtomicUsize::new(0));
+        let (t, n) = (took.clone(), tries.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let (took, tries) = (t.clone(), n.clone());
+                async move {
+                    if tries.fetch_add(1, Ordering::SeqCst) < fail {
+                        return StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    let auth = headers
+                        .get("authorization")
+                        .map(|v| v.to_str().unwrap_or_default().to_string())
+                        .unwrap_or_default();
+                    took.lock()
+                        .unwrap()
+                        .push((serde_json::from_str(&body).unwrap(), auth));
+                    StatusCode::NO_CONTENT
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver { url, took, tries }
+    }
+
+    fn took(&self) -> Vec<(Value, String)> {
+        self.took.lock().unwrap().clone()
+    }
+
+    /// Waits (at most `secs`) until `n` notifications came.
+    async fn wait_for(&self, n: usize, secs: u64) -> Vec<(Value, String)> {
+        for _ in 0..secs * 10 {
+            if self.took().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let took = self.took();
+        assert_eq!(took.len(), n, "notifications: {took:?}");
+        took
+    }
+}
+
+async fn alerting_server() -> Server {
+    common::start_with(&[("ALERT_EVALUATE_EVERY", "1")]).await
+}
+
+/// POSTs JSON to the server as its admin: (status, body).
+async fn post(s: &Server, path: &str, body: Value) -> (StatusCode, Value) {
+    let r = s
+        .client()
+        .post(format!("{}{path}", s.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(s: &Server, path: &str) -> Value {
+    let r = s
+        .client()
+        .get(format!("{}{path}", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+/// A webhook endpoint for `receiver`, with a bearer token: its id.
+async fn endpoint(s: &Server, receiver: &Receiver) -> String {
+    let (status, e) = post(
+        s,
+        "/api/alert-endpoints",
+        json!({"name": "ops", "kind": "webhook", "url": receiver.url, "token": "hook-token"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    assert_eq!(e["has_token"], true);
+    assert!(e.get("token").is_none(), "the token stays on the server");
+    e["id"].as_str().unwrap().to_string()
+}
+
+/// Registers `id` and returns a writer of line protocol (precision s) with its own token.
+async fn device(
+    s: &Server,
+    id: &str,
+) -> impl Fn(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+    let env = device_env(s, id).await;
+    let url = format!(
+        "{}/api/v2/write?org={}&bucket={}&precision=s",
+        env["influx_url"].as_str().unwrap(),
+        env["influx_org"].as_str().unwrap(),
+        env["influx_bucket"].as_str().unwrap()
+    );
+    let token = format!("Token {}", env["influx_token"].as_str().unwrap());
+    move |line: String| {
+        let (url, token) = (url.clone(), token.clone());
+        Box::pin(async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .header("authorization", token)
+                .body(line)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 204);
+        })
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[tokio::test]
+async fn a_threshold_fires_once_is_acknowledged_and_resolves_once() {
+    let s = alerting_server().await;
+    let hook = Receiver::start(0).await;
+    let endpoint = endpoint(&s, &hook).await;
+    let write = device(&s, "co2-1").await;
+    let (status, rule) = post(
+        &s,
+        "/api/alert-rules",
+        json!({"name": "CO2 high", "devices": ["co2-1"], "kind": "threshold", "field": "CO2",
+               "op": ">", "value": 1000, "for_seconds": 0, "level": "crit", "endpoints": [endpoint]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    let t = now();
+    write(format!("environment,clientId=co2-1 CO2=1500 {t}")).await;
+    let took = hook.wait_for(1, 20).await;
+    let (fired, auth) = &took[0];
+    assert_eq!(auth, "Bearer hook-token");
+    for (key, expected) in [
+        ("rule", json!("CO2 high")),
+        ("device", json!("co2-1")),
+        ("state", json!("firing")),
+        ("level", json!("crit")),
+        ("value", json!(1500.0)),
+        ("field", json!("CO2")),
+    ] {
+        assert_eq!(fired[key], expected, "{key} in {fired}");
+    }
+    assert!(
+        fired["time"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{fired}"
+    );
+
+    // Firing, and acknowledged with a note until it resolves.
+    let alerts = get(&s, "/api/alerts").await;
+    assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
+    assert_eq!(alerts[0]["state"], "firing");
+    let id = alerts[0]["id"].as_str().unwrap().to_string();
+    let (status, acked) = post(
+        &s,
+        &format!("/api/alerts/{id}/ack"),
+        json!({"note": "opening a window"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{acked}");
+    assert_eq!(acked["acknowledged"]["note"], "opening a window");
+    assert!(acked["acknowledged"]["by"]
+        .as_str()
+        .unwrap()
+        .starts_with("tests-"));
+
+    // More high points: still one notification.
+    write(format!("environment,clientId=co2-1 CO2=1600 {}", t + 1)).await;
+    write(format!("environment,clientId=co2-1 CO2=1700 {}", t + 2)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(hook.took().len(), 1, "notified on change only");
+    assert_eq!(
+        get(&s, "/api/alerts").await[0]["acknowledged"]["note"],
+        "opening a window"
+    );
+
+    write(format!("environment,clientId=co2-1 CO2=400 {}", t + 3)).await;
+    let took = hook.wait_for(2, 20).await;
+    assert_eq!(took[1].0["state"], "resolved");
+    assert_eq!(took[1].0["value"], 400.0);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(hook.took().len(), 2, "one resolved");
+    assert_eq!(get(&s, "/api/alerts").await, json!([]));
+    let (status, _) = post(&s, &format!("/api/alerts/{id}/ack"), json!({})).await;
+    assert_eq!(status, 404, "only a firing alert is acknowledged");
+}
+
+#[tokio::test]
+async fn a_silent_device_fires_and_resolves_when_it_writes_again() {
+    let s = alerting_server().await;
+    let hook = Receiver::start(0).await;
+    let endpoint = endpoint(&s, &hook).await;
+    let write = device(&s, "quiet-1").await;
+    write(format!(
+        "environment,clientId=quiet-1 Temperature=20 {}",
+        now()
+    ))
+    .await;
+    let (status, rule) = post(
+        &s,
+        "/api/alert-rules",
+        json!({"name": "Quiet", "devices": "*", "kind": "silent", "silent_seconds": 5,
+               "endpoints": [endpoint]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    let took = hook.wait_for(1, 30).await;
+    assert_eq!(
+        (&took[0].0["state"], &took[0].0["device"]),
+        (&json!("firing"), &json!("quiet-1"))
+    );
+    assert!(
+        took[0].0["message"]
+            .as_str()
+            .unwrap()
+            .contains("no data for"),
+        "{}",
+        took[0].0
+    );
+    write(format!(
+        "environment,clientId=quiet-1 Temperature=20 {}",
+        now()
+    ))
+    .await;
+    let took = hook.wait_for(2, 30).await;
+    assert_eq!(took[1].0["state"], "resolved");
+}
+
+#[tokio::test]
+async fn a_receiver_that_fails_twice_gets_the_notification_once() {
+    let s = alerting_server().await;
+    let hook = Receiver::start(2).await;
+    let endpoint = endpoint(&s, &hook).await;
+    let write = device(&s, "retry-1").await;
+    post(
+        &s,
+        "/api/alert-rules",
+        json!({"name": "Hot", "devices": ["retry-1"], "kind": "threshold", "field": "Temperature",
+               "op": ">", "value": 30, "endpoints": [endpoint]}),
+    )
+    .await;
+    write(format!(
+        "environment,clientId=retry-1 Temperature=35 {}",
+        now()
+    ))
+    .await;
+    let took = hook.wait_for(1, 30).await;
+    assert_eq!(took[0].0["state"], "firing");
+    assert_eq!(
+        hook.tries.load(Ordering::SeqCst),
+        3,
+        "two failures, then the delivery"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(hook.took().len(), 1);
+}
+
+#[tokio::test]
+async fn a_firing_alert_survives_a_restart_without_a_second_notification() {
+    let s = alerting_server().await;
+    let hook = Receiver::start(0).await;
+    let endpoint = endpoint(&s, &hook).await;
+    let write = device(&s, "hot-1").await;
+    post(
+        &s,
+        "/api/alert-rules",
+        json!({"name": "Hot", "devices": "*", "kind": "threshold", "field": "Temperature",
+               "op": ">", "value": 30, "endpoints": [endpoint]}),
+    )
+    .await;
+    write(format!(
+        "environment,clientId=hot-1 Temperature=35 {}",
+        now()
+    ))
+    .await;
+    hook.wait_for(1, 20).await;
+    let dir = s.stop();
+    let s = common::start_configured(dir, &[("ALERT_EVALUATE_EVERY", "1")]).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(hook.took().len(), 1, "not notified again");
+    let alerts = get(&s, "/api/alerts").await;
+    assert_eq!(alerts[0]["state"], "firing", "{alerts}");
+}
+
+#[tokio::test]
+async fn bad_rules_and_wrong_callers_are_refused_with_the_reason() {
+    let s = alerting_server().await;
+    let rule = |extra: Value| {
+        let mut r = json!({"name": "n", "devices": "*", "kind": "threshold", "field": "CO2", "op": ">", "value": 1});
+        r.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        r
+    };
+    for (body, reason) in [
+        (rule(json!({"op": "outside"})), "needs value2"),
+        (rule(json!({"field": "CO 2"})), "not allowed"),
+        (rule(json!({"endpoints": ["nope"]})), "there is no endpoint"),
+        (rule(json!({"kind": "email"})), "kind is"),
+        (json!([1, 2]), "invalid type"),
+    ] {
+        let (status, answer) = post(&s, "/api/alert-rules", body).await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(reason),
+            "{answer}"
+        );
+    }
+    let (status, answer) = post(
+        &s,
+        "/api/alert-endpoints",
+        json!({"name": "m", "kind": "webhook", "url": "file:///etc/passwd"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    let not_json = s
+        .client()
+        .post(format!("{}/api/alert-rules", s.url))
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), 400);
+    let huge = s
+        .client()
+        .post(format!("{}/api/alert-rules", s.url))
+        .body(vec![b' '; 2 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 413, "bodies are bounded");
+
+    // An endpoint a rule uses stays until the rule goes.
+    let hook = Receiver::start(0).await;
+    let used = endpoint(&s, &hook).await;
+    let (_, made) = post(&s, "/api/alert-rules", rule(json!({"endpoints": [used]}))).await;
+    let delete = |path: String| s.client().delete(format!("{}{path}", s.url)).send();
+    let refused = delete(format!("/api/alert-endpoints/{used}"))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let rule_id = made["id"].as_str().unwrap();
+    assert_eq!(
+        delete(format!("/api/alert-rules/{rule_id}"))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        delete(format!("/api/alert-rules/{rule_id}"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        delete(format!("/api/alert-endpoints/{used}"))
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+
+    // The test button: a receiver that takes it, one that is not there.
+    let tested = endpoint(&s, &hook).await;
+    let (status, _) = post(
+        &s,
+        &format!("/api/alert-endpoints/{tested}/test"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(hook.took()[0].0["state"], "test");
+    let (_, gone) = post(
+        &s,
+        "/api/alert-endpoints",
+        json!({"name": "gone", "kind": "slack", "url": "http://127.0.0.1:9/"}),
+    )
+    .await;
+    let (status, answer) = post(
+        &s,
+        &format!("/api/alert-endpoints/{}/test", gone["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 502);
+    assert!(
+        answer["error"].as_str().unwrap().contains("unreachable"),
+        "{answer}"
+    );
+
+    // Strangers get nothing; viewers read but change nothing.
+    let anonymous = reqwest::get(format!("{}/api/alert-rules", s.url))
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let viewer = common::add_token(s._dir.path(), "vera", "viewer");
+    let as_viewer = |method: reqwest::Method, path: &str| {
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", s.url))
+            .bearer_auth(&viewer)
+            .json(&rule(json!({})))
+            .send()
+    };
+    assert_eq!(
+        as_viewer(reqwest::Method::GET, "/api/alert-rules")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        as_viewer(reqwest::Method::GET, "/api/alerts")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    for (method, path) in [
+        (reqwest::Method::POST, "/api/alert-rules".to_string()),
+        (reqwest::Method::POST, "/api/alert-endpoints".to_string()),
+        (
+            reqwest::Method::DELETE,
+            format!("/api/alert-endpoints/{tested}"),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/alert-endpoints/{tested}/test"),
+        ),
+        (reqwest::Method::POST, "/api/alerts/x:y/ack".to_string()),
+    ] {
+        let r = as_viewer(method, &path).await.unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+}
