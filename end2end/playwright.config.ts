@@ -13,7 +13,9 @@ export const admin = { name: "admin", password: "e2e-admin-password" };
 export const deviceSecret = "e2e-fleet-secret";
 const serve = (dir: string, listen: number) =>
   `./target/debug/iot-center --listen 127.0.0.1:${listen} --tsdb-listen 127.0.0.1:0` +
-  ` --data-dir ${dir} --config /nonexistent/config.ini --device-provisioning-secret ${deviceSecret}`;
+  ` --data-dir ${dir} --config /nonexistent/config.ini --device-provisioning-secret ${deviceSecret}` +
+  // Alert rules checked every second, so a test sees one fire within seconds.
+  ` --alert-evaluate-every 1`;
 
 export default defineConfig({
   testDir: "./tests",

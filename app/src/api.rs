@@ -3,8 +3,10 @@
 //! calls `iot-core` and maps its error.
 
 mod accounts;
+mod alerts;
 
 pub use accounts::*;
+pub use alerts::*;
 
 use crate::models::*;
 use leptos::prelude::*;

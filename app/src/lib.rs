@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("compare") view={Lazy::<pages::CompareRoute>::new()}/>
                     <Route path=path!("map") view={Lazy::<pages::MapRoute>::new()}/>
                     <Route path=path!("buckets") view={Lazy::<pages::BucketsRoute>::new()}/>
+                    <Route path=path!("alerts") view={Lazy::<pages::AlertsRoute>::new()}/>
                     <Route path=path!("status") view={Lazy::<pages::HealthRoute>::new()}/>
                     <Route path=path!("login") view={Lazy::<pages::LoginRoute>::new()}/>
                     <Route path=path!("setup") view={Lazy::<pages::SetupRoute>::new()}/>

@@ -1,5 +1,6 @@
 //! One component per page of DESIGN.md §4.
 
+mod alerts;
 mod buckets;
 mod compare;
 mod dashboard;
@@ -65,6 +66,7 @@ lazy_pages! {
     CompareRoute => compare::Compare,
     MapRoute => map::DeviceMap,
     BucketsRoute => buckets::Buckets,
+    AlertsRoute => alerts::Alerts,
     HealthRoute => health::Health,
     LoginRoute => sign_in::Login,
     SetupRoute => sign_in::Setup,

@@ -25,6 +25,7 @@ test("the navigation reaches every page", async ({ page }) => {
     ["Write data", "/write"],
     ["Query data", "/data"],
     ["Buckets", "/buckets"],
+    ["Alerts", "/alerts"],
     ["Health", "/status"],
     ["Overview", "/"],
   ]) {

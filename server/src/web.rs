@@ -35,7 +35,7 @@ pub fn router(
     hosts: crate::surface::AllowedHosts,
 ) -> Router {
     let routes = generate_route_list(App);
-    let context = (service.clone(), accounts.clone());
+    let context = (service.clone(), accounts.clone(), alerts.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
             &leptos_options,
@@ -43,6 +43,7 @@ pub fn router(
             move || {
                 provide_context(context.0.clone());
                 provide_context(context.1.clone());
+                provide_context(context.2.clone());
             },
             {
                 let leptos_options = leptos_options.clone();

@@ -10,7 +10,7 @@ use reqwest::{header, redirect, StatusCode};
 /// The role each server function needs, and arguments it accepts (roles are checked once
 /// the arguments are read). A server function missing here fails the test: a new one must
 /// say who may call it.
-const NEEDS: [(&str, &str, &str); 28] = [
+const NEEDS: [(&str, &str, &str); 35] = [
     ("find_devices", "viewer", "query[prefix]=dev&query[page]=0"),
     ("get_fleet_overview", "viewer", ""),
     ("list_pending_devices", "viewer", ""),
@@ -59,6 +59,21 @@ const NEEDS: [(&str, &str, &str); 28] = [
     ("remove_user", "admin", "name=zed"),
     ("add_api_token", "admin", "name=t2&role=viewer"),
     ("remove_api_token", "admin", "name=t2"),
+    ("get_alerts", "viewer", ""),
+    (
+        "add_alert_rule",
+        "operator",
+        r#"{"rule":{"name":"n","devices":"*","kind":"silent","silent_seconds":60}}"#,
+    ),
+    ("remove_alert_rule", "operator", "id=x"),
+    (
+        "add_alert_endpoint",
+        "operator",
+        r#"{"endpoint":{"name":"n","kind":"webhook","url":"http://127.0.0.1:9/"}}"#,
+    ),
+    ("remove_alert_endpoint", "operator", "id=x"),
+    ("test_alert_endpoint", "operator", "id=x"),
+    ("acknowledge_alert", "operator", "id=x:y&note=n"),
 ];
 
 /// The server functions' paths (`/api/<name><hash>`), with the role each needs and

@@ -457,6 +457,14 @@ pub struct Alert {
     pub acknowledged: Option<Acknowledgement>,
 }
 
+/// The Alerts page: what is not ok now (firing first), the rules and the endpoints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertsOverview {
+    pub alerts: Vec<Alert>,
+    pub rules: Vec<AlertRule>,
+    pub endpoints: Vec<AlertEndpoint>,
+}
+
 /// What an acknowledgement says: `{"note": …}` (optional, one line or a few).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "AckParams")]
@@ -469,14 +477,21 @@ struct AckParams {
     note: String,
 }
 
+impl AckNote {
+    /// A note of at most [`MAX_ALERT_TEXT`] characters; none is fine.
+    pub fn parse(note: &str) -> Result<AckNote, String> {
+        match note.trim() {
+            "" => Ok(AckNote(String::new())),
+            note => text("note", note).map(AckNote),
+        }
+    }
+}
+
 impl TryFrom<AckParams> for AckNote {
     type Error = String;
 
     fn try_from(p: AckParams) -> Result<AckNote, String> {
-        match p.note.trim() {
-            "" => Ok(AckNote(String::new())),
-            note => text("note", note).map(AckNote),
-        }
+        AckNote::parse(&p.note)
     }
 }
 

@@ -1,0 +1,82 @@
+//! Server functions of the Alerts page: what is not ok now, the rules, the endpoints.
+//! Rules and endpoints travel as the JSON API's bodies and are checked as it checks them.
+
+use crate::models::*;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+use {super::ssr::require, iot_core::alerts::Alerts, std::sync::Arc};
+
+#[cfg(feature = "ssr")]
+fn alerts() -> Result<Arc<Alerts>, AppError> {
+    use_context::<Arc<Alerts>>()
+        .ok_or_else(|| AppError::ServerFn("the server gave its pages no alerts".into()))
+}
+
+/// What is not ok now (firing first), the rules and the endpoints.
+#[server]
+pub async fn get_alerts() -> Result<AlertsOverview, AppError> {
+    require(Role::Viewer)?;
+    let a = alerts()?;
+    Ok(AlertsOverview {
+        alerts: a.current()?,
+        rules: a.store.rules()?,
+        endpoints: a.store.endpoints()?,
+    })
+}
+
+#[server(input = Json)]
+pub async fn add_alert_rule(rule: RuleSpec) -> Result<AlertRule, AppError> {
+    require(Role::Operator)?;
+    Ok(alerts()?.store.add_rule(rule)?)
+}
+
+#[server]
+pub async fn remove_alert_rule(id: String) -> Result<(), AppError> {
+    require(Role::Operator)?;
+    match alerts()?.store.remove_rule(&id)? {
+        true => Ok(()),
+        false => Err(AppError::NotFound(format!("there is no rule {id:?}"))),
+    }
+}
+
+#[server(input = Json)]
+pub async fn add_alert_endpoint(endpoint: EndpointSpec) -> Result<AlertEndpoint, AppError> {
+    require(Role::Operator)?;
+    Ok(alerts()?.store.add_endpoint(endpoint)?)
+}
+
+#[server]
+pub async fn remove_alert_endpoint(id: String) -> Result<(), AppError> {
+    require(Role::Operator)?;
+    match alerts()?.store.remove_endpoint(&id)? {
+        true => Ok(()),
+        false => Err(AppError::NotFound(format!("there is no endpoint {id:?}"))),
+    }
+}
+
+/// Sends a test notification to an endpoint now; the reason when it did not take it.
+#[server]
+pub async fn test_alert_endpoint(id: String) -> Result<(), AppError> {
+    require(Role::Operator)?;
+    let a = alerts()?;
+    let endpoints = a.store.endpoint_specs()?;
+    let (_, endpoint) = endpoints
+        .iter()
+        .find(|(e, _)| *e == id)
+        .ok_or_else(|| AppError::NotFound(format!("there is no endpoint {id:?}")))?;
+    a.notifier
+        .test(endpoint)
+        .await
+        .map_err(|reason| AppError::Invalid(format!("the endpoint {reason}")))
+}
+
+/// Acknowledges a firing alert (`rule-id:device-id`) with a note.
+#[server]
+pub async fn acknowledge_alert(id: String, note: String) -> Result<Alert, AppError> {
+    let caller = require(Role::Operator)?;
+    let a = alerts()?;
+    let AckNote(note) = AckNote::parse(&note).map_err(AppError::Invalid)?;
+    Ok(a.acknowledge(&id, &caller.name, &note)?)
+}

@@ -1,0 +1,409 @@
+//! Alerts: what fires now (acknowledged with a note until it resolves), the rules and the
+//! endpoints notifications go to. Rules and endpoints are checked in the browser by the
+//! same models the server checks them with, so a mistake is explained before it is sent.
+
+use crate::api::{
+    get_alerts, AcknowledgeAlert, AddAlertEndpoint, AddAlertRule, RemoveAlertEndpoint,
+    RemoveAlertRule, TestAlertEndpoint,
+};
+use crate::components::{format_time, run_every, show, ErrorBanner, Loading};
+use crate::models::{
+    Alert, AlertEndpoint, AlertLevel, AlertRule, AlertState, AlertsOverview, Condition,
+    EndpointSpec, RuleDevices, RuleSpec, ThresholdOp, CHART_FIELDS,
+};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use std::time::Duration;
+
+/// Bumps `tick` whenever `action` finishes, so the page reads what it changed.
+fn refresh_after<T>(action: ServerAction<T>, tick: RwSignal<u64>)
+where
+    T: ServerFn + Clone + Send + Sync + 'static,
+    T::Output: Clone + Send + Sync + 'static,
+    T::Error: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if action.version().get() > 0 {
+            tick.update(|t| *t += 1);
+        }
+    });
+}
+
+/// The error an action answered with, if it did.
+fn failure<T>(action: ServerAction<T>) -> impl IntoView
+where
+    T: ServerFn<Error = crate::models::AppError> + Clone + Send + Sync + 'static,
+    T::Output: Clone + Send + Sync + 'static,
+{
+    move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| view! { <ErrorBanner error/> })
+    }
+}
+
+#[component]
+pub fn Alerts() -> impl IntoView {
+    let tick = RwSignal::new(0u64);
+    Effect::new(move |_| run_every(Duration::from_secs(5), move || tick.update(|t| *t += 1)));
+    let overview = Resource::new(move || tick.get(), |_| get_alerts());
+    let ack = ServerAction::<AcknowledgeAlert>::new();
+    let add_rule = ServerAction::<AddAlertRule>::new();
+    let remove_rule = ServerAction::<RemoveAlertRule>::new();
+    let add_endpoint = ServerAction::<AddAlertEndpoint>::new();
+    let remove_endpoint = ServerAction::<RemoveAlertEndpoint>::new();
+    let test_endpoint = ServerAction::<TestAlertEndpoint>::new();
+    refresh_after(ack, tick);
+    refresh_after(add_rule, tick);
+    refresh_after(remove_rule, tick);
+    refresh_after(add_endpoint, tick);
+    refresh_after(remove_endpoint, tick);
+    view! {
+        <Title text="Alerts"/>
+        <h1>"Alerts"</h1>
+        <p class="lead">"Rules are checked every few seconds for every device they name — a device that stops writing too."</p>
+        <Transition fallback=Loading>
+            {move || overview.get().map(|r| show(r, move |o: AlertsOverview| view! {
+                <section class="card">
+                    <h2>"Now"</h2>
+                    <Firing alerts=o.alerts ack/>
+                    {failure(ack)}
+                </section>
+                <section class="card">
+                    <h2>"Rules"</h2>
+                    <Rules rules=o.rules.clone() endpoints=o.endpoints.clone() remove=remove_rule/>
+                    {failure(remove_rule)}
+                    <NewRule endpoints=o.endpoints.clone() add=add_rule/>
+                </section>
+                <section class="card">
+                    <h2>"Endpoints"</h2>
+                    <Endpoints endpoints=o.endpoints remove=remove_endpoint test=test_endpoint/>
+                    {failure(remove_endpoint)}
+                    {failure(test_endpoint)}
+                    {move || (test_endpoint.value().get().is_some_and(|r| r.is_ok())).then(|| view! { <p class="answer ok">"Test notification delivered."</p> })}
+                    <NewEndpoint add=add_endpoint/>
+                </section>
+            }.into_any()))}
+        </Transition>
+    }
+}
+
+fn level_badge(level: AlertLevel) -> impl IntoView {
+    let (class, text) = match level {
+        AlertLevel::Crit => ("badge bad", "crit"),
+        AlertLevel::Warn => ("badge warn", "warn"),
+        AlertLevel::Info => ("badge user", "info"),
+    };
+    view! { <span class=class>{text}</span> }
+}
+
+#[component]
+fn Firing(alerts: Vec<Alert>, ack: ServerAction<AcknowledgeAlert>) -> impl IntoView {
+    if alerts.is_empty() {
+        return view! { <p class="muted" data-testid="no-alerts">"Nothing is firing."</p> }
+            .into_any();
+    }
+    view! {
+        <table class="data" data-testid="alert-table">
+            <thead><tr><th>"Level"</th><th>"Rule"</th><th>"Device"</th><th>"What"</th><th>"Since"</th><th>"Acknowledged"</th></tr></thead>
+            <tbody>
+                {alerts.into_iter().map(|a| {
+                    let state = match a.state {
+                        AlertState::Firing => view! { <span class="badge bad">"firing"</span> }.into_any(),
+                        _ => view! { <span class="badge warn">"pending"</span> }.into_any(),
+                    };
+                    let acknowledged = match (a.acknowledged, a.state) {
+                        (Some(k), _) => view! { <span>{format!("by {}", k.by)} {(!k.note.is_empty()).then(|| format!(": {}", k.note))}</span> }.into_any(),
+                        (None, AlertState::Firing) => {
+                            let note = RwSignal::new(String::new());
+                            let id = a.id.clone();
+                            view! {
+                                <span class="inline-form">
+                                    <input aria-label=format!("Note on {}", a.device) placeholder="Note" prop:value=move || note.get()
+                                        on:input=move |ev| note.set(event_target_value(&ev))/>
+                                    <button on:click=move |_| { ack.dispatch(AcknowledgeAlert { id: id.clone(), note: note.get_untracked() }); }>
+                                        "Acknowledge"
+                                    </button>
+                                </span>
+                            }.into_any()
+                        }
+                        (None, _) => ().into_any(),
+                    };
+                    view! {
+                        <tr data-state=a.state.as_str()>
+                            <td class="nowrap">{level_badge(a.level)} " " {state}</td>
+                            <td>{a.rule_name}</td>
+                            <td><a href=format!("/devices/{}", a.device)>{a.device.clone()}</a></td>
+                            <td>{a.message}</td>
+                            <td>{format_time(&a.since)}</td>
+                            <td>{acknowledged}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// A rule's condition in words: `CO2 > 1000 for 60 s`, `no data for 300 s`.
+fn condition_text(c: &Condition) -> String {
+    match c {
+        Condition::Threshold {
+            field,
+            op,
+            value,
+            value2,
+            for_seconds,
+        } => {
+            let test = match op {
+                ThresholdOp::Above => format!("{field} > {value}"),
+                ThresholdOp::Below => format!("{field} < {value}"),
+                ThresholdOp::Outside => {
+                    format!("{field} outside {value}…{}", value2.unwrap_or(*value))
+                }
+            };
+            match for_seconds {
+                0 => test,
+                s => format!("{test} for {s} s"),
+            }
+        }
+        Condition::Silent { silent_seconds } => format!("no data for {silent_seconds} s"),
+    }
+}
+
+#[component]
+fn Rules(
+    rules: Vec<AlertRule>,
+    endpoints: Vec<AlertEndpoint>,
+    remove: ServerAction<RemoveAlertRule>,
+) -> impl IntoView {
+    if rules.is_empty() {
+        return view! { <p class="muted">"No rules yet."</p> }.into_any();
+    }
+    let name_of = move |id: &String| {
+        endpoints
+            .iter()
+            .find(|e| &e.id == id)
+            .map_or(id.clone(), |e| e.name.clone())
+    };
+    view! {
+        <table class="data" data-testid="rule-table">
+            <thead><tr><th>"Name"</th><th>"Devices"</th><th>"Condition"</th><th>"Level"</th><th>"Notifies"</th><th></th></tr></thead>
+            <tbody>
+                {rules.into_iter().map(|r| {
+                    let devices = match &r.spec.devices {
+                        RuleDevices::All => "all".to_string(),
+                        RuleDevices::Only(ids) if ids.len() <= 3 => ids.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", "),
+                        RuleDevices::Only(ids) => format!("{}, … ({} devices)", ids[0].as_str(), ids.len()),
+                    };
+                    let notifies: Vec<String> = r.spec.endpoints.iter().map(&name_of).collect();
+                    let id = r.id.clone();
+                    view! {
+                        <tr>
+                            <td>{r.spec.name.clone()}</td>
+                            <td>{devices}</td>
+                            <td>{condition_text(&r.spec.condition)}</td>
+                            <td>{level_badge(r.spec.level)}</td>
+                            <td>{if notifies.is_empty() { "—".to_string() } else { notifies.join(", ") }}</td>
+                            <td><button class="secondary" on:click=move |_| { remove.dispatch(RemoveAlertRule { id: id.clone() }); }>"Remove"</button></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewRule(endpoints: Vec<AlertEndpoint>, add: ServerAction<AddAlertRule>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let devices = RwSignal::new("*".to_string());
+    let kind = RwSignal::new("threshold".to_string());
+    let field = RwSignal::new(CHART_FIELDS[0].to_string());
+    let op = RwSignal::new(">".to_string());
+    let value = RwSignal::new(String::new());
+    let value2 = RwSignal::new(String::new());
+    let for_seconds = RwSignal::new("0".to_string());
+    let silent_seconds = RwSignal::new("300".to_string());
+    let level = RwSignal::new("warn".to_string());
+    let notify = RwSignal::new(Vec::<String>::new());
+    // The rule as the JSON API takes it, checked by the model the server uses.
+    let rule = Memo::new(move |_| -> Result<RuleSpec, String> {
+        let number = |s: String| -> Result<Option<f64>, String> {
+            match s.trim() {
+                "" => Ok(None),
+                t => t
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| format!("{t:?} is not a number")),
+            }
+        };
+        let seconds = |s: String| {
+            s.trim()
+                .parse::<u64>()
+                .map_err(|_| format!("{s:?} is not a whole number of seconds"))
+        };
+        let devices = match devices.get().trim() {
+            "*" | "" => serde_json::json!("*"),
+            list => serde_json::json!(list
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .collect::<Vec<_>>()),
+        };
+        let mut json = serde_json::json!({
+            "name": name.get(), "devices": devices, "kind": kind.get(), "level": level.get(),
+            "endpoints": notify.get(),
+        });
+        if kind.get() == "threshold" {
+            json["field"] = serde_json::json!(field.get());
+            json["op"] = serde_json::json!(op.get());
+            json["value"] = serde_json::json!(number(value.get())?);
+            if op.get() == "outside" {
+                json["value2"] = serde_json::json!(number(value2.get())?);
+            }
+            json["for_seconds"] = serde_json::json!(seconds(for_seconds.get())?);
+        } else {
+            json["silent_seconds"] = serde_json::json!(seconds(silent_seconds.get())?);
+        }
+        serde_json::from_value(json).map_err(|e| e.to_string())
+    });
+    let threshold = move || kind.get() == "threshold";
+    let text = |label: &'static str, id: &'static str, signal: RwSignal<String>| {
+        view! {
+            <label for=id>{label}</label>
+            <input id=id prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/>
+        }
+    };
+    let choice = |label: &'static str,
+                  id: &'static str,
+                  signal: RwSignal<String>,
+                  options: Vec<&'static str>| {
+        view! {
+            <label for=id>{label}</label>
+            <select id=id on:change=move |ev| signal.set(event_target_value(&ev))>
+                {options.into_iter().map(|o| view! { <option value=o selected=move || signal.get() == o>{o}</option> }).collect_view()}
+            </select>
+        }
+    };
+    view! {
+        <h3>"New rule"</h3>
+        <div class="rule-form">
+            {text("Name", "rule-name", name)}
+            {text("Devices (* or ids, comma-separated)", "rule-devices", devices)}
+            {choice("Kind", "rule-kind", kind, vec!["threshold", "silent"])}
+            <Show when=threshold>
+                {choice("Field", "rule-field", field, CHART_FIELDS.to_vec())}
+                {choice("Is", "rule-op", op, vec![">", "<", "outside"])}
+                {text("Value", "rule-value", value)}
+                <Show when=move || op.get() == "outside">{text("Up to", "rule-value2", value2)}</Show>
+                {text("For (s)", "rule-for", for_seconds)}
+            </Show>
+            <Show when=move || !threshold()>{text("Silent for (s)", "rule-silent", silent_seconds)}</Show>
+            {choice("Level", "rule-level", level, vec!["crit", "warn", "info"])}
+        </div>
+        <div class="checks">
+            {endpoints.into_iter().map(|e| {
+                let id = e.id.clone();
+                view! {
+                    <label class="check">
+                        <input type="checkbox" on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            notify.update(|n| { n.retain(|x| *x != id); if on { n.push(id.clone()); } });
+                        }/>
+                        {format!(" notify {}", e.name)}
+                    </label>
+                }
+            }).collect_view()}
+        </div>
+        {move || match rule.get() {
+            Err(reason) if !name.get().trim().is_empty() => Some(view! { <p class="field-error" role="alert">{reason}</p> }),
+            _ => None,
+        }}
+        <button disabled=move || rule.get().is_err() || add.pending().get()
+            on:click=move |_| if let Ok(rule) = rule.get_untracked() { add.dispatch(AddAlertRule { rule }); }>
+            "Add rule"
+        </button>
+        {failure(add)}
+    }
+}
+
+#[component]
+fn Endpoints(
+    endpoints: Vec<AlertEndpoint>,
+    remove: ServerAction<RemoveAlertEndpoint>,
+    test: ServerAction<TestAlertEndpoint>,
+) -> impl IntoView {
+    if endpoints.is_empty() {
+        return view! { <p class="muted">"No endpoints yet: rules can still fire, and show here."</p> }.into_any();
+    }
+    view! {
+        <table class="data" data-testid="endpoint-table">
+            <thead><tr><th>"Name"</th><th>"Kind"</th><th>"URL"</th><th>"Token"</th><th></th></tr></thead>
+            <tbody>
+                {endpoints.into_iter().map(|e| {
+                    let (a, b) = (e.id.clone(), e.id.clone());
+                    view! {
+                        <tr>
+                            <td>{e.name}</td>
+                            <td>{format!("{:?}", e.kind).to_lowercase()}</td>
+                            <td><code>{e.url}</code></td>
+                            <td>{if e.has_token { "yes" } else { "—" }}</td>
+                            <td class="actions">
+                                <button class="secondary" on:click=move |_| { test.dispatch(TestAlertEndpoint { id: a.clone() }); }>"Test"</button>
+                                <button class="secondary" on:click=move |_| { remove.dispatch(RemoveAlertEndpoint { id: b.clone() }); }>"Remove"</button>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewEndpoint(add: ServerAction<AddAlertEndpoint>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let kind = RwSignal::new("webhook".to_string());
+    let url = RwSignal::new(String::new());
+    let token = RwSignal::new(String::new());
+    let endpoint = Memo::new(move |_| -> Result<EndpointSpec, String> {
+        let mut json =
+            serde_json::json!({"name": name.get(), "kind": kind.get(), "url": url.get()});
+        if !token.get().trim().is_empty() {
+            json["token"] = serde_json::json!(token.get());
+        }
+        serde_json::from_value(json).map_err(|e| e.to_string())
+    });
+    view! {
+        <h3>"New endpoint"</h3>
+        <div class="rule-form">
+            <label for="endpoint-name">"Name"</label>
+            <input id="endpoint-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+            <label for="endpoint-kind">"Kind"</label>
+            <select id="endpoint-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                <option value="webhook">"webhook (JSON)"</option>
+                <option value="slack">"Slack-compatible"</option>
+            </select>
+            <label for="endpoint-url">"URL"</label>
+            <input id="endpoint-url" type="url" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
+            <label for="endpoint-token">"Bearer token (optional)"</label>
+            <input id="endpoint-token" type="password" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/>
+        </div>
+        {move || match endpoint.get() {
+            Err(reason) if !name.get().trim().is_empty() && !url.get().is_empty() => Some(view! { <p class="field-error" role="alert">{reason}</p> }),
+            _ => None,
+        }}
+        <button disabled=move || endpoint.get().is_err() || add.pending().get()
+            on:click=move |_| if let Ok(endpoint) = endpoint.get_untracked() { add.dispatch(AddAlertEndpoint { endpoint }); }>
+            "Add endpoint"
+        </button>
+        {failure(add)}
+    }
+}

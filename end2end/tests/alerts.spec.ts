@@ -1,0 +1,44 @@
+import { test, expect } from "@playwright/test";
+import { deviceWriter, freshId, open } from "./helpers";
+
+test("a rule made on the Alerts page fires, is acknowledged with a note, and resolves", async ({ page, request }) => {
+  const id = freshId("alert");
+  const write = await deviceWriter(request, id);
+  await open(page, "/alerts");
+
+  // An endpoint (nobody listens there: its deliveries are retried in the background).
+  const addEndpoint = page.getByRole("button", { name: "Add endpoint" });
+  await expect(async () => {
+    await page.locator("#endpoint-name").fill(`ops-${id}`);
+    await page.locator("#endpoint-url").fill("http://127.0.0.1:9/hook");
+    await expect(addEndpoint).toBeEnabled({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await addEndpoint.click();
+  await expect(page.getByTestId("endpoint-table")).toContainText(`ops-${id}`);
+
+  // A bad rule is explained before it is sent.
+  await page.locator("#rule-name").fill(`CO2 ${id}`);
+  await page.locator("#rule-devices").fill(id);
+  await page.locator("#rule-field").selectOption("CO2");
+  await page.locator("#rule-op").selectOption("outside");
+  await page.locator("#rule-value").fill("1000");
+  await expect(page.getByRole("alert")).toContainText("needs value2");
+  await expect(page.getByRole("button", { name: "Add rule" })).toBeDisabled();
+  await page.locator("#rule-op").selectOption(">");
+  await page.locator("#rule-level").selectOption("crit");
+  await page.getByLabel(`notify ops-${id}`).check();
+  await page.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByTestId("rule-table")).toContainText(`CO2 ${id}`);
+  await expect(page.getByTestId("rule-table")).toContainText("CO2 > 1000");
+
+  expect(await write(`environment,clientId=${id} CO2=1500`)).toBe(204);
+  const row = page.getByTestId("alert-table").getByRole("row", { name: new RegExp(id) });
+  await expect(row).toContainText("firing", { timeout: 20_000 });
+  await expect(row).toContainText("CO2 is 1500 (above 1000)");
+  await row.getByPlaceholder("Note").fill("window opened");
+  await row.getByRole("button", { name: "Acknowledge" }).click();
+  await expect(row).toContainText("window opened");
+
+  expect(await write(`environment,clientId=${id} CO2=400`)).toBe(204);
+  await expect(row).toHaveCount(0, { timeout: 20_000 });
+});
