@@ -1,6 +1,7 @@
 //! Alerts: what fires now (acknowledged with a note until it resolves), the rules and the
 //! endpoints notifications go to. Rules and endpoints are checked in the browser by the
-//! same models the server checks them with, so a mistake is explained before it is sent.
+//! same models the server checks them with (`RuleForm`, `EndpointForm`), so a mistake is
+//! explained before it is sent.
 
 use crate::api::{
     get_alerts, AcknowledgeAlert, AddAlertEndpoint, AddAlertRule, RemoveAlertEndpoint,
@@ -9,7 +10,7 @@ use crate::api::{
 use crate::components::{format_time, run_every, show, ErrorBanner, Loading};
 use crate::models::{
     Alert, AlertEndpoint, AlertLevel, AlertRule, AlertState, AlertsOverview, Condition,
-    EndpointSpec, RuleDevices, RuleSpec, ThresholdOp, CHART_FIELDS,
+    EndpointForm, RuleDevices, RuleForm, ThresholdOp, CHART_FIELDS,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -232,46 +233,22 @@ fn NewRule(endpoints: Vec<AlertEndpoint>, add: ServerAction<AddAlertRule>) -> im
     let silent_seconds = RwSignal::new("300".to_string());
     let level = RwSignal::new("warn".to_string());
     let notify = RwSignal::new(Vec::<String>::new());
-    // The rule as the JSON API takes it, checked by the model the server uses.
-    let rule = Memo::new(move |_| -> Result<RuleSpec, String> {
-        let number = |s: String| -> Result<Option<f64>, String> {
-            match s.trim() {
-                "" => Ok(None),
-                t => t
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| format!("{t:?} is not a number")),
-            }
-        };
-        let seconds = |s: String| {
-            s.trim()
-                .parse::<u64>()
-                .map_err(|_| format!("{s:?} is not a whole number of seconds"))
-        };
-        let devices = match devices.get().trim() {
-            "*" | "" => serde_json::json!("*"),
-            list => serde_json::json!(list
-                .split(',')
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .collect::<Vec<_>>()),
-        };
-        let mut json = serde_json::json!({
-            "name": name.get(), "devices": devices, "kind": kind.get(), "level": level.get(),
-            "endpoints": notify.get(),
-        });
-        if kind.get() == "threshold" {
-            json["field"] = serde_json::json!(field.get());
-            json["op"] = serde_json::json!(op.get());
-            json["value"] = serde_json::json!(number(value.get())?);
-            if op.get() == "outside" {
-                json["value2"] = serde_json::json!(number(value2.get())?);
-            }
-            json["for_seconds"] = serde_json::json!(seconds(for_seconds.get())?);
-        } else {
-            json["silent_seconds"] = serde_json::json!(seconds(silent_seconds.get())?);
+    // Checked by the model the server uses.
+    let rule = Memo::new(move |_| {
+        RuleForm {
+            name: name.get(),
+            devices: devices.get(),
+            kind: kind.get(),
+            field: field.get(),
+            op: op.get(),
+            value: value.get(),
+            value2: value2.get(),
+            for_seconds: for_seconds.get(),
+            silent_seconds: silent_seconds.get(),
+            level: level.get(),
+            endpoints: notify.get(),
         }
-        serde_json::from_value(json).map_err(|e| e.to_string())
+        .check()
     });
     let threshold = move || kind.get() == "threshold";
     let text = |label: &'static str, id: &'static str, signal: RwSignal<String>| {
@@ -373,13 +350,14 @@ fn NewEndpoint(add: ServerAction<AddAlertEndpoint>) -> impl IntoView {
     let kind = RwSignal::new("webhook".to_string());
     let url = RwSignal::new(String::new());
     let token = RwSignal::new(String::new());
-    let endpoint = Memo::new(move |_| -> Result<EndpointSpec, String> {
-        let mut json =
-            serde_json::json!({"name": name.get(), "kind": kind.get(), "url": url.get()});
-        if !token.get().trim().is_empty() {
-            json["token"] = serde_json::json!(token.get());
+    let endpoint = Memo::new(move |_| {
+        EndpointForm {
+            name: name.get(),
+            kind: kind.get(),
+            url: url.get(),
+            token: token.get(),
         }
-        serde_json::from_value(json).map_err(|e| e.to_string())
+        .check()
     });
     view! {
         <h3>"New endpoint"</h3>

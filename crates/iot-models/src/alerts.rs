@@ -45,6 +45,22 @@ pub enum RuleDevices {
 }
 
 impl RuleDevices {
+    /// The devices named, once each: 1–[`MAX_RULE_DEVICES`] of them.
+    pub fn named(mut ids: Vec<DeviceId>) -> Result<RuleDevices, String> {
+        if ids.is_empty() {
+            return Err("devices names at least one device (or is \"*\" for all)".into());
+        }
+        if ids.len() > MAX_RULE_DEVICES {
+            return Err(format!(
+                "devices names at most {MAX_RULE_DEVICES} devices (use \"*\" for all), not {}",
+                ids.len()
+            ));
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(RuleDevices::Only(ids))
+    }
+
     pub fn includes(&self, id: &str) -> bool {
         match self {
             RuleDevices::All => true,
@@ -77,20 +93,7 @@ impl<'de> Deserialize<'de> for RuleDevices {
             Raw::Star(s) => Err(serde::de::Error::custom(format!(
                 "devices is \"*\" or a list of device ids, not {s:?}"
             ))),
-            Raw::Ids(ids) if ids.is_empty() => Err(serde::de::Error::custom(
-                "devices names at least one device (or is \"*\" for all)",
-            )),
-            Raw::Ids(ids) if ids.len() > MAX_RULE_DEVICES => {
-                Err(serde::de::Error::custom(format!(
-                    "devices names at most {MAX_RULE_DEVICES} devices (use \"*\" for all), not {}",
-                    ids.len()
-                )))
-            }
-            Raw::Ids(mut ids) => {
-                ids.sort();
-                ids.dedup();
-                Ok(RuleDevices::Only(ids))
-            }
+            Raw::Ids(ids) => RuleDevices::named(ids).map_err(serde::de::Error::custom),
         }
     }
 }
@@ -292,6 +295,83 @@ impl From<RuleSpec> for RuleParams {
     }
 }
 
+/// A rule as a form holds it, every field as typed: checked into a [`RuleSpec`] by the
+/// rules the JSON API checks with (the page explains a mistake before sending anything).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleForm {
+    pub name: String,
+    /// `*`, or device ids separated by commas.
+    pub devices: String,
+    pub kind: String,
+    pub field: String,
+    pub op: String,
+    pub value: String,
+    pub value2: String,
+    pub for_seconds: String,
+    pub silent_seconds: String,
+    pub level: String,
+    pub endpoints: Vec<String>,
+}
+
+/// A number typed in a form, if the rule uses it: none when blank or unused.
+fn typed<T: std::str::FromStr>(used: bool, what: &str, text: &str) -> Result<Option<T>, String> {
+    match text.trim() {
+        _ if !used => Ok(None),
+        "" => Ok(None),
+        t => t
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("{what} is a number, not {t:?}")),
+    }
+}
+
+impl RuleForm {
+    pub fn check(&self) -> Result<RuleSpec, String> {
+        let threshold = self.kind == "threshold";
+        let devices = match self.devices.trim() {
+            "*" => RuleDevices::All,
+            list => RuleDevices::named(
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(DeviceId::parse)
+                    .collect::<Result<_, _>>()?,
+            )?,
+        };
+        let op = match (threshold, self.op.as_str()) {
+            (false, _) => None,
+            (true, ">") => Some(ThresholdOp::Above),
+            (true, "<") => Some(ThresholdOp::Below),
+            (true, "outside") => Some(ThresholdOp::Outside),
+            (true, other) => {
+                return Err(format!("op is \">\", \"<\" or \"outside\", not {other:?}"))
+            }
+        };
+        let level = match self.level.as_str() {
+            "crit" => AlertLevel::Crit,
+            "info" => AlertLevel::Info,
+            _ => AlertLevel::Warn,
+        };
+        let field = match threshold {
+            true => Some(FieldName::parse(&self.field)?),
+            false => None,
+        };
+        RuleSpec::try_from(RuleParams {
+            name: self.name.clone(),
+            devices,
+            kind: self.kind.clone(),
+            field,
+            op,
+            value: typed(threshold, "value", &self.value)?,
+            value2: typed(op == Some(ThresholdOp::Outside), "value2", &self.value2)?,
+            for_seconds: typed(threshold, "for_seconds", &self.for_seconds)?,
+            silent_seconds: typed(!threshold, "silent_seconds", &self.silent_seconds)?,
+            level,
+            endpoints: self.endpoints.clone(),
+        })
+    }
+}
+
 /// A stored rule: its id and what it says.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlertRule {
@@ -392,6 +472,27 @@ impl From<EndpointSpec> for EndpointParams {
             url: e.url,
             token: e.token,
         }
+    }
+}
+
+/// An endpoint as a form holds it, checked into an [`EndpointSpec`] as the JSON API checks
+/// one (a blank token is none).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EndpointForm {
+    pub name: String,
+    pub kind: String,
+    pub url: String,
+    pub token: String,
+}
+
+impl EndpointForm {
+    pub fn check(&self) -> Result<EndpointSpec, String> {
+        EndpointSpec::try_from(EndpointParams {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            url: self.url.clone(),
+            token: Some(self.token.clone()),
+        })
     }
 }
 
@@ -627,6 +728,59 @@ mod tests {
             ids[1..].join(",")
         );
         assert!(rule(&at_most).is_ok());
+    }
+
+    #[test]
+    fn a_form_is_checked_as_the_json_api_checks_it() {
+        let form = RuleForm {
+            name: "CO2 high".into(),
+            devices: " b, a ,a".into(),
+            kind: "threshold".into(),
+            field: "CO2".into(),
+            op: ">".into(),
+            value: "1000".into(),
+            value2: "5".into(),
+            for_seconds: "0".into(),
+            silent_seconds: "x".into(),
+            level: "crit".into(),
+            endpoints: vec!["e1".into()],
+        };
+        let json = rule(
+            r#"{"name":"CO2 high","devices":["a","b"],"kind":"threshold","field":"CO2","op":">","value":1000,"for_seconds":0,"level":"crit","endpoints":["e1"]}"#,
+        );
+        assert_eq!(
+            form.check(),
+            json,
+            "what a threshold does not use is left out"
+        );
+        let band = RuleForm {
+            op: "outside".into(),
+            value2: String::new(),
+            ..form.clone()
+        };
+        assert!(band.check().unwrap_err().contains("needs value2"));
+        let bad = RuleForm {
+            value: "lots".into(),
+            ..form.clone()
+        };
+        assert!(bad.check().unwrap_err().contains("value is a number"));
+        let silent = RuleForm {
+            kind: "silent".into(),
+            silent_seconds: "60".into(),
+            devices: "*".into(),
+            ..form
+        };
+        assert_eq!(
+            silent.check().unwrap().condition,
+            Condition::Silent { silent_seconds: 60 }
+        );
+        let endpoint = EndpointForm {
+            name: "ops".into(),
+            kind: "slack".into(),
+            url: "https://h.example/x".into(),
+            token: " ".into(),
+        };
+        assert_eq!(endpoint.check().unwrap().token, None);
     }
 
     #[test]
