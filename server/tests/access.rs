@@ -63,13 +63,13 @@ const NEEDS: [(&str, &str, &str); 35] = [
     (
         "add_alert_rule",
         "operator",
-        r#"{"rule":{"name":"n","devices":"*","kind":"silent","silent_seconds":60}}"#,
+        "rule[name]=n&rule[devices]=*&rule[kind]=silent&rule[silent_seconds]=60",
     ),
     ("remove_alert_rule", "operator", "id=x"),
     (
         "add_alert_endpoint",
         "operator",
-        r#"{"endpoint":{"name":"n","kind":"webhook","url":"http://127.0.0.1:9/"}}"#,
+        "endpoint[name]=n&endpoint[kind]=webhook&endpoint[url]=http://127.0.0.1:9/",
     ),
     ("remove_alert_endpoint", "operator", "id=x"),
     ("test_alert_endpoint", "operator", "id=x"),

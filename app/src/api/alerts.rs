@@ -1,9 +1,9 @@
-//! Server functions of the Alerts page: what is not ok now, the rules, the endpoints.
-//! Rules and endpoints travel as the JSON API's bodies and are checked as it checks them.
+//! Server functions of the Alerts page: what is not ok now, the rules, the endpoints. New
+//! rules and endpoints come as the form holds them and are checked here as the JSON API
+//! checks its bodies.
 
 use crate::models::*;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use {super::ssr::require, iot_core::alerts::Alerts, std::sync::Arc};
@@ -26,10 +26,11 @@ pub async fn get_alerts() -> Result<AlertsOverview, AppError> {
     })
 }
 
-#[server(input = Json)]
-pub async fn add_alert_rule(rule: RuleSpec) -> Result<AlertRule, AppError> {
+#[server]
+pub async fn add_alert_rule(rule: RuleForm) -> Result<AlertRule, AppError> {
     require(Role::Operator)?;
-    Ok(alerts()?.store.add_rule(rule)?)
+    let spec = rule.check().map_err(AppError::Invalid)?;
+    Ok(alerts()?.store.add_rule(spec)?)
 }
 
 #[server]
@@ -41,10 +42,11 @@ pub async fn remove_alert_rule(id: String) -> Result<(), AppError> {
     }
 }
 
-#[server(input = Json)]
-pub async fn add_alert_endpoint(endpoint: EndpointSpec) -> Result<AlertEndpoint, AppError> {
+#[server]
+pub async fn add_alert_endpoint(endpoint: EndpointForm) -> Result<AlertEndpoint, AppError> {
     require(Role::Operator)?;
-    Ok(alerts()?.store.add_endpoint(endpoint)?)
+    let spec = endpoint.check().map_err(AppError::Invalid)?;
+    Ok(alerts()?.store.add_endpoint(spec)?)
 }
 
 #[server]

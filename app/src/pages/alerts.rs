@@ -1,13 +1,12 @@
 //! Alerts: what fires now (acknowledged with a note until it resolves), the rules and the
-//! endpoints notifications go to. Rules and endpoints are checked in the browser by the
-//! same models the server checks them with (`RuleForm`, `EndpointForm`), so a mistake is
-//! explained before it is sent.
+//! endpoints notifications go to. A new rule or endpoint goes as the form holds it; the
+//! server checks it as the JSON API does and says what is wrong.
 
 use crate::api::{
     get_alerts, AcknowledgeAlert, AddAlertEndpoint, AddAlertRule, RemoveAlertEndpoint,
     RemoveAlertRule, TestAlertEndpoint,
 };
-use crate::components::{format_time, run_every, show, ErrorBanner, Loading};
+use crate::components::{format_time, format_value, run_every, show, ErrorBanner, Loading};
 use crate::models::{
     Alert, AlertEndpoint, AlertLevel, AlertRule, AlertState, AlertsOverview, Condition,
     EndpointForm, RuleDevices, RuleForm, ThresholdOp, CHART_FIELDS,
@@ -161,11 +160,13 @@ fn condition_text(c: &Condition) -> String {
             for_seconds,
         } => {
             let test = match op {
-                ThresholdOp::Above => format!("{field} > {value}"),
-                ThresholdOp::Below => format!("{field} < {value}"),
-                ThresholdOp::Outside => {
-                    format!("{field} outside {value}…{}", value2.unwrap_or(*value))
-                }
+                ThresholdOp::Above => format!("{field} > {}", format_value(*value)),
+                ThresholdOp::Below => format!("{field} < {}", format_value(*value)),
+                ThresholdOp::Outside => format!(
+                    "{field} outside {}…{}",
+                    format_value(*value),
+                    format_value(value2.unwrap_or(*value))
+                ),
             };
             match for_seconds {
                 0 => test,
@@ -233,23 +234,19 @@ fn NewRule(endpoints: Vec<AlertEndpoint>, add: ServerAction<AddAlertRule>) -> im
     let silent_seconds = RwSignal::new("300".to_string());
     let level = RwSignal::new("warn".to_string());
     let notify = RwSignal::new(Vec::<String>::new());
-    // Checked by the model the server uses.
-    let rule = Memo::new(move |_| {
-        RuleForm {
-            name: name.get(),
-            devices: devices.get(),
-            kind: kind.get(),
-            field: field.get(),
-            op: op.get(),
-            value: value.get(),
-            value2: value2.get(),
-            for_seconds: for_seconds.get(),
-            silent_seconds: silent_seconds.get(),
-            level: level.get(),
-            endpoints: notify.get(),
-        }
-        .check()
-    });
+    let form = move || RuleForm {
+        name: name.get_untracked(),
+        devices: devices.get_untracked(),
+        kind: kind.get_untracked(),
+        field: field.get_untracked(),
+        op: op.get_untracked(),
+        value: value.get_untracked(),
+        value2: value2.get_untracked(),
+        for_seconds: for_seconds.get_untracked(),
+        silent_seconds: silent_seconds.get_untracked(),
+        level: level.get_untracked(),
+        endpoints: notify.get_untracked(),
+    };
     let threshold = move || kind.get() == "threshold";
     let text = |label: &'static str, id: &'static str, signal: RwSignal<String>| {
         view! {
@@ -298,12 +295,8 @@ fn NewRule(endpoints: Vec<AlertEndpoint>, add: ServerAction<AddAlertRule>) -> im
                 }
             }).collect_view()}
         </div>
-        {move || match rule.get() {
-            Err(reason) if !name.get().trim().is_empty() => Some(view! { <p class="field-error" role="alert">{reason}</p> }),
-            _ => None,
-        }}
-        <button disabled=move || rule.get().is_err() || add.pending().get()
-            on:click=move |_| if let Ok(rule) = rule.get_untracked() { add.dispatch(AddAlertRule { rule }); }>
+        <button disabled=move || name.get().trim().is_empty() || add.pending().get()
+            on:click=move |_| { add.dispatch(AddAlertRule { rule: form() }); }>
             "Add rule"
         </button>
         {failure(add)}
@@ -350,15 +343,6 @@ fn NewEndpoint(add: ServerAction<AddAlertEndpoint>) -> impl IntoView {
     let kind = RwSignal::new("webhook".to_string());
     let url = RwSignal::new(String::new());
     let token = RwSignal::new(String::new());
-    let endpoint = Memo::new(move |_| {
-        EndpointForm {
-            name: name.get(),
-            kind: kind.get(),
-            url: url.get(),
-            token: token.get(),
-        }
-        .check()
-    });
     view! {
         <h3>"New endpoint"</h3>
         <div class="rule-form">
@@ -374,12 +358,11 @@ fn NewEndpoint(add: ServerAction<AddAlertEndpoint>) -> impl IntoView {
             <label for="endpoint-token">"Bearer token (optional)"</label>
             <input id="endpoint-token" type="password" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/>
         </div>
-        {move || match endpoint.get() {
-            Err(reason) if !name.get().trim().is_empty() && !url.get().is_empty() => Some(view! { <p class="field-error" role="alert">{reason}</p> }),
-            _ => None,
-        }}
-        <button disabled=move || endpoint.get().is_err() || add.pending().get()
-            on:click=move |_| if let Ok(endpoint) = endpoint.get_untracked() { add.dispatch(AddAlertEndpoint { endpoint }); }>
+        <button disabled=move || name.get().trim().is_empty() || url.get().trim().is_empty() || add.pending().get()
+            on:click=move |_| {
+                let endpoint = EndpointForm { name: name.get_untracked(), kind: kind.get_untracked(), url: url.get_untracked(), token: token.get_untracked() };
+                add.dispatch(AddAlertEndpoint { endpoint });
+            }>
             "Add endpoint"
         </button>
         {failure(add)}

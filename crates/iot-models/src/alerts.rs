@@ -295,9 +295,11 @@ impl From<RuleSpec> for RuleParams {
     }
 }
 
-/// A rule as a form holds it, every field as typed: checked into a [`RuleSpec`] by the
-/// rules the JSON API checks with (the page explains a mistake before sending anything).
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A rule as the Alerts page's form holds it, every field as typed: checked on the server
+/// into a [`RuleSpec`] by the rules the JSON API checks with. (Checking it in the browser
+/// too would pull the float parser into the main wasm of the split build.)
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RuleForm {
     pub name: String,
     /// `*`, or device ids separated by commas.
@@ -475,9 +477,10 @@ impl From<EndpointSpec> for EndpointParams {
     }
 }
 
-/// An endpoint as a form holds it, checked into an [`EndpointSpec`] as the JSON API checks
-/// one (a blank token is none).
-#[derive(Clone, Debug, Default, PartialEq)]
+/// An endpoint as the Alerts page's form holds it, checked on the server into an
+/// [`EndpointSpec`] as the JSON API checks one (a blank token is none).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EndpointForm {
     pub name: String,
     pub kind: String,
