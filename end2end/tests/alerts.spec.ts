@@ -25,6 +25,9 @@ test("a rule made on the Alerts page fires, is acknowledged with a note, and res
   await page.getByRole("button", { name: "Add rule" }).click();
   await expect(page.getByRole("alert")).toContainText("needs value2");
   await expect(page.getByText("No rules yet.").or(page.getByTestId("rule-table"))).not.toContainText(`CO2 ${id}`);
+  // The page refreshes every 5 s; what is typed in its forms stays.
+  await page.waitForTimeout(6_000);
+  await expect(page.locator("#rule-name")).toHaveValue(`CO2 ${id}`);
   await page.locator("#rule-op").selectOption(">");
   await page.locator("#rule-level").selectOption("crit");
   await page.getByLabel(`notify ops-${id}`).check();

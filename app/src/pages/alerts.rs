@@ -14,9 +14,10 @@ use crate::models::{
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
+use std::collections::HashMap;
 use std::time::Duration;
 
-/// Bumps `tick` whenever `action` finishes, so the page reads what it changed.
+/// Bumps `tick` whenever `action` succeeds, so the page reads what it changed.
 fn refresh_after<T>(action: ServerAction<T>, tick: RwSignal<u64>)
 where
     T: ServerFn + Clone + Send + Sync + 'static,
@@ -24,7 +25,7 @@ where
     T::Error: Clone + Send + Sync + 'static,
 {
     Effect::new(move |_| {
-        if action.version().get() > 0 {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
             tick.update(|t| *t += 1);
         }
     });
@@ -48,8 +49,24 @@ where
 #[component]
 pub fn Alerts() -> impl IntoView {
     let tick = RwSignal::new(0u64);
-    Effect::new(move |_| run_every(Duration::from_secs(5), move || tick.update(|t| *t += 1)));
+    // Notes being written on firing alerts, by alert: kept across refreshes, which wait
+    // while one is being written.
+    let notes = RwSignal::new(HashMap::<String, String>::new());
+    Effect::new(move |_| {
+        run_every(Duration::from_secs(5), move || {
+            if notes.with_untracked(|n| n.values().all(String::is_empty)) {
+                tick.update(|t| *t += 1);
+            }
+        })
+    });
     let overview = Resource::new(move || tick.get(), |_| get_alerts());
+    let endpoints = Signal::derive(move || {
+        overview
+            .get()
+            .and_then(Result::ok)
+            .map(|o| o.endpoints)
+            .unwrap_or_default()
+    });
     let ack = ServerAction::<AcknowledgeAlert>::new();
     let add_rule = ServerAction::<AddAlertRule>::new();
     let remove_rule = ServerAction::<RemoveAlertRule>::new();
@@ -69,14 +86,13 @@ pub fn Alerts() -> impl IntoView {
             {move || overview.get().map(|r| show(r, move |o: AlertsOverview| view! {
                 <section class="card">
                     <h2>"Now"</h2>
-                    <Firing alerts=o.alerts ack/>
+                    <Firing alerts=o.alerts ack notes/>
                     {failure(ack)}
                 </section>
                 <section class="card">
                     <h2>"Rules"</h2>
-                    <Rules rules=o.rules.clone() endpoints=o.endpoints.clone() remove=remove_rule/>
+                    <Rules rules=o.rules endpoints=o.endpoints.clone() remove=remove_rule/>
                     {failure(remove_rule)}
-                    <NewRule endpoints=o.endpoints.clone() add=add_rule/>
                 </section>
                 <section class="card">
                     <h2>"Endpoints"</h2>
@@ -84,10 +100,16 @@ pub fn Alerts() -> impl IntoView {
                     {failure(remove_endpoint)}
                     {failure(test_endpoint)}
                     {move || (test_endpoint.value().get().is_some_and(|r| r.is_ok())).then(|| view! { <p class="answer ok">"Test notification delivered."</p> })}
-                    <NewEndpoint add=add_endpoint/>
                 </section>
             }.into_any()))}
         </Transition>
+        // The forms stay outside the refreshed part: what is typed survives a refresh.
+        <section class="card">
+            <NewRule endpoints add=add_rule/>
+        </section>
+        <section class="card">
+            <NewEndpoint add=add_endpoint/>
+        </section>
     }
 }
 
@@ -101,7 +123,11 @@ fn level_badge(level: AlertLevel) -> impl IntoView {
 }
 
 #[component]
-fn Firing(alerts: Vec<Alert>, ack: ServerAction<AcknowledgeAlert>) -> impl IntoView {
+fn Firing(
+    alerts: Vec<Alert>,
+    ack: ServerAction<AcknowledgeAlert>,
+    notes: RwSignal<HashMap<String, String>>,
+) -> impl IntoView {
     if alerts.is_empty() {
         return view! { <p class="muted" data-testid="no-alerts">"Nothing is firing."</p> }
             .into_any();
@@ -118,13 +144,16 @@ fn Firing(alerts: Vec<Alert>, ack: ServerAction<AcknowledgeAlert>) -> impl IntoV
                     let acknowledged = match (a.acknowledged, a.state) {
                         (Some(k), _) => view! { <span>{format!("by {}", k.by)} {(!k.note.is_empty()).then(|| format!(": {}", k.note))}</span> }.into_any(),
                         (None, AlertState::Firing) => {
-                            let note = RwSignal::new(String::new());
-                            let id = a.id.clone();
+                            let (id, key, typed) = (a.id.clone(), a.id.clone(), a.id.clone());
+                            let note = move || notes.with(|n| n.get(&key).cloned().unwrap_or_default());
                             view! {
                                 <span class="inline-form">
-                                    <input aria-label=format!("Note on {}", a.device) placeholder="Note" prop:value=move || note.get()
-                                        on:input=move |ev| note.set(event_target_value(&ev))/>
-                                    <button on:click=move |_| { ack.dispatch(AcknowledgeAlert { id: id.clone(), note: note.get_untracked() }); }>
+                                    <input aria-label=format!("Note on {}", a.device) placeholder="Note" prop:value=note
+                                        on:input=move |ev| notes.update(|n| { n.insert(typed.clone(), event_target_value(&ev)); })/>
+                                    <button on:click=move |_| {
+                                        let note = notes.try_update(|n| n.remove(&id)).flatten().unwrap_or_default();
+                                        ack.dispatch(AcknowledgeAlert { id: id.clone(), note });
+                                    }>
                                         "Acknowledge"
                                     </button>
                                 </span>
@@ -222,7 +251,10 @@ fn Rules(
 }
 
 #[component]
-fn NewRule(endpoints: Vec<AlertEndpoint>, add: ServerAction<AddAlertRule>) -> impl IntoView {
+fn NewRule(
+    endpoints: Signal<Vec<AlertEndpoint>>,
+    add: ServerAction<AddAlertRule>,
+) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let devices = RwSignal::new("*".to_string());
     let kind = RwSignal::new("threshold".to_string());
@@ -266,7 +298,7 @@ fn NewRule(endpoints: Vec<AlertEndpoint>, add: ServerAction<AddAlertRule>) -> im
         }
     };
     view! {
-        <h3>"New rule"</h3>
+        <h2>"New rule"</h2>
         <div class="rule-form">
             {text("Name", "rule-name", name)}
             {text("Devices (* or ids, comma-separated)", "rule-devices", devices)}
@@ -282,11 +314,11 @@ fn NewRule(endpoints: Vec<AlertEndpoint>, add: ServerAction<AddAlertRule>) -> im
             {choice("Level", "rule-level", level, vec!["crit", "warn", "info"])}
         </div>
         <div class="checks">
-            {endpoints.into_iter().map(|e| {
-                let id = e.id.clone();
+            {move || endpoints.get().into_iter().map(|e| {
+                let (id, shown) = (e.id.clone(), e.id.clone());
                 view! {
                     <label class="check">
-                        <input type="checkbox" on:change=move |ev| {
+                        <input type="checkbox" prop:checked=move || notify.read().contains(&shown) on:change=move |ev| {
                             let on = event_target_checked(&ev);
                             notify.update(|n| { n.retain(|x| *x != id); if on { n.push(id.clone()); } });
                         }/>
@@ -344,7 +376,7 @@ fn NewEndpoint(add: ServerAction<AddAlertEndpoint>) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let token = RwSignal::new(String::new());
     view! {
-        <h3>"New endpoint"</h3>
+        <h2>"New endpoint"</h2>
         <div class="rule-form">
             <label for="endpoint-name">"Name"</label>
             <input id="endpoint-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
