@@ -35,7 +35,7 @@ test("a rule made on the Alerts page fires, is acknowledged with a note, and res
   await expect(page.getByTestId("rule-table")).toContainText(`CO2 ${id}`);
   await expect(page.getByTestId("rule-table")).toContainText("CO2 > 1000");
 
-  expect(await write(`environment,clientId=${id} CO2=1500`)).toBe(204);
+  expect(await write(`environment,clientId=${id} CO2=1500i`)).toBe(204);
   const row = page.getByTestId("alert-table").getByRole("row", { name: new RegExp(id) });
   await expect(row).toContainText("firing", { timeout: 20_000 });
   await expect(row).toContainText("CO2 is 1500 (above 1000)");
@@ -43,6 +43,6 @@ test("a rule made on the Alerts page fires, is acknowledged with a note, and res
   await row.getByRole("button", { name: "Acknowledge" }).click();
   await expect(row).toContainText("window opened");
 
-  expect(await write(`environment,clientId=${id} CO2=400`)).toBe(204);
+  expect(await write(`environment,clientId=${id} CO2=400i`)).toBe(204);
   await expect(row).toHaveCount(0, { timeout: 20_000 });
 });

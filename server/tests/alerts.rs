@@ -156,7 +156,7 @@ async fn a_threshold_fires_once_is_acknowledged_and_resolves_once() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{rule}");
     let t = now();
-    write(format!("environment,clientId=co2-1 CO2=1500 {t}")).await;
+    write(format!("environment,clientId=co2-1 CO2=1500i {t}")).await;
     let took = hook.wait_for(1, 20).await;
     let (fired, auth) = &took[0];
     assert_eq!(auth, "Bearer hook-token");
@@ -194,8 +194,8 @@ async fn a_threshold_fires_once_is_acknowledged_and_resolves_once() {
         .starts_with("tests-"));
 
     // More high points: still one notification.
-    write(format!("environment,clientId=co2-1 CO2=1600 {}", t + 1)).await;
-    write(format!("environment,clientId=co2-1 CO2=1700 {}", t + 2)).await;
+    write(format!("environment,clientId=co2-1 CO2=1600i {}", t + 1)).await;
+    write(format!("environment,clientId=co2-1 CO2=1700i {}", t + 2)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(hook.took().len(), 1, "notified on change only");
     assert_eq!(
@@ -203,7 +203,7 @@ async fn a_threshold_fires_once_is_acknowledged_and_resolves_once() {
         "opening a window"
     );
 
-    write(format!("environment,clientId=co2-1 CO2=400 {}", t + 3)).await;
+    write(format!("environment,clientId=co2-1 CO2=400i {}", t + 3)).await;
     let took = hook.wait_for(2, 20).await;
     assert_eq!(took[1].0["state"], "resolved");
     assert_eq!(took[1].0["value"], 400.0);
