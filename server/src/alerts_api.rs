@@ -109,18 +109,13 @@ async fn test_endpoint(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
-    let endpoints = a.store.endpoint_specs()?;
-    let (_, endpoint) = endpoints
-        .iter()
-        .find(|(e, _)| *e == id)
-        .ok_or_else(|| gone("endpoint", &id))?;
-    match a.notifier.test(endpoint).await {
-        Ok(()) => Ok(Json(serde_json::json!({ "delivered": true })).into_response()),
-        Err(reason) => {
-            let error = serde_json::json!({ "error": format!("the endpoint {reason}") });
-            Ok((StatusCode::BAD_GATEWAY, Json(error)).into_response())
+    Ok(match a.test_endpoint(&id).await? {
+        None => Json(serde_json::json!({ "delivered": true })).into_response(),
+        Some(reason) => {
+            let error = serde_json::json!({ "error": reason });
+            (StatusCode::BAD_GATEWAY, Json(error)).into_response()
         }
-    }
+    })
 }
 
 async fn current(

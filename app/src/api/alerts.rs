@@ -62,16 +62,10 @@ pub async fn remove_alert_endpoint(id: String) -> Result<(), AppError> {
 #[server]
 pub async fn test_alert_endpoint(id: String) -> Result<(), AppError> {
     require(Role::Operator)?;
-    let a = alerts()?;
-    let endpoints = a.store.endpoint_specs()?;
-    let (_, endpoint) = endpoints
-        .iter()
-        .find(|(e, _)| *e == id)
-        .ok_or_else(|| AppError::NotFound(format!("there is no endpoint {id:?}")))?;
-    a.notifier
-        .test(endpoint)
-        .await
-        .map_err(|reason| AppError::Invalid(format!("the endpoint {reason}")))
+    match alerts()?.test_endpoint(&id).await? {
+        None => Ok(()),
+        Some(reason) => Err(AppError::Invalid(reason)),
+    }
 }
 
 /// Acknowledges a firing alert (`rule-id:device-id`) with a note.

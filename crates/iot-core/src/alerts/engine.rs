@@ -310,6 +310,18 @@ impl Alerts {
         Ok(alerts)
     }
 
+    /// Sends a test notification to endpoint `id` now, once: why the endpoint did not take
+    /// it, if it did not.
+    pub async fn test_endpoint(&self, id: &str) -> Result<Option<String>, Error> {
+        let endpoints = self.store.endpoint_specs()?;
+        let (_, endpoint) = endpoints
+            .iter()
+            .find(|(e, _)| e == id)
+            .ok_or_else(|| Error::NotFound(format!("there is no endpoint {id:?}")))?;
+        let refused = self.notifier.test(endpoint).await.err();
+        Ok(refused.map(|reason| format!("the endpoint {reason}")))
+    }
+
     /// An operator acknowledges a firing alert (`rule-id:device-id`); it stays acknowledged
     /// until it resolves.
     pub fn acknowledge(&self, id: &str, by: &str, note: &str) -> Result<Alert, Error> {
