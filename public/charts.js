@@ -45,6 +45,48 @@ window.iotCharts = (() => {
     };
   }
 
+  /** Thresholds as dashed lines, and spans when an alert fired shaded, from `plot.iotMarks`:
+   * `{ lines: [value, …], spans: [startMs, endMs (NaN: still firing), …] }`. */
+  function marks() {
+    return {
+      hooks: {
+        draw(u) {
+          const { lines, spans } = u.iotMarks ?? { lines: [], spans: [] };
+          const { ctx, bbox } = u;
+          ctx.save();
+          ctx.fillStyle = "rgba(220, 38, 38, 0.12)";
+          for (let i = 0; i + 1 < spans.length; i += 2) {
+            const end = Number.isNaN(spans[i + 1]) ? u.scales.x.max : spans[i + 1] / 1000;
+            const left = Math.max(bbox.left, u.valToPos(spans[i] / 1000, "x", true));
+            const right = Math.min(bbox.left + bbox.width, u.valToPos(end, "x", true));
+            if (right > left) ctx.fillRect(left, bbox.top, right - left, bbox.height);
+          }
+          ctx.strokeStyle = "#dc2626";
+          ctx.lineWidth = devicePixelRatio;
+          ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+          for (const v of lines) {
+            const y = Math.round(u.valToPos(v, "y", true));
+            ctx.beginPath();
+            ctx.moveTo(bbox.left, y);
+            ctx.lineTo(bbox.left + bbox.width, y);
+            ctx.stroke();
+          }
+          ctx.restore();
+        },
+      },
+    };
+  }
+
+  /** The value range: the data's, widened to take in every threshold line. */
+  function valueRange(u, min, max) {
+    const lines = u.iotMarks?.lines ?? [];
+    const lo = Math.min(min ?? Infinity, ...lines);
+    const hi = Math.max(max ?? -Infinity, ...lines);
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+    const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+    return [lo - pad, hi + pad];
+  }
+
   /** The value axis as wide as its longest label (`1,000.15` is wider than `20`), so no
    * label is cut: uPlot asks again after laying the ticks out, and the second answer stands. */
   function valueAxisSize(u, labels, axis, cycle) {
@@ -70,10 +112,11 @@ window.iotCharts = (() => {
             value: (u, v) => formatValue(v),
           })),
         ],
+        scales: { y: { range: valueRange } },
         axes: [{}, { size: valueAxisSize }],
         legend: { show: names.length > 1 },
         cursor: { drag: { x: false, y: false } },
-        plugins: [tooltip(unit)],
+        plugins: [tooltip(unit), marks()],
       },
       [[], ...names.map(() => [])],
       el,
@@ -94,9 +137,10 @@ window.iotCharts = (() => {
     plot.setData(data);
   }
 
-  /** Draws in `el`, making its chart on the first call. */
-  function draw(el, names, unit, times, values) {
+  /** Draws in `el`, making its chart on the first call, with `lines` and `spans` marked. */
+  function draw(el, names, unit, times, values, lines, spans) {
     el.iotPlot ??= create(el, names, unit);
+    el.iotPlot.iotMarks = { lines: Array.from(lines), spans: Array.from(spans) };
     update(el.iotPlot, times, values);
   }
 

@@ -49,6 +49,11 @@ mod ssr {
     pub fn backend() -> Result<Arc<Backend>, AppError> {
         Ok(service()?.backend()?)
     }
+
+    pub fn alerts() -> Result<Arc<iot_core::alerts::Alerts>, AppError> {
+        use_context::<Arc<iot_core::alerts::Alerts>>()
+            .ok_or_else(|| AppError::ServerFn("the server gave its pages no alerts".into()))
+    }
 }
 #[cfg(feature = "ssr")]
 pub(crate) use ssr::caller;
@@ -60,7 +65,11 @@ use ssr::*;
 pub async fn find_devices(query: FleetQuery) -> Result<FleetPage, AppError> {
     require(Role::Viewer)?;
     let b = backend()?;
-    Ok(b.fleet.page(&b, &query).await?)
+    let mut page = b.fleet.page(&b, &query).await?;
+    page.firing = alerts()?.current()?;
+    page.firing
+        .retain(|a| a.state == AlertState::Firing && page.devices.iter().any(|d| d.id == a.device));
+    Ok(page)
 }
 
 /// Devices per status and the few that just went quiet.
@@ -172,7 +181,10 @@ pub async fn device_measurements(
 #[server]
 pub async fn device_dashboard(id: DeviceId, window: TimeWindow) -> Result<Dashboard, AppError> {
     require(Role::Viewer)?;
-    Ok(telemetry::dashboard(&*backend()?, &id, &window).await?)
+    let b = backend()?;
+    let mut dashboard = telemetry::dashboard(&b, &id, &window).await?;
+    dashboard.alerts = alerts()?.on_device(&b, &id, &window).await?;
+    Ok(dashboard)
 }
 
 /// One field of several devices over a window, to overlay in one chart.
@@ -197,7 +209,8 @@ pub async fn device_positions() -> Result<FleetMap, AppError> {
 #[server]
 pub async fn app_health() -> Result<HealthReport, AppError> {
     require(Role::Viewer)?;
-    Ok(health::report(&*service()?).await)
+    let notifications = alerts()?.notifier.counts.snapshot();
+    Ok(health::report(&*service()?, notifications).await)
 }
 
 /// The application's own metrics over a range.

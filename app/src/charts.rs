@@ -11,10 +11,19 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// Draws `values` over `times` (see [`columns`]) in `el`: makes the chart on the first
-    /// call, redraws it in place after.
+    /// Draws `values` over `times` (see [`columns`]) in `el`, with a dashed line at each of
+    /// `lines` and the time spans `[start, end, …]` (ms; `NaN`: not ended) shaded: makes the
+    /// chart on the first call, redraws it in place after.
     #[wasm_bindgen(js_namespace = iotCharts)]
-    fn draw(el: &web_sys::Element, names: Vec<String>, unit: &str, times: &[f64], values: &[f64]);
+    fn draw(
+        el: &web_sys::Element,
+        names: Vec<String>,
+        unit: &str,
+        times: &[f64],
+        values: &[f64],
+        lines: &[f64],
+        spans: &[f64],
+    );
 
     /// Lets go of the chart in `el`.
     #[wasm_bindgen(js_namespace = iotCharts)]
@@ -34,21 +43,26 @@ fn columns(rows: &[(i64, Vec<Option<f64>>)], lines: usize) -> (Vec<f64>, Vec<f64
     (times, values)
 }
 
+/// Lines across a chart (thresholds) and time spans shaded on it (alerts firing): `(values,
+/// [start, end, …])`, as [`iot_models::DeviceAlerts::marks`] gives them.
+pub type Marks = (Vec<f64>, Vec<f64>);
+
 /// A line chart of `rows` (time in ms, a value per name in `names`), with a legend when it
-/// draws more than one line.
+/// draws more than one line, and `marks` over it.
 #[component]
 pub fn TimeChart(
     title: String,
     unit: &'static str,
     names: Vec<String>,
     #[prop(into)] rows: Signal<Vec<(i64, Vec<Option<f64>>)>>,
+    #[prop(optional, into)] marks: Signal<Marks>,
 ) -> impl IntoView {
     let frame = NodeRef::<leptos::html::Div>::new();
     // Effects run in the browser only, once the frame is in the page; the chart lives in it.
     Effect::new(move |_| {
         let Some(el) = frame.get() else { return };
         let (times, values) = rows.with(|rows| columns(rows, names.len()));
-        draw(&el, names.clone(), unit, &times, &values);
+        marks.with(|(lines, spans)| draw(&el, names.clone(), unit, &times, &values, lines, spans));
     });
     on_cleanup(move || {
         if let Some(el) = frame.try_get_untracked().flatten() {
@@ -56,7 +70,12 @@ pub fn TimeChart(
         }
     });
     view! {
-        <figure class="chart" data-points=move || rows.read().len()>
+        <figure
+            class="chart"
+            data-points=move || rows.read().len()
+            data-thresholds=move || marks.read().0.len()
+            data-fired=move || marks.read().1.len() / 2
+        >
             <figcaption>{title} " " <span class="unit">{unit}</span></figcaption>
             <div class="plot" node_ref=frame></div>
         </figure>

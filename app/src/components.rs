@@ -1,6 +1,6 @@
 //! Small pieces every page uses: error banners, loading text, time and number formatting.
 
-use crate::models::{AppError, Resolution};
+use crate::models::{AlertLevel, AppError, Resolution};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -111,6 +111,16 @@ pub fn format_retention(seconds: i64) -> String {
         s if s % 3_600 == 0 => plural(s / 3_600, "hour"),
         s => plural(s, "second"),
     }
+}
+
+/// An alert's level as a coloured badge.
+pub fn level_badge(level: AlertLevel) -> impl IntoView {
+    let class = match level {
+        AlertLevel::Crit => "badge bad",
+        AlertLevel::Warn => "badge warn",
+        AlertLevel::Info => "badge user",
+    };
+    view! { <span class=class>{level.as_str()}</span> }
 }
 
 #[cfg(test)]

@@ -34,6 +34,13 @@ test("a rule made on the Alerts page fires, is acknowledged with a note, and res
   await page.getByRole("button", { name: "Add rule" }).click();
   await expect(page.getByTestId("rule-table")).toContainText(`CO2 ${id}`);
   await expect(page.getByTestId("rule-table")).toContainText("CO2 > 1000");
+  // E-mail needs the server's SMTP relay, which this one has not: refused, with the reason.
+  await page.locator("#endpoint-kind").selectOption("email");
+  await page.locator("#endpoint-name").fill(`mail-${id}`);
+  await page.locator("#endpoint-to").fill("ops@example.com");
+  await addEndpoint.click();
+  await expect(page.getByRole("alert")).toContainText("SMTP relay");
+  await expect(page.getByTestId("endpoint-table")).not.toContainText(`mail-${id}`);
 
   expect(await write(`environment,clientId=${id} CO2=1500i`)).toBe(204);
   const row = page.getByTestId("alert-table").getByRole("row", { name: new RegExp(id) });
@@ -43,6 +50,30 @@ test("a rule made on the Alerts page fires, is acknowledged with a note, and res
   await row.getByRole("button", { name: "Acknowledge" }).click();
   await expect(row).toContainText("window opened");
 
+  // The device list and the device's page show it; its CO2 chart draws the threshold and
+  // shades the time it fires.
+  await open(page, `/devices?q=${id}`);
+  await expect(page.getByTestId("device-alerts")).toContainText(`CO2 ${id}`);
+  await open(page, `/devices/${id}`);
+  const onDevice = page.getByTestId("device-alerts");
+  await expect(onDevice).toContainText(`CO2 ${id}`);
+  await expect(onDevice).toContainText("firing");
+  await expect(onDevice).toContainText("acknowledged by");
+  const chart = page.locator("figure.chart", { hasText: "CO2" });
+  await expect(chart).toHaveAttribute("data-thresholds", "1");
+  await expect(chart).toHaveAttribute("data-fired", "1");
+
   expect(await write(`environment,clientId=${id} CO2=400i`)).toBe(204);
-  await expect(row).toHaveCount(0, { timeout: 20_000 });
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("charts")).toBeVisible({ timeout: 2_000 });
+    await expect(onDevice).toHaveCount(0, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(chart).toHaveAttribute("data-fired", "1");
+
+  await open(page, "/alerts");
+  await expect(page.getByTestId("alert-table").getByRole("row", { name: new RegExp(id) })).toHaveCount(0);
+  const history = page.getByTestId("alert-history");
+  await expect(history.getByRole("row", { name: new RegExp(`${id}.*ok`) })).toHaveCount(1);
+  await expect(history.getByRole("row", { name: new RegExp(`${id}.*firing`) })).toHaveCount(1);
 });

@@ -39,6 +39,16 @@ pub struct Cli {
     /// Seconds between evaluations of the alert rules, 1–3600 [default: 10]
     #[arg(long, env = "ALERT_EVALUATE_EVERY")]
     pub alert_evaluate_every: Option<u32>,
+    /// SMTP relay for alert e-mail: `smtp://user:password@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:password@host:465`, or `smtp://localhost:25` (no TLS, a local relay)
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of alert e-mail: `alerts@example.com` or `IoT Center <alerts@example.com>`
+    #[arg(long, env = "SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// CA certificate(s) (PEM) to trust for SMTP_URL besides the platform's roots
+    #[arg(long, env = "SMTP_CA_CERT")]
+    pub smtp_ca_cert: Option<PathBuf>,
     /// Address of the embedded store, when no INFLUX_URL is set (port 0 picks a free one) [default: 127.0.0.1:8086]
     #[arg(long, env = "IOT_CENTER_TSDB_LISTEN")]
     pub tsdb_listen: Option<SocketAddr>,

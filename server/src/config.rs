@@ -64,6 +64,8 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// How often the alert rules are evaluated.
     pub alert_every: std::time::Duration,
+    /// The SMTP relay for alert e-mail, if there is one.
+    pub smtp: Option<iot_core::alerts::SmtpSettings>,
 }
 
 /// The secrets never show in logs or panics.
@@ -84,6 +86,8 @@ impl std::fmt::Debug for Config {
             .field("registry_bucket", &self.registry_bucket)
             .field("status_thresholds", &self.status_thresholds)
             .field("allowed_hosts", &self.allowed_hosts)
+            .field("alert_every", &self.alert_every)
+            .field("smtp", &self.smtp)
             .finish()
     }
 }
@@ -225,6 +229,31 @@ impl Config {
                 )))
             }
         };
+        let smtp = match (
+            pick(cli.smtp_url, "SMTP_URL"),
+            pick(cli.smtp_from, "SMTP_FROM"),
+        ) {
+            (None, None) => None,
+            (Some(url), Some(from)) => {
+                let ca_cert = cli
+                    .smtp_ca_cert
+                    .or_else(|| file.get("SMTP_CA_CERT").map(PathBuf::from));
+                let ca_cert = ca_cert
+                    .map(|path| {
+                        std::fs::read(&path).map_err(|e| ConfigError::File {
+                            message: e.to_string(),
+                            path,
+                        })
+                    })
+                    .transpose()?;
+                Some(iot_core::alerts::SmtpSettings { url, from, ca_cert })
+            }
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "alert e-mail needs both SMTP_URL and SMTP_FROM".into(),
+                ))
+            }
+        };
         let device_registration = pick(cli.device_registration, "DEVICE_REGISTRATION")
             .map_or(Ok(Policy::default()), |p| p.parse())
             .map_err(ConfigError::Invalid)?;
@@ -235,6 +264,7 @@ impl Config {
             provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
             allowed_hosts,
             alert_every,
+            smtp,
             status_thresholds,
             listen: cli.listen,
             data_dir: cli.data_dir.unwrap_or_else(|| PathBuf::from("data")),
@@ -372,6 +402,31 @@ mod tests {
                 .contains("stale after (10) < offline after (10)"),
             "{inverted}"
         );
+    }
+
+    #[test]
+    fn alert_mail_needs_a_relay_and_a_sender_and_hides_the_password() {
+        let c = Config::resolve(Cli::default(), &FileSettings::default()).unwrap();
+        assert_eq!(c.smtp, None);
+        let url = "smtp://alerts:s3cret@smtp.example.com:587?tls=required";
+        let only_url = file(&[("SMTP_URL", url)]);
+        let e = Config::resolve(Cli::default(), &only_url).unwrap_err();
+        assert!(e.to_string().contains("SMTP_FROM"), "{e}");
+        let cli = Cli::try_parse_from(["iot-center", "--smtp-from", "alerts@example.com"]).unwrap();
+        let c = Config::resolve(cli, &only_url).unwrap();
+        let smtp = c.smtp.clone().unwrap();
+        assert_eq!(
+            (smtp.url.as_str(), smtp.from.as_str()),
+            (url, "alerts@example.com")
+        );
+        assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
+        let missing_ca = file(&[
+            ("SMTP_URL", url),
+            ("SMTP_FROM", "a@example.com"),
+            ("SMTP_CA_CERT", "/nonexistent/ca.pem"),
+        ]);
+        let e = Config::resolve(Cli::default(), &missing_ca).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/ca.pem"), "{e}");
     }
 
     #[test]

@@ -6,22 +6,27 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
-use iot_core::{health, Service};
+use axum::{Extension, Json, Router};
+use iot_core::{alerts::Alerts, health, Service};
 use iot_models::CheckStatus;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub fn routes() -> Router<Arc<Service>> {
+/// The routes; the report counts `alerts`' notifications too.
+pub fn routes(alerts: Arc<Alerts>) -> Router<Arc<Service>> {
     Router::new()
         .route("/health", get(health_report))
         .route("/ready", get(ready))
+        .layer(Extension(alerts))
 }
 
 /// 200 with the report when every check passes, 503 with it when one fails.
-async fn health_report(State(s): State<Arc<Service>>) -> Response {
-    let report = health::report(&s).await;
+async fn health_report(
+    State(s): State<Arc<Service>>,
+    Extension(alerts): Extension<Arc<Alerts>>,
+) -> Response {
+    let report = health::report(&s, alerts.notifier.counts.snapshot()).await;
     let status = match report.status {
         CheckStatus::Pass => StatusCode::OK,
         CheckStatus::Fail => StatusCode::SERVICE_UNAVAILABLE,

@@ -16,7 +16,7 @@ mod web;
 
 use anyhow::Context;
 use clap::Parser;
-use iot_core::alerts::{self, store::AlertStore, Alerts};
+use iot_core::alerts::{self, store::AlertStore, Alerts, Mailer};
 use iot_core::enrollment::Policy;
 use iot_core::Service;
 use leptos::config::get_configuration;
@@ -66,7 +66,8 @@ async fn main() -> anyhow::Result<()> {
 
     startup::private_dir(&config.data_dir)?;
     let accounts = iot_core::accounts::Accounts::open(&config.data_dir)?;
-    let alerts = Arc::new(Alerts::new(AlertStore::open(&config.data_dir)?));
+    let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
+    let alerts = Arc::new(Alerts::new(AlertStore::open(&config.data_dir)?, mailer));
     let (connection, store) = startup::prepare(&config).await?;
     let service = Arc::new(Service::default());
     let connecting = tokio::spawn(startup::connect_until_ready(

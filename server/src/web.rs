@@ -57,7 +57,7 @@ pub fn router(
     let gate = axum::middleware::from_fn_with_state(accounts.clone(), auth::gate);
     crate::device_api::routes()
         .merge(crate::export::routes())
-        .merge(crate::health_api::routes())
+        .merge(crate::health_api::routes(alerts.clone()))
         .with_state(service)
         .merge(auth::routes().with_state(accounts))
         .merge(crate::alerts_api::routes().with_state(alerts))

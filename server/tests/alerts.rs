@@ -5,6 +5,8 @@
 mod common;
 
 use axum::http::{HeaderMap, StatusCode};
+use common::smtp::SmtpReceiver;
+use common::test_ca::TestCa;
 use common::{device_env, Server};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -82,6 +84,13 @@ async fn post(s: &Server, path: &str, body: Value) -> (StatusCode, Value) {
         .unwrap();
     let status = r.status();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Calls a server function as the admin: its answer.
+async fn call(s: &Server, name: &str, form: &str) -> Value {
+    let r = s.call(name, form).await;
+    assert_eq!(r.status(), 200, "{name}");
+    r.json().await.unwrap()
 }
 
 async fn get(s: &Server, path: &str) -> Value {
@@ -193,6 +202,18 @@ async fn a_threshold_fires_once_is_acknowledged_and_resolves_once() {
         .unwrap()
         .starts_with("tests-"));
 
+    // The device's page: the alert, the threshold on the CO2 chart, the span it fired.
+    let page = call(&s, "device_dashboard", "id=co2-1&window[range]=1h").await;
+    let on_page = &page["alerts"];
+    assert_eq!(on_page["active"][0]["rule_name"], "CO2 high", "{on_page}");
+    assert_eq!(on_page["thresholds"], json!([["CO2", 1000.0]]));
+    assert_eq!(on_page["fired"].as_array().unwrap().len(), 1, "{on_page}");
+    assert_eq!(on_page["fired"][0]["field"], "CO2");
+    assert_eq!(on_page["fired"][0]["end_ms"], Value::Null, "still firing");
+    // The device list: the firing alert beside its device.
+    let list = call(&s, "find_devices", "query[page]=0").await;
+    assert_eq!(list["firing"][0]["device"], "co2-1", "{list}");
+
     // More high points: still one notification.
     write(format!("environment,clientId=co2-1 CO2=1600i {}", t + 1)).await;
     write(format!("environment,clientId=co2-1 CO2=1700i {}", t + 2)).await;
@@ -210,6 +231,20 @@ async fn a_threshold_fires_once_is_acknowledged_and_resolves_once() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(hook.took().len(), 2, "one resolved");
     assert_eq!(get(&s, "/api/alerts").await, json!([]));
+    // The history: fired, then resolved, newest first; the span closed on the chart.
+    let overview = call(&s, "get_alerts", "").await;
+    let states: Vec<&str> = overview["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["ok", "firing"], "{overview}");
+    assert_eq!(overview["history"][1]["rule_name"], "CO2 high");
+    assert_eq!(overview["history"][1]["device"], "co2-1");
+    let page = call(&s, "device_dashboard", "id=co2-1&window[range]=1h").await;
+    assert_eq!(page["alerts"]["active"], json!([]));
+    assert!(page["alerts"]["fired"][0]["end_ms"].is_i64(), "{page}");
     let (status, _) = post(&s, &format!("/api/alerts/{id}/ack"), json!({})).await;
     assert_eq!(status, 404, "only a firing alert is acknowledged");
 }
@@ -255,6 +290,67 @@ async fn a_silent_device_fires_and_resolves_when_it_writes_again() {
     assert_eq!(took[1].0["state"], "resolved");
 }
 
+// The relay runs on this test's runtime while the server process sends to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_mail_reaches_an_smtp_relay_over_starttls() {
+    let ca = TestCa::new();
+    let relay = SmtpReceiver::start(&ca).await;
+    let smtp_url = format!("smtp://alerts:s3cret@localhost:{}?tls=required", relay.port);
+    let ca_path = ca.path("ca.pem");
+    let s = common::start_with(&[
+        ("ALERT_EVALUATE_EVERY", "1"),
+        ("SMTP_URL", &smtp_url),
+        ("SMTP_FROM", "IoT Center <alerts@iot.example>"),
+        ("SMTP_CA_CERT", ca_path.to_str().unwrap()),
+    ])
+    .await;
+    let (status, e) = post(
+        &s,
+        "/api/alert-endpoints",
+        json!({"name": "on call", "kind": "email", "to": "ops@example.com, lead@example.com"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    assert_eq!(e["to"], json!(["ops@example.com", "lead@example.com"]));
+    let endpoint = e["id"].as_str().unwrap().to_string();
+
+    // The test button sends one mail now.
+    let (status, tested) = post(
+        &s,
+        &format!("/api/alert-endpoints/{endpoint}/test"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{tested}");
+    let mails = relay.wait_for(1, 20).await;
+    let test = &mails[0];
+    assert!(test.over_tls, "STARTTLS before the mail");
+    // base64 of "\0alerts\0s3cret": the user and password of SMTP_URL, sent over TLS only.
+    assert_eq!(test.auth.as_deref(), Some("AGFsZXJ0cwBzM2NyZXQ="));
+    assert_eq!(test.from, "<alerts@iot.example>");
+    assert_eq!(test.to, ["<ops@example.com>", "<lead@example.com>"]);
+    assert!(test.data.contains("A test notification"), "{}", test.data);
+
+    // A rule that fires sends one mail saying what fired where.
+    let write = device(&s, "mail-1").await;
+    let (status, rule) = post(
+        &s,
+        "/api/alert-rules",
+        json!({"name": "CO2 high", "devices": ["mail-1"], "kind": "threshold", "field": "CO2",
+               "op": ">", "value": 1000, "level": "crit", "endpoints": [endpoint]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{rule}");
+    write(format!("environment,clientId=mail-1 CO2=1500i {}", now())).await;
+    let mails = relay.wait_for(2, 20).await;
+    let fired = &mails[1].data;
+    assert!(
+        fired.contains("Subject: [CRIT] firing") && fired.contains("CO2 high on mail-1"),
+        "{fired}"
+    );
+    assert!(fired.contains("CO2 is 1500 (above 1000)"), "{fired}");
+}
+
 #[tokio::test]
 async fn a_receiver_that_fails_twice_gets_the_notification_once() {
     let s = alerting_server().await;
@@ -282,6 +378,13 @@ async fn a_receiver_that_fails_twice_gets_the_notification_once() {
     );
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(hook.took().len(), 1);
+    // Counted for the Health page.
+    let health = get(&s, "/health").await;
+    assert_eq!(
+        health["notifications"],
+        json!({"delivered": 1, "retried": 2, "failed": 0}),
+        "{health}"
+    );
 }
 
 #[tokio::test]
@@ -335,13 +438,27 @@ async fn bad_rules_and_wrong_callers_are_refused_with_the_reason() {
             "{answer}"
         );
     }
-    let (status, answer) = post(
-        &s,
-        "/api/alert-endpoints",
-        json!({"name": "m", "kind": "webhook", "url": "file:///etc/passwd"}),
-    )
-    .await;
-    assert_eq!(status, 400, "{answer}");
+    for (body, reason) in [
+        (
+            json!({"name": "m", "kind": "webhook", "url": "file:///etc/passwd"}),
+            "http://",
+        ),
+        (
+            json!({"name": "m", "kind": "email", "to": "ops@example.com"}),
+            "need the server's SMTP relay",
+        ),
+        (
+            json!({"name": "m", "kind": "email", "to": "ops@example.com\r\nBcc: all@x.io"}),
+            "not an e-mail address",
+        ),
+    ] {
+        let (status, answer) = post(&s, "/api/alert-endpoints", body).await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(reason),
+            "{answer}"
+        );
+    }
     let not_json = s
         .client()
         .post(format!("{}/api/alert-rules", s.url))

@@ -6,13 +6,7 @@ use crate::models::*;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use {super::ssr::require, iot_core::alerts::Alerts, std::sync::Arc};
-
-#[cfg(feature = "ssr")]
-fn alerts() -> Result<Arc<Alerts>, AppError> {
-    use_context::<Arc<Alerts>>()
-        .ok_or_else(|| AppError::ServerFn("the server gave its pages no alerts".into()))
-}
+use super::ssr::{alerts, backend, require};
 
 /// What is not ok now (firing first), the rules and the endpoints.
 #[server]
@@ -23,6 +17,7 @@ pub async fn get_alerts() -> Result<AlertsOverview, AppError> {
         alerts: a.current()?,
         rules: a.store.rules()?,
         endpoints: a.store.endpoints()?,
+        history: a.history(&*backend()?).await?,
     })
 }
 
@@ -46,7 +41,7 @@ pub async fn remove_alert_rule(id: String) -> Result<(), AppError> {
 pub async fn add_alert_endpoint(endpoint: EndpointForm) -> Result<AlertEndpoint, AppError> {
     require(Role::Operator)?;
     let spec = endpoint.check().map_err(AppError::Invalid)?;
-    Ok(alerts()?.store.add_endpoint(spec)?)
+    Ok(alerts()?.add_endpoint(spec)?)
 }
 
 #[server]

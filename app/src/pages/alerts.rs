@@ -6,9 +6,11 @@ use crate::api::{
     get_alerts, AcknowledgeAlert, AddAlertEndpoint, AddAlertRule, RemoveAlertEndpoint,
     RemoveAlertRule, TestAlertEndpoint,
 };
-use crate::components::{format_time, format_value, run_every, show, ErrorBanner, Loading};
+use crate::components::{
+    format_time, format_value, level_badge, run_every, show, ErrorBanner, Loading,
+};
 use crate::models::{
-    Alert, AlertEndpoint, AlertLevel, AlertRule, AlertState, AlertsOverview, Condition,
+    Alert, AlertEndpoint, AlertEvent, AlertRule, AlertState, AlertsOverview, Condition,
     EndpointForm, RuleDevices, RuleForm, ThresholdOp, CHART_FIELDS,
 };
 use leptos::prelude::*;
@@ -90,6 +92,10 @@ pub fn Alerts() -> impl IntoView {
                     {failure(ack)}
                 </section>
                 <section class="card">
+                    <h2>"History"</h2>
+                    <History events=o.history/>
+                </section>
+                <section class="card">
                     <h2>"Rules"</h2>
                     <Rules rules=o.rules endpoints=o.endpoints.clone() remove=remove_rule/>
                     {failure(remove_rule)}
@@ -111,15 +117,6 @@ pub fn Alerts() -> impl IntoView {
             <NewEndpoint add=add_endpoint/>
         </section>
     }
-}
-
-fn level_badge(level: AlertLevel) -> impl IntoView {
-    let (class, text) = match level {
-        AlertLevel::Crit => ("badge bad", "crit"),
-        AlertLevel::Warn => ("badge warn", "warn"),
-        AlertLevel::Info => ("badge user", "info"),
-    };
-    view! { <span class=class>{text}</span> }
 }
 
 #[component]
@@ -250,6 +247,39 @@ fn Rules(
     .into_any()
 }
 
+/// The latest changes of state, newest first.
+#[component]
+fn History(events: Vec<AlertEvent>) -> impl IntoView {
+    if events.is_empty() {
+        return view! { <p class="muted">"No alert changed state in the last week."</p> }
+            .into_any();
+    }
+    view! {
+        <table class="data" data-testid="alert-history">
+            <thead><tr><th>"Time"</th><th>"Rule"</th><th>"Device"</th><th>"State"</th><th>"Message"</th></tr></thead>
+            <tbody>
+                {events.into_iter().map(|e| {
+                    let state = match e.state {
+                        AlertState::Firing => "badge bad",
+                        AlertState::Pending => "badge warn",
+                        AlertState::Ok => "badge ok",
+                    };
+                    view! {
+                        <tr>
+                            <td class="nowrap">{format_time(&e.time)}</td>
+                            <td>{e.rule_name}</td>
+                            <td><a href=format!("/devices/{}", e.device)>{e.device.clone()}</a></td>
+                            <td class="nowrap">{e.level} " " <span class=state>{e.state.as_str()}</span></td>
+                            <td>{e.message}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
 #[component]
 fn NewRule(
     endpoints: Signal<Vec<AlertEndpoint>>,
@@ -280,38 +310,21 @@ fn NewRule(
         endpoints: notify.get_untracked(),
     };
     let threshold = move || kind.get() == "threshold";
-    let text = |label: &'static str, id: &'static str, signal: RwSignal<String>| {
-        view! {
-            <label for=id>{label}</label>
-            <input id=id prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/>
-        }
-    };
-    let choice = |label: &'static str,
-                  id: &'static str,
-                  signal: RwSignal<String>,
-                  options: Vec<&'static str>| {
-        view! {
-            <label for=id>{label}</label>
-            <select id=id on:change=move |ev| signal.set(event_target_value(&ev))>
-                {options.into_iter().map(|o| view! { <option value=o selected=move || signal.get() == o>{o}</option> }).collect_view()}
-            </select>
-        }
-    };
     view! {
         <h2>"New rule"</h2>
         <div class="rule-form">
-            {text("Name", "rule-name", name)}
-            {text("Devices (* or ids, comma-separated)", "rule-devices", devices)}
-            {choice("Kind", "rule-kind", kind, vec!["threshold", "silent"])}
+            {text_input("Name", "rule-name", "text", name)}
+            {text_input("Devices (* or ids, comma-separated)", "rule-devices", "text", devices)}
+            {choice("Kind", "rule-kind", kind, &[("threshold", "threshold"), ("silent", "silent")])}
             <Show when=threshold>
-                {choice("Field", "rule-field", field, CHART_FIELDS.to_vec())}
-                {choice("Is", "rule-op", op, vec![">", "<", "outside"])}
-                {text("Value", "rule-value", value)}
-                <Show when=move || op.get() == "outside">{text("Up to", "rule-value2", value2)}</Show>
-                {text("For (s)", "rule-for", for_seconds)}
+                {choice("Field", "rule-field", field, &CHART_FIELDS.map(|f| (f, f)))}
+                {choice("Is", "rule-op", op, &[(">", ">"), ("<", "<"), ("outside", "outside")])}
+                {text_input("Value", "rule-value", "text", value)}
+                <Show when=move || op.get() == "outside">{text_input("Up to", "rule-value2", "text", value2)}</Show>
+                {text_input("For (s)", "rule-for", "text", for_seconds)}
             </Show>
-            <Show when=move || !threshold()>{text("Silent for (s)", "rule-silent", silent_seconds)}</Show>
-            {choice("Level", "rule-level", level, vec!["crit", "warn", "info"])}
+            <Show when=move || !threshold()>{text_input("Silent for (s)", "rule-silent", "text", silent_seconds)}</Show>
+            {choice("Level", "rule-level", level, &[("crit", "crit"), ("warn", "warn"), ("info", "info")])}
         </div>
         <div class="checks">
             {move || endpoints.get().into_iter().map(|e| {
@@ -346,15 +359,15 @@ fn Endpoints(
     }
     view! {
         <table class="data" data-testid="endpoint-table">
-            <thead><tr><th>"Name"</th><th>"Kind"</th><th>"URL"</th><th>"Token"</th><th></th></tr></thead>
+            <thead><tr><th>"Name"</th><th>"Kind"</th><th>"Sends to"</th><th>"Token"</th><th></th></tr></thead>
             <tbody>
                 {endpoints.into_iter().map(|e| {
                     let (a, b) = (e.id.clone(), e.id.clone());
                     view! {
                         <tr>
-                            <td>{e.name}</td>
-                            <td>{format!("{:?}", e.kind).to_lowercase()}</td>
-                            <td><code>{e.url}</code></td>
+                            <td>{e.name.clone()}</td>
+                            <td>{e.kind.as_str()}</td>
+                            <td><code>{e.target()}</code></td>
                             <td>{if e.has_token { "yes" } else { "—" }}</td>
                             <td class="actions">
                                 <button class="secondary" on:click=move |_| { test.dispatch(TestAlertEndpoint { id: a.clone() }); }>"Test"</button>
@@ -375,28 +388,71 @@ fn NewEndpoint(add: ServerAction<AddAlertEndpoint>) -> impl IntoView {
     let kind = RwSignal::new("webhook".to_string());
     let url = RwSignal::new(String::new());
     let token = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let email = move || kind.get() == "email";
+    let kinds = [
+        ("webhook", "webhook (JSON)"),
+        ("slack", "Slack-compatible"),
+        ("email", "e-mail"),
+    ];
     view! {
         <h2>"New endpoint"</h2>
         <div class="rule-form">
-            <label for="endpoint-name">"Name"</label>
-            <input id="endpoint-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-            <label for="endpoint-kind">"Kind"</label>
-            <select id="endpoint-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                <option value="webhook">"webhook (JSON)"</option>
-                <option value="slack">"Slack-compatible"</option>
-            </select>
-            <label for="endpoint-url">"URL"</label>
-            <input id="endpoint-url" type="url" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
-            <label for="endpoint-token">"Bearer token (optional)"</label>
-            <input id="endpoint-token" type="password" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/>
+            {text_input("Name", "endpoint-name", "text", name)}
+            {choice("Kind", "endpoint-kind", kind, &kinds)}
+            <Show when=move || !email()>
+                {text_input("URL", "endpoint-url", "url", url)}
+                {text_input("Bearer token (optional)", "endpoint-token", "password", token)}
+            </Show>
+            <Show when=email>
+                {text_input("To (addresses, comma-separated)", "endpoint-to", "text", to)}
+            </Show>
         </div>
-        <button disabled=move || name.get().trim().is_empty() || url.get().trim().is_empty() || add.pending().get()
+        <button disabled=move || name.get().trim().is_empty() || add.pending().get()
             on:click=move |_| {
-                let endpoint = EndpointForm { name: name.get_untracked(), kind: kind.get_untracked(), url: url.get_untracked(), token: token.get_untracked() };
+                let endpoint = EndpointForm {
+                    name: name.get_untracked(),
+                    kind: kind.get_untracked(),
+                    // What the other kind would use is left out.
+                    url: if email() { String::new() } else { url.get_untracked() },
+                    token: if email() { String::new() } else { token.get_untracked() },
+                    to: if email() { to.get_untracked() } else { String::new() },
+                };
                 add.dispatch(AddAlertEndpoint { endpoint });
             }>
             "Add endpoint"
         </button>
         {failure(add)}
+    }
+}
+
+/// A labelled input bound to `signal`.
+fn text_input(
+    label: &'static str,
+    id: &'static str,
+    kind: &'static str,
+    signal: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input id=id type=kind prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/>
+    }
+}
+
+/// A labelled choice of `(value, label)` bound to `signal`.
+fn choice(
+    label: &'static str,
+    id: &'static str,
+    signal: RwSignal<String>,
+    options: &[(&'static str, &'static str)],
+) -> impl IntoView {
+    let options = options.iter().map(|&(value, text)| {
+        view! { <option value=value selected=move || signal.get() == value>{text}</option> }
+    });
+    view! {
+        <label for=id>{label}</label>
+        <select id=id on:change=move |ev| signal.set(event_target_value(&ev))>
+            {options.collect_view()}
+        </select>
     }
 }

@@ -5,8 +5,8 @@
 use crate::api::device_dashboard;
 use crate::charts::TimeChart;
 use crate::components::{
-    format_age, format_duration, format_ms, format_value, resolution_text, run_every, ErrorBanner,
-    Loading,
+    format_age, format_duration, format_ms, format_value, level_badge, resolution_text, run_every,
+    ErrorBanner, Loading,
 };
 use crate::models::{device_id, unit, AppError, Dashboard, DeviceStatus};
 use crate::range_bar::{use_range, use_refresh_tick, RangeBar};
@@ -47,6 +47,7 @@ fn DashboardBody(data: DashboardResource) -> impl IntoView {
         fields.get().map(|r| match r {
             Err(error) => view! { <ErrorBanner error/> }.into_any(),
             Ok(fields) if fields.is_empty() => view! {
+                <ActiveAlerts dashboard/>
                 <Tiles dashboard/>
                 <ActivityLine dashboard/>
                 <p class="muted empty" data-testid="no-data">
@@ -72,10 +73,17 @@ fn DashboardBody(data: DashboardResource) -> impl IntoView {
                                 })
                             })
                         };
-                        view! { <TimeChart title=field.clone() unit=unit(&field) names=vec![field.clone()] rows/> }
+                        let marks = {
+                            let field = field.clone();
+                            Signal::derive(move || {
+                                dashboard.with(|d| d.as_ref().map(|d| d.alerts.marks(&field)).unwrap_or_default())
+                            })
+                        };
+                        view! { <TimeChart title=field.clone() unit=unit(&field) names=vec![field.clone()] rows marks/> }
                     })
                     .collect_view();
                 view! {
+                    <ActiveAlerts dashboard/>
                     <Tiles dashboard/>
                     <div class="charts" data-testid="charts">{charts}</div>
                     <ActivityLine dashboard/>
@@ -87,6 +95,30 @@ fn DashboardBody(data: DashboardResource) -> impl IntoView {
                 }
                 .into_any()
             }
+        })
+    }
+}
+
+/// What fires (or is about to) for the device now, the loudest first.
+#[component]
+fn ActiveAlerts(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
+    move || {
+        let active = dashboard.with(|d| {
+            d.as_ref()
+                .map(|d| d.alerts.active.clone())
+                .unwrap_or_default()
+        });
+        (!active.is_empty()).then(|| view! {
+            <ul class="device-alerts" data-testid="device-alerts">
+                {active.into_iter().map(|a| view! {
+                    <li class=format!("alert-{}", a.state.as_str())>
+                        {level_badge(a.level)}
+                        " " <strong>{a.rule_name}</strong> " " {a.state.as_str()} ": " {a.message}
+                        {a.acknowledged.map(|k| format!(" · acknowledged by {}", k.by))}
+                        " · " <a href="/alerts">"Alerts"</a>
+                    </li>
+                }).collect_view()}
+            </ul>
         })
     }
 }

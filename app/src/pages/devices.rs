@@ -1,7 +1,7 @@
 //! The device list, the registration form and the devices waiting for approval.
 
 use crate::api::{find_devices, list_pending_devices, DismissDevice, RegisterDevice};
-use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
+use crate::components::{format_age, format_time, level_badge, show, ErrorBanner, Loading};
 use crate::models::{
     AppError, DeviceId, DeviceStatus, FleetPage, FleetQuery, PendingDevices, FLEET_PAGE_SIZE,
 };
@@ -239,24 +239,30 @@ fn DeviceTable(found: FleetPage, query: FleetQuery) -> impl IntoView {
     if found.devices.is_empty() {
         return view! { <p class="muted" data-testid="no-devices">{summary}</p> }.into_any();
     }
-    let list = found.devices;
+    let (list, firing) = (found.devices, found.firing);
     view! {
         <p class="hint" data-testid="device-count">{summary}</p>
         <table class="data" data-testid="device-table">
             <thead>
-                <tr><th>"Device"</th><th>"Registered"</th><th>"Last seen"</th><th>"Status"</th></tr>
+                <tr><th>"Device"</th><th>"Registered"</th><th>"Last seen"</th><th>"Status"</th><th>"Alerts"</th></tr>
             </thead>
             <tbody>
                 {list
                     .into_iter()
                     .map(|d| {
                         let (label, class) = (d.status.label(), d.status.badge());
+                        let alerts = firing
+                            .iter()
+                            .filter(|a| a.device == d.id)
+                            .map(|a| view! { <span class="device-alert" title=a.message.clone()>{level_badge(a.level)} " " {a.rule_name.clone()}</span> })
+                            .collect_view();
                         view! {
                             <tr>
                                 <td><a href=format!("/devices/{}", d.id)>{d.id.clone()}</a></td>
                                 <td>{d.created_at.as_deref().map(format_time).unwrap_or_default()}</td>
                                 <td title=d.last_seen.as_deref().map(format_time)>{d.seen_ago_seconds.map_or_else(|| "never".to_string(), format_age)}</td>
                                 <td><span class=class>{label}</span></td>
+                                <td data-testid="device-alerts">{alerts}</td>
                             </tr>
                         }
                     })

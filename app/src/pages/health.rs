@@ -59,7 +59,7 @@ pub fn Health() -> impl IntoView {
 #[component]
 fn Checks(report: HealthReport) -> impl IntoView {
     let pass = report.status == CheckStatus::Pass;
-    let m = report.metrics;
+    let (m, n) = (report.metrics, report.notifications);
     view! {
         <section class=if pass { "card health pass" } else { "card health fail" } data-testid="health-status">
             <h2>{if pass { "All checks pass" } else { "A check fails" }}</h2>
@@ -85,6 +85,11 @@ fn Checks(report: HealthReport) -> impl IntoView {
                 <dd>
                     {m.last_write.as_deref().map_or_else(|| "not written yet".to_string(), |t| format!("last written {}", format_time(t)))}
                     {format!(" · {} waiting · {} dropped", m.buffered_points, m.dropped_points)}
+                </dd>
+                <dt>"Alert notifications"</dt>
+                <dd data-testid="notifications">
+                    {format!("{} delivered · {} tries repeated · ", n.delivered, n.retried)}
+                    <span class=(n.failed > 0).then_some("bad")>{format!("{} failed", n.failed)}</span>
                 </dd>
             </dl>
             {m.last_error.map(|e| view! {

@@ -1,11 +1,15 @@
 //! Alerts: rules kept by operators (`store.rs`), evaluated for every device every few
-//! seconds (`engine.rs`), notified on change to endpoints (`notify.rs`).
+//! seconds (`engine.rs`), their history read back from InfluxDB (`history.rs`), notified on change to endpoints (`notify.rs`; e-mail through the
+//! server's SMTP relay, `mail.rs`).
 
 mod engine;
+mod history;
+mod mail;
 mod notify;
 pub mod store;
 
 pub use engine::{Alerts, Evaluation};
+pub use mail::{Mailer, SmtpSettings};
 pub use notify::Deliveries;
 
 use crate::Service;

@@ -130,6 +130,7 @@ impl FleetIndex {
             matching,
             total: state.devices.len(),
             page: q.page,
+            firing: vec![],
         })
     }
 

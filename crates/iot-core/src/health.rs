@@ -2,7 +2,7 @@
 //! the buckets the application needs are there (readiness).
 
 use super::{Backend, Service};
-use iot_models::{CheckStatus, HealthCheck, HealthReport, MetricsDelivery};
+use iot_models::{CheckStatus, HealthCheck, HealthReport, MetricsDelivery, NotificationDelivery};
 use std::time::{Duration, Instant};
 
 /// A check that takes longer than this has failed: a health answer must come quickly.
@@ -45,7 +45,7 @@ fn not_connected(s: &Service) -> HealthCheck {
     }
 }
 
-pub async fn report(s: &Service) -> HealthReport {
+pub async fn report(s: &Service, notifications: NotificationDelivery) -> HealthReport {
     let (check, metrics) = match s.get() {
         Some(b) => (influxdb(b).await, b.metrics.delivery()),
         None => (not_connected(s), MetricsDelivery::default()),
@@ -56,6 +56,7 @@ pub async fn report(s: &Service) -> HealthReport {
         uptime_seconds: s.started.elapsed().as_secs(),
         checks: vec![check],
         metrics,
+        notifications,
     }
 }
 

@@ -2,8 +2,9 @@
 //! the names of [`crate::layout`]: no input can change a query around it.
 
 use crate::layout::{
-    ALERTS_MEASUREMENT, ALERT_STATE, DEVICE_TAGS, METRICS_MEASUREMENT, METRICS_ROUTE_TAG,
-    REGISTRY_DEVICE_TAG, REGISTRY_MEASUREMENT, REGISTRY_TOKEN, TELEMETRY_MEASUREMENT,
+    ALERTS_MEASUREMENT, ALERT_DEVICE_TAG, ALERT_STATE, DEVICE_TAGS, METRICS_MEASUREMENT,
+    METRICS_ROUTE_TAG, REGISTRY_DEVICE_TAG, REGISTRY_MEASUREMENT, REGISTRY_TOKEN,
+    TELEMETRY_MEASUREMENT,
 };
 use chrono::{DateTime, Utc};
 use influx_client::flux::{string, TimeRange};
@@ -160,6 +161,22 @@ pub fn alert_states(bucket: &str, range: &TimeRange) -> String {
         range.flux(),
         string(ALERTS_MEASUREMENT),
         string(ALERT_STATE)
+    )
+}
+
+/// The newest `n` alert state changes within a range, of one device or all, newest first:
+/// one row per change with its fields (state, value, message) side by side.
+pub fn alert_events(bucket: &str, device: Option<&str>, range: &TimeRange, n: usize) -> String {
+    let device = device
+        .map(|d| format!(" and r.{ALERT_DEVICE_TAG} == {}", string(d)))
+        .unwrap_or_default();
+    format!(
+        "from(bucket: {}) |> {} |> filter(fn: (r) => r._measurement == {}{device}) \
+         |> pivot(rowKey: [\"_time\"], columnKey: [\"_field\"], valueColumn: \"_value\") \
+         |> group() |> sort(columns: [\"_time\"], desc: true) |> limit(n: {n})",
+        string(bucket),
+        range.flux(),
+        string(ALERTS_MEASUREMENT),
     )
 }
 

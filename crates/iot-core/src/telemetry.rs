@@ -309,6 +309,7 @@ pub async fn dashboard(
         activity,
         interval_seconds: b.settings.measurement_interval,
         thresholds: b.settings.status_thresholds,
+        alerts: Default::default(),
     })
 }
 

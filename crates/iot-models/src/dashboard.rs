@@ -158,6 +158,9 @@ pub struct Dashboard {
     ///
     /// [`ExportRequest`]: crate::ExportRequest
     pub export_href: Option<String>,
+    /// The device's alerts: what fires now, and what the charts mark.
+    #[serde(default)]
+    pub alerts: crate::DeviceAlerts,
 }
 
 /// One field of several devices, to overlay in one chart.

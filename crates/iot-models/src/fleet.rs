@@ -95,6 +95,9 @@ pub struct FleetPage {
     /// Devices registered.
     pub total: usize,
     pub page: u32,
+    /// The alerts firing for the devices on this page.
+    #[serde(default)]
+    pub firing: Vec<crate::Alert>,
 }
 
 impl FleetPage {
@@ -158,6 +161,7 @@ mod tests {
     #[test]
     fn a_page_count_is_never_zero() {
         let page = |matching| FleetPage {
+            firing: vec![],
             devices: vec![],
             matching,
             total: matching,

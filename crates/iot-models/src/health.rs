@@ -35,6 +35,16 @@ pub struct MetricsDelivery {
     pub last_error: Option<String>,
 }
 
+/// What happened to alert notifications since the start.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NotificationDelivery {
+    pub delivered: u64,
+    /// Tries that failed and were tried again.
+    pub retried: u64,
+    /// Notifications given up on after every try, or with the queue full.
+    pub failed: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HealthReport {
     /// `fail` when any check fails.
@@ -43,4 +53,6 @@ pub struct HealthReport {
     pub uptime_seconds: u64,
     pub checks: Vec<HealthCheck>,
     pub metrics: MetricsDelivery,
+    #[serde(default)]
+    pub notifications: NotificationDelivery,
 }

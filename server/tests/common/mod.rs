@@ -4,6 +4,9 @@
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
 
+pub mod smtp;
+pub mod test_ca;
+
 use std::process::{Child, Command};
 use std::time::Duration;
 

@@ -3,13 +3,15 @@
 //! (rule, device) is ok, pending (the condition holds, not yet for long enough) or firing;
 //! a change is an event in InfluxDB, and a change to firing or back from it is notified.
 
+use super::mail::Mailer;
 use super::notify::{Notice, Notifier};
 use super::store::AlertStore;
 use crate::{layout, queries, telemetry, Backend, Error};
 use chrono::{DateTime, SecondsFormat, Utc};
 use influx_client::{flux::TimeRange, FluxValue, Point, Precision};
 use iot_models::{
-    Acknowledgement, Alert, AlertRule, AlertState, Condition, DeviceSummary, ThresholdOp,
+    Acknowledgement, Alert, AlertEndpoint, AlertRule, AlertState, Condition, DeviceSummary,
+    EndpointKind, EndpointSpec, ThresholdOp,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -146,10 +148,11 @@ pub struct Evaluation {
 }
 
 impl Alerts {
-    pub fn new(store: AlertStore) -> Alerts {
+    /// Rules and endpoints from `store`; e-mail through `mailer`, if the server has a relay.
+    pub fn new(store: AlertStore, mailer: Option<Mailer>) -> Alerts {
         Alerts {
             store,
-            notifier: Notifier::start(),
+            notifier: Notifier::start(mailer),
             tracked: Mutex::default(),
             restored: tokio::sync::OnceCell::new(),
         }
@@ -310,6 +313,16 @@ impl Alerts {
         Ok(alerts)
     }
 
+    /// Adds an endpoint that can send: e-mail needs the server's SMTP relay.
+    pub fn add_endpoint(&self, spec: EndpointSpec) -> Result<AlertEndpoint, Error> {
+        if spec.kind == EndpointKind::Email && !self.notifier.can_mail() {
+            return Err(Error::Invalid(
+                "e-mail endpoints need the server's SMTP relay: set SMTP_URL and SMTP_FROM".into(),
+            ));
+        }
+        self.store.add_endpoint(spec)
+    }
+
     /// Sends a test notification to endpoint `id` now, once: why the endpoint did not take
     /// it, if it did not.
     pub async fn test_endpoint(&self, id: &str) -> Result<Option<String>, Error> {
@@ -365,14 +378,10 @@ fn alert(rule: &AlertRule, device: &str, t: &Tracked) -> Alert {
 /// A state change as InfluxDB's `statuses` keep it: tags rule, device, level; fields state,
 /// value, message.
 fn event(rule: &AlertRule, device: &str, t: &Tracked) -> Point {
-    let level = serde_json::to_value(rule.spec.level)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default();
     let mut p = Point::new(layout::ALERTS_MEASUREMENT)
         .tag(layout::ALERT_RULE_TAG, rule.id.as_str())
         .tag(layout::ALERT_DEVICE_TAG, device)
-        .tag(layout::ALERT_LEVEL_TAG, level)
+        .tag(layout::ALERT_LEVEL_TAG, rule.spec.level.as_str())
         .field(layout::ALERT_STATE, t.state.as_str())
         .field(layout::ALERT_MESSAGE, t.message.as_str())
         .time(t.since.timestamp_millis());

@@ -1,9 +1,11 @@
 //! Delivering notifications: a webhook gets the alert as JSON (with a bearer token if its
-//! endpoint has one), a Slack-compatible webhook gets `{"text": …}`. A failed delivery is
+//! endpoint has one), a Slack-compatible webhook gets `{"text": …}`, an e-mail endpoint a
+//! plain-text mail through the server's SMTP relay (`mail.rs`). A failed delivery is
 //! tried again after 1, 2, 4 … 32 s; one that never goes through is counted and logged,
 //! never dropped silently. Deliveries run in the background: evaluation never waits on them.
 
-use iot_models::{EndpointKind, EndpointSpec};
+use super::mail::Mailer;
+use iot_models::{EndpointKind, EndpointSpec, NotificationDelivery};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,34 +37,58 @@ pub struct Deliveries {
     pub failed: AtomicU64,
 }
 
+impl Deliveries {
+    pub fn snapshot(&self) -> NotificationDelivery {
+        NotificationDelivery {
+            delivered: self.delivered.load(Ordering::Relaxed),
+            retried: self.retried.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+        }
+    }
+}
+
 pub struct Notifier {
     queue: mpsc::Sender<Notice>,
     pub counts: Arc<Deliveries>,
+    channels: Channels,
+}
+
+/// How notifications leave: HTTP for webhooks, the SMTP relay (if configured) for e-mail.
+#[derive(Clone)]
+struct Channels {
     http: reqwest::Client,
+    mailer: Option<Mailer>,
 }
 
 impl Notifier {
-    /// Starts the background sender (on the current Tokio runtime).
-    pub fn start() -> Notifier {
+    /// Starts the background sender (on the current Tokio runtime); e-mail goes through
+    /// `mailer`, when there is one.
+    pub fn start(mailer: Option<Mailer>) -> Notifier {
         let (queue, mut waiting) = mpsc::channel::<Notice>(QUEUE);
         let counts = Arc::new(Deliveries::default());
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .build()
             .unwrap_or_default();
-        let (sender_counts, sender_http) = (counts.clone(), http.clone());
+        let channels = Channels { http, mailer };
+        let (sender_counts, sender_channels) = (counts.clone(), channels.clone());
         tokio::spawn(async move {
             while let Some(notice) = waiting.recv().await {
                 // Each delivery waits out its own retries: one slow endpoint holds up no other.
-                let (counts, http) = (sender_counts.clone(), sender_http.clone());
-                tokio::spawn(async move { deliver(&http, &counts, notice).await });
+                let (counts, channels) = (sender_counts.clone(), sender_channels.clone());
+                tokio::spawn(async move { deliver(&channels, &counts, notice).await });
             }
         });
         Notifier {
             queue,
             counts,
-            http,
+            channels,
         }
+    }
+
+    /// Whether e-mail endpoints can send: the server has an SMTP relay.
+    pub fn can_mail(&self) -> bool {
+        self.channels.mailer.is_some()
     }
 
     pub fn send(&self, notice: Notice) {
@@ -79,37 +105,66 @@ impl Notifier {
             "field": null, "time": chrono::Utc::now().to_rfc3339(),
             "message": "A test notification from IoT Center.",
         });
-        try_once(&self.http, endpoint, &body).await
+        try_once(&self.channels, endpoint, &body).await
     }
 }
 
-/// What goes over the wire to an endpoint.
-fn payload(endpoint: &EndpointSpec, body: &serde_json::Value) -> serde_json::Value {
-    match endpoint.kind {
-        EndpointKind::Webhook => body.clone(),
-        EndpointKind::Slack => {
-            let text = format!(
-                "[{}] {} — {} on {}: {}",
-                body["level"].as_str().unwrap_or_default().to_uppercase(),
-                body["state"].as_str().unwrap_or_default(),
-                body["rule"].as_str().unwrap_or_default(),
-                body["device"].as_str().unwrap_or_default(),
-                body["message"].as_str().unwrap_or_default(),
-            );
-            serde_json::json!({ "text": text })
+/// One line for a person (a mail's subject): `[CRIT] firing — CO2 high on kitchen: CO2 is
+/// 1500 (above 1000)`.
+fn summary(body: &serde_json::Value) -> String {
+    let text = |key: &str| body[key].as_str().unwrap_or_default().to_string();
+    let line = format!(
+        "[{}] {} — {} on {}: {}",
+        text("level").to_uppercase(),
+        text("state"),
+        text("rule"),
+        text("device"),
+        text("message"),
+    );
+    line.replace(char::is_control, " ")
+}
+
+/// A mail's body: the summary, then every field of the notification on a line of its own.
+fn mail_body(body: &serde_json::Value) -> String {
+    let mut text = summary(body) + "\n\n";
+    if let Some(fields) = body.as_object() {
+        for (key, value) in fields {
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), String::from);
+            text += &format!("{key}: {value}\n");
         }
     }
+    text + "\n-- \nIoT Center\n"
 }
 
 async fn try_once(
-    http: &reqwest::Client,
+    channels: &Channels,
     endpoint: &EndpointSpec,
     body: &serde_json::Value,
 ) -> Result<(), String> {
-    let mut request = http.post(&endpoint.url).json(&payload(endpoint, body));
-    if let (EndpointKind::Webhook, Some(token)) = (endpoint.kind, &endpoint.token) {
-        request = request.bearer_auth(token);
-    }
+    let request = match endpoint.kind {
+        EndpointKind::Email => {
+            let Some(mailer) = &channels.mailer else {
+                return Err("cannot send e-mail: the server has no SMTP relay (SMTP_URL)".into());
+            };
+            return mailer
+                .send(&endpoint.to, &summary(body), mail_body(body))
+                .await;
+        }
+        EndpointKind::Slack => {
+            let text = serde_json::json!({ "text": summary(body) });
+            channels.http.post(&endpoint.url).json(&text)
+        }
+        EndpointKind::Webhook => {
+            // A URL's `user:password@` goes as basic auth (reqwest takes it from the URL).
+            let request = channels.http.post(&endpoint.url).json(body);
+            match &endpoint.token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            }
+        }
+    };
     match request.send().await {
         Ok(r) if r.status().is_success() => Ok(()),
         Ok(r) => Err(format!("answered {}", r.status())),
@@ -117,10 +172,10 @@ async fn try_once(
     }
 }
 
-async fn deliver(http: &reqwest::Client, counts: &Deliveries, notice: Notice) {
+async fn deliver(channels: &Channels, counts: &Deliveries, notice: Notice) {
     let mut wait = Duration::from_secs(1);
     for tried in 1..=TRIES {
-        match try_once(http, &notice.endpoint, &notice.body).await {
+        match try_once(channels, &notice.endpoint, &notice.body).await {
             Ok(()) => {
                 counts.delivered.fetch_add(1, Ordering::Relaxed);
                 return;

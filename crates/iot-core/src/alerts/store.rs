@@ -124,13 +124,13 @@ impl AlertStore {
     /// Endpoints as they are listed: without their tokens.
     pub fn endpoints(&self) -> Result<Vec<AlertEndpoint>, Error> {
         let all = self.endpoint_specs()?.into_iter();
-        Ok(all.map(|(id, e)| listed(id, &e)).collect())
+        Ok(all.map(|(id, e)| AlertEndpoint::of(id, &e)).collect())
     }
 
     pub fn add_endpoint(&self, spec: EndpointSpec) -> Result<AlertEndpoint, Error> {
         let json = serde_json::to_string(&spec).map_err(|e| self.db.error(e))?;
         let id = self.insert("endpoints", json, MAX_ENDPOINTS, "endpoints")?;
-        Ok(listed(id, &spec))
+        Ok(AlertEndpoint::of(id, &spec))
     }
 
     /// Removes an endpoint no rule uses (a rule would lose its notifications unawares).
@@ -146,15 +146,5 @@ impl AlertStore {
             )));
         }
         self.delete("endpoints", id)
-    }
-}
-
-fn listed(id: String, e: &EndpointSpec) -> AlertEndpoint {
-    AlertEndpoint {
-        id,
-        name: e.name.clone(),
-        kind: e.kind,
-        url: e.url.clone(),
-        has_token: e.token.is_some(),
     }
 }
