@@ -9,14 +9,15 @@ mod block;
 mod meta;
 mod points;
 mod series_blocks;
+mod series_index;
 
 pub use meta::{
     Authorization, Bucket, NewAuthorization, Onboarded, Onboarding, Org, Permission, Resource, User,
 };
 pub use points::{DeletePredicate, Point, WriteOutcome};
 
-use points::SeriesIndex;
 use rusqlite::Connection;
+use series_index::SeriesIndex;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
