@@ -229,6 +229,11 @@ fn Rules(
                         RuleDevices::Only(ids) => format!("{}, … ({} devices)", ids[0].as_str(), ids.len()),
                     };
                     let notifies: Vec<String> = r.spec.endpoints.iter().map(&name_of).collect();
+                    let notifies = match (notifies.is_empty(), r.spec.remind_minutes) {
+                        (true, _) => "—".to_string(),
+                        (false, None) => notifies.join(", "),
+                        (false, Some(m)) => format!("{}, again every {m} min", notifies.join(", ")),
+                    };
                     let id = r.id.clone();
                     view! {
                         <tr>
@@ -236,7 +241,7 @@ fn Rules(
                             <td>{devices}</td>
                             <td>{condition_text(&r.spec.condition)}</td>
                             <td>{level_badge(r.spec.level)}</td>
-                            <td>{if notifies.is_empty() { "—".to_string() } else { notifies.join(", ") }}</td>
+                            <td>{notifies}</td>
                             <td><button class="secondary" on:click=move |_| { remove.dispatch(RemoveAlertRule { id: id.clone() }); }>"Remove"</button></td>
                         </tr>
                     }
@@ -296,6 +301,7 @@ fn NewRule(
     let silent_seconds = RwSignal::new("300".to_string());
     let level = RwSignal::new("warn".to_string());
     let notify = RwSignal::new(Vec::<String>::new());
+    let remind = RwSignal::new(String::new());
     let form = move || RuleForm {
         name: name.get_untracked(),
         devices: devices.get_untracked(),
@@ -308,6 +314,7 @@ fn NewRule(
         silent_seconds: silent_seconds.get_untracked(),
         level: level.get_untracked(),
         endpoints: notify.get_untracked(),
+        remind_minutes: remind.get_untracked(),
     };
     let threshold = move || kind.get() == "threshold";
     view! {
@@ -325,6 +332,7 @@ fn NewRule(
             </Show>
             <Show when=move || !threshold()>{text_input("Silent for (s)", "rule-silent", "text", silent_seconds)}</Show>
             {choice("Level", "rule-level", level, &[("crit", "crit"), ("warn", "warn"), ("info", "info")])}
+            {text_input("Remind every (min, optional)", "rule-remind", "text", remind)}
         </div>
         <div class="checks">
             {move || endpoints.get().into_iter().map(|e| {

@@ -31,6 +31,8 @@ struct Tracked {
     value: Option<f64>,
     message: String,
     ack: Option<Acknowledgement>,
+    /// While firing: when it was last notified (fired, or reminded).
+    notified: Option<DateTime<Utc>>,
 }
 
 /// What one look at a device found.
@@ -44,16 +46,18 @@ struct Observation {
 /// The state after `seen` at `now`, for a condition that must hold `hold` seconds.
 fn next(prev: Option<&Tracked>, seen: Observation, hold: u64, now: DateTime<Utc>) -> Tracked {
     let prev_state = prev.map_or(AlertState::Ok, |p| p.state);
-    let (state, since, ack) = match (seen.breached, prev_state, prev) {
-        (true, AlertState::Firing, Some(p)) => (AlertState::Firing, p.since, p.ack.clone()),
-        (true, AlertState::Pending, Some(p)) if (now - p.since).num_seconds() >= hold as i64 => {
-            (AlertState::Firing, now, None)
+    let (state, since, ack, notified) = match (seen.breached, prev_state, prev) {
+        (true, AlertState::Firing, Some(p)) => {
+            (AlertState::Firing, p.since, p.ack.clone(), p.notified)
         }
-        (true, AlertState::Pending, Some(p)) => (AlertState::Pending, p.since, None),
-        (true, _, _) if hold == 0 => (AlertState::Firing, now, None),
-        (true, _, _) => (AlertState::Pending, now, None),
-        (false, AlertState::Ok, Some(p)) => (AlertState::Ok, p.since, None),
-        (false, _, _) => (AlertState::Ok, now, None),
+        (true, AlertState::Pending, Some(p)) if (now - p.since).num_seconds() >= hold as i64 => {
+            (AlertState::Firing, now, None, Some(now))
+        }
+        (true, AlertState::Pending, Some(p)) => (AlertState::Pending, p.since, None, None),
+        (true, _, _) if hold == 0 => (AlertState::Firing, now, None, Some(now)),
+        (true, _, _) => (AlertState::Pending, now, None, None),
+        (false, AlertState::Ok, Some(p)) => (AlertState::Ok, p.since, None, None),
+        (false, _, _) => (AlertState::Ok, now, None, None),
     };
     Tracked {
         state,
@@ -61,6 +65,18 @@ fn next(prev: Option<&Tracked>, seen: Observation, hold: u64, now: DateTime<Utc>
         value: seen.value,
         message: seen.message,
         ack,
+        notified,
+    }
+}
+
+/// Whether a firing alert is due a reminder at `now`: unacknowledged, and `remind_minutes`
+/// since it was last notified.
+fn reminder_due(t: &Tracked, remind_minutes: Option<u32>, now: DateTime<Utc>) -> bool {
+    match (t.state, &t.ack, remind_minutes, t.notified) {
+        (AlertState::Firing, None, Some(m), Some(last)) => {
+            now - last >= chrono::Duration::minutes(m.into())
+        }
+        _ => false,
     }
 }
 
@@ -194,6 +210,7 @@ impl Alerts {
                     value: None,
                     message: String::new(),
                     ack: None,
+                    notified: Some(time),
                 },
             );
         }
@@ -232,6 +249,7 @@ impl Alerts {
         }
         let now = Utc::now();
         let mut changes = Vec::new();
+        let mut reminders = Vec::new();
         let mut checked = 0;
         {
             let mut tracked = self.tracked();
@@ -246,10 +264,13 @@ impl Alerts {
                     let key = (rule.id.clone(), device.id.clone());
                     let prev = tracked.remove(&key);
                     let seen = observe(rule, device, &latest, now);
-                    let now_tracked = next(prev.as_ref(), seen, hold, now);
+                    let mut now_tracked = next(prev.as_ref(), seen, hold, now);
                     let was = prev.map_or(AlertState::Ok, |p| p.state);
                     if now_tracked.state != was {
                         changes.push((rule, device.id.clone(), was, now_tracked.clone()));
+                    } else if reminder_due(&now_tracked, rule.spec.remind_minutes, now) {
+                        now_tracked.notified = Some(now);
+                        reminders.push((rule, device.id.clone(), now_tracked.clone()));
                     }
                     kept.insert(key, now_tracked);
                 }
@@ -265,23 +286,35 @@ impl Alerts {
             b.client
                 .write(&b.settings.telemetry_bucket, Precision::Ms, &points)
                 .await?;
-            let endpoints = self.store.endpoint_specs()?;
-            for (rule, device, was, t) in &changes {
-                let notified = match (was, t.state) {
-                    (_, AlertState::Firing) => "firing",
-                    (AlertState::Firing, AlertState::Ok) => "resolved",
-                    _ => continue,
-                };
-                for (id, endpoint) in endpoints
+        }
+        let notices = changes
+            .iter()
+            .filter_map(|(rule, device, was, t)| match (was, t.state) {
+                (_, AlertState::Firing) => Some((*rule, device, "firing", false, t)),
+                (AlertState::Firing, AlertState::Ok) => Some((*rule, device, "resolved", false, t)),
+                _ => None,
+            })
+            .chain(
+                reminders
                     .iter()
-                    .filter(|(id, _)| rule.spec.endpoints.contains(id))
-                {
-                    self.notifier.send(Notice {
-                        endpoint_id: id.clone(),
-                        endpoint: endpoint.clone(),
-                        body: notice_body(rule, device, notified, t),
-                    });
-                }
+                    .map(|(rule, device, t)| (*rule, device, "firing", true, t)),
+            );
+        let mut endpoints = None;
+        for (rule, device, state, reminder, t) in notices {
+            let endpoints = match &endpoints {
+                Some(e) => e,
+                None => endpoints.insert(self.store.endpoint_specs()?),
+            };
+            let body = notice_body(rule, device, state, reminder, t);
+            for (id, endpoint) in endpoints
+                .iter()
+                .filter(|(id, _)| rule.spec.endpoints.contains(id))
+            {
+                self.notifier.send(Notice {
+                    endpoint_id: id.clone(),
+                    endpoint: endpoint.clone(),
+                    body: body.clone(),
+                });
             }
         }
         Ok(Evaluation {
@@ -392,8 +425,14 @@ fn event(rule: &AlertRule, device: &str, t: &Tracked) -> Point {
 }
 
 /// What a webhook receives: `{"rule", "device", "state", "level", "value", "field", "time",
-/// "message"}`.
-fn notice_body(rule: &AlertRule, device: &str, state: &str, t: &Tracked) -> serde_json::Value {
+/// "message", "reminder"}` (`reminder`: a repeat of a firing alert's notification).
+fn notice_body(
+    rule: &AlertRule,
+    device: &str,
+    state: &str,
+    reminder: bool,
+    t: &Tracked,
+) -> serde_json::Value {
     let field = match &rule.spec.condition {
         Condition::Threshold { field, .. } => Some(field.to_string()),
         Condition::Silent { .. } => None,
@@ -408,6 +447,7 @@ fn notice_body(rule: &AlertRule, device: &str, state: &str, t: &Tracked) -> serd
         "field": field,
         "time": t.since.to_rfc3339_opts(SecondsFormat::Millis, true),
         "message": t.message,
+        "reminder": reminder,
     })
 }
 
@@ -456,5 +496,31 @@ mod tests {
         );
         assert_eq!(next(None, seen(true), 0, at(0)).state, AlertState::Firing);
         assert_eq!(next(Some(&t4), seen(false), 0, at(60)).since, at(50));
+    }
+
+    #[test]
+    fn a_firing_alert_is_reminded_every_so_often_until_acknowledged() {
+        let fired = next(None, seen(true), 0, at(0));
+        assert_eq!(fired.notified, Some(at(0)));
+        assert!(
+            !reminder_due(&fired, None, at(3_600)),
+            "no reminders unless asked"
+        );
+        assert!(!reminder_due(&fired, Some(10), at(599)));
+        assert!(reminder_due(&fired, Some(10), at(600)));
+        let still = next(Some(&fired), seen(true), 0, at(700));
+        assert_eq!(still.notified, Some(at(0)), "kept while it fires");
+        let mut acked = still.clone();
+        acked.ack = Some(Acknowledgement {
+            by: "o".into(),
+            note: String::new(),
+            at: String::new(),
+        });
+        assert!(
+            !reminder_due(&acked, Some(10), at(700)),
+            "acknowledged: quiet"
+        );
+        let resolved = next(Some(&still), seen(false), 0, at(800));
+        assert!(!reminder_due(&resolved, Some(10), at(9_999)));
     }
 }

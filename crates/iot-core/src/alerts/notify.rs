@@ -113,10 +113,13 @@ impl Notifier {
 /// 1500 (above 1000)`.
 fn summary(body: &serde_json::Value) -> String {
     let text = |key: &str| body[key].as_str().unwrap_or_default().to_string();
+    let state = match body["reminder"].as_bool() {
+        Some(true) => "still firing".to_string(),
+        _ => text("state"),
+    };
     let line = format!(
-        "[{}] {} — {} on {}: {}",
+        "[{}] {state} — {} on {}: {}",
         text("level").to_uppercase(),
-        text("state"),
         text("rule"),
         text("device"),
         text("message"),
@@ -200,5 +203,26 @@ async fn deliver(channels: &Channels, counts: &Deliveries, notice: Notice) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_person_reads_one_line_and_a_mail_every_field() {
+        let mut body = serde_json::json!({
+            "rule": "CO2\r\nBcc: x@y.z", "device": "kitchen", "state": "firing", "level": "crit",
+            "value": 1500.0, "message": "CO2 is 1500 (above 1000)", "reminder": false,
+        });
+        let line = summary(&body);
+        assert_eq!(
+            line,
+            "[CRIT] firing — CO2  Bcc: x@y.z on kitchen: CO2 is 1500 (above 1000)"
+        );
+        assert!(mail_body(&body).contains("\nvalue: 1500.0\n"));
+        body["reminder"] = true.into();
+        assert!(summary(&body).starts_with("[CRIT] still firing — "));
     }
 }

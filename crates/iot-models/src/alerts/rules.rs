@@ -137,7 +137,7 @@ impl Condition {
 
 /// A rule as operators write it: `{"name", "devices": [..] | "*", "kind": "threshold" |
 /// "silent", "field", "op", "value", "value2", "for_seconds", "silent_seconds", "level",
-/// "endpoints": [endpoint ids]}`, checked when deserialised.
+/// "endpoints": [endpoint ids], "remind_minutes"}`, checked when deserialised.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RuleParams", into = "RuleParams")]
 pub struct RuleSpec {
@@ -146,7 +146,12 @@ pub struct RuleSpec {
     pub condition: Condition,
     pub level: AlertLevel,
     pub endpoints: Vec<String>,
+    /// Notify again every this many minutes while an alert fires unacknowledged.
+    pub remind_minutes: Option<u32>,
 }
+
+/// The longest between reminders: a day.
+pub const MAX_REMIND_MINUTES: u32 = 1_440;
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -170,6 +175,8 @@ struct RuleParams {
     level: AlertLevel,
     #[serde(default)]
     endpoints: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    remind_minutes: Option<u32>,
 }
 
 fn warn() -> AlertLevel {
@@ -243,12 +250,21 @@ impl TryFrom<RuleParams> for RuleSpec {
         let mut endpoints = p.endpoints;
         endpoints.sort();
         endpoints.dedup();
+        if let Some(m) = p
+            .remind_minutes
+            .filter(|m| !(1..=MAX_REMIND_MINUTES).contains(m))
+        {
+            return Err(format!(
+                "remind_minutes is 1–{MAX_REMIND_MINUTES} (a day), not {m}"
+            ));
+        }
         Ok(RuleSpec {
             name: text("name", &p.name)?,
             devices: p.devices,
             condition,
             level: p.level,
             endpoints,
+            remind_minutes: p.remind_minutes,
         })
     }
 }
@@ -267,6 +283,7 @@ impl From<RuleSpec> for RuleParams {
             silent_seconds: None,
             level: r.level,
             endpoints: r.endpoints,
+            remind_minutes: r.remind_minutes,
         };
         match r.condition {
             Condition::Threshold {
@@ -307,6 +324,8 @@ pub struct RuleForm {
     pub silent_seconds: String,
     pub level: String,
     pub endpoints: Vec<String>,
+    /// Blank: no reminders.
+    pub remind_minutes: String,
 }
 
 /// A number typed in a form, if the rule uses it: none when blank or unused.
@@ -364,6 +383,7 @@ impl RuleForm {
             silent_seconds: typed(!threshold, "silent_seconds", &self.silent_seconds)?,
             level,
             endpoints: self.endpoints.clone(),
+            remind_minutes: typed(true, "remind_minutes", &self.remind_minutes)?,
         })
     }
 }
@@ -394,6 +414,7 @@ mod tests {
         assert_eq!(r.devices, RuleDevices::All);
         assert_eq!(r.level, AlertLevel::Warn, "warn unless said");
         assert_eq!(r.endpoints, ["e1", "e2"]);
+        assert_eq!(r.remind_minutes, None, "no reminders unless asked");
         assert!(r.condition.breached_by(1000.5) && !r.condition.breached_by(1000.0));
         let back: serde_json::Value = serde_json::to_value(&r).unwrap();
         assert_eq!(back["kind"], "threshold");
@@ -473,6 +494,14 @@ mod tests {
             ),
             (format!(r#"{{{base},"kind":"sometimes"}}"#), "kind is"),
             (
+                format!(r#"{{{base},"kind":"silent","silent_seconds":60,"remind_minutes":0}}"#),
+                "remind_minutes is 1–1440",
+            ),
+            (
+                format!(r#"{{{base},"kind":"silent","silent_seconds":60,"remind_minutes":1441}}"#),
+                "remind_minutes is 1–1440",
+            ),
+            (
                 format!(r#"{{{base},"kind":"silent","silent_seconds":60,"colour":1}}"#),
                 "unknown field",
             ),
@@ -525,9 +554,10 @@ mod tests {
             silent_seconds: "x".into(),
             level: "crit".into(),
             endpoints: vec!["e1".into()],
+            remind_minutes: " 30 ".into(),
         };
         let json = rule(
-            r#"{"name":"CO2 high","devices":["a","b"],"kind":"threshold","field":"CO2","op":">","value":1000,"for_seconds":0,"level":"crit","endpoints":["e1"]}"#,
+            r#"{"name":"CO2 high","devices":["a","b"],"kind":"threshold","field":"CO2","op":">","value":1000,"for_seconds":0,"level":"crit","endpoints":["e1"],"remind_minutes":30}"#,
         );
         assert_eq!(
             form.check(),
