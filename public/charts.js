@@ -112,7 +112,8 @@ window.iotCharts = (() => {
             value: (u, v) => formatValue(v),
           })),
         ],
-        scales: { y: { range: valueRange } },
+        // One point alone would stretch the time axis over years: give it ten minutes.
+        scales: { x: { range: (u, min, max) => (min === max ? [min - 300, max + 300] : [min, max]) }, y: { range: valueRange } },
         axes: [{}, { size: valueAxisSize }],
         legend: { show: names.length > 1 },
         cursor: { drag: { x: false, y: false } },
