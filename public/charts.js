@@ -46,7 +46,7 @@ window.iotCharts = (() => {
   }
 
   /** Thresholds as dashed lines, and spans when an alert fired shaded, from `plot.iotMarks`:
-   * `{ lines: [value, …], spans: [startMs, endMs (NaN: still firing), …] }`. */
+   * `{ lines: [value, …], spans: [startMs, endMs, …] }`. */
   function marks() {
     return {
       hooks: {
@@ -56,9 +56,8 @@ window.iotCharts = (() => {
           ctx.save();
           ctx.fillStyle = "rgba(220, 38, 38, 0.12)";
           for (let i = 0; i + 1 < spans.length; i += 2) {
-            const end = Number.isNaN(spans[i + 1]) ? u.scales.x.max : spans[i + 1] / 1000;
             const left = Math.max(bbox.left, u.valToPos(spans[i] / 1000, "x", true));
-            const right = Math.min(bbox.left + bbox.width, u.valToPos(end, "x", true));
+            const right = Math.min(bbox.left + bbox.width, u.valToPos(spans[i + 1] / 1000, "x", true));
             if (right > left) ctx.fillRect(left, bbox.top, right - left, bbox.height);
           }
           ctx.strokeStyle = "#dc2626";

@@ -66,9 +66,14 @@ pub async fn find_devices(query: FleetQuery) -> Result<FleetPage, AppError> {
     require(Role::Viewer)?;
     let b = backend()?;
     let mut page = b.fleet.page(&b, &query).await?;
-    page.firing = alerts()?.current()?;
-    page.firing
-        .retain(|a| a.state == AlertState::Firing && page.devices.iter().any(|d| d.id == a.device));
+    let on_page = |a: &Alert| page.devices.iter().any(|d| d.id == a.device);
+    let firing: Vec<_> = alerts()?
+        .current()?
+        .into_iter()
+        .filter(|a| a.state == AlertState::Firing && on_page(a))
+        .map(|a| (a.device, a.level.as_str().to_string(), a.rule_name))
+        .collect();
+    page.firing = firing;
     Ok(page)
 }
 
@@ -183,7 +188,10 @@ pub async fn device_dashboard(id: DeviceId, window: TimeWindow) -> Result<Dashbo
     require(Role::Viewer)?;
     let b = backend()?;
     let mut dashboard = telemetry::dashboard(&b, &id, &window).await?;
-    dashboard.alerts = alerts()?.on_device(&b, &id, &window).await?;
+    alerts()?
+        .on_device(&b, &id, &window)
+        .await?
+        .put_on(&mut dashboard);
     Ok(dashboard)
 }
 

@@ -12,8 +12,8 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 extern "C" {
     /// Draws `values` over `times` (see [`columns`]) in `el`, with a dashed line at each of
-    /// `lines` and the time spans `[start, end, …]` (ms; `NaN`: not ended) shaded: makes the
-    /// chart on the first call, redraws it in place after.
+    /// `lines` and the time spans `[start, end, …]` (ms) shaded: makes the chart on the first
+    /// call, redraws it in place after.
     #[wasm_bindgen(js_namespace = iotCharts)]
     fn draw(
         el: &web_sys::Element,
@@ -44,7 +44,7 @@ fn columns(rows: &[(i64, Vec<Option<f64>>)], lines: usize) -> (Vec<f64>, Vec<f64
 }
 
 /// Lines across a chart (thresholds) and time spans shaded on it (alerts firing): `(values,
-/// [start, end, …])`, as [`iot_models::DeviceAlerts::marks`] gives them.
+/// [start, end, …])`, as a dashboard's `marks` hold them.
 pub type Marks = (Vec<f64>, Vec<f64>);
 
 /// A line chart of `rows` (time in ms, a value per name in `names`), with a legend when it

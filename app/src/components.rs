@@ -1,6 +1,6 @@
 //! Small pieces every page uses: error banners, loading text, time and number formatting.
 
-use crate::models::{AlertLevel, AppError, Resolution};
+use crate::models::{AppError, Resolution};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -113,14 +113,14 @@ pub fn format_retention(seconds: i64) -> String {
     }
 }
 
-/// An alert's level as a coloured badge.
-pub fn level_badge(level: AlertLevel) -> impl IntoView {
-    let class = match level {
-        AlertLevel::Crit => "badge bad",
-        AlertLevel::Warn => "badge warn",
-        AlertLevel::Info => "badge user",
+/// An alert's level (`crit`, `warn`, `info`) as a coloured badge.
+pub fn level_badge(level: String) -> impl IntoView {
+    let class = match level.as_str() {
+        "crit" => "badge bad",
+        "warn" => "badge warn",
+        _ => "badge user",
     };
-    view! { <span class=class>{level.as_str()}</span> }
+    view! { <span class=class>{level}</span> }
 }
 
 #[cfg(test)]

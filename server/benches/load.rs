@@ -3,7 +3,9 @@
 //! and the device config API: requests per second and latency percentiles at 16 concurrent
 //! connections, the answer's size, and the server's resident memory.
 //!
-//! `cargo bench -p server --bench load` (about three minutes after the build).
+//! Last, the same with five alert rules over every device (the pages show alerts).
+//!
+//! `cargo bench -p server --bench load` (about four minutes after the build).
 
 // The tests' server: the real binary on a free port, with an admin token and a
 // provisioning secret, stopped when dropped.
@@ -142,4 +144,20 @@ async fn main() {
         );
     }
     table(&s, "the same 20 devices in a fleet of 10,020").await;
+
+    // What pages pay for showing alerts: five rules over every device, evaluated once.
+    for field in ["Temperature", "Humidity", "Pressure", "CO2", "TVOC"] {
+        let rule = serde_json::json!({"name": format!("{field} high"), "devices": "*",
+            "kind": "threshold", "field": field, "op": ">", "value": 1e9});
+        let r = s
+            .client()
+            .post(format!("{}/api/alert-rules", s.url))
+            .json(&rule)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "adding a rule");
+    }
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    table(&s, "the same, with 5 alert rules over all 10,020 devices").await;
 }

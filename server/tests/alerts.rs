@@ -204,15 +204,31 @@ async fn a_threshold_fires_once_is_acknowledged_and_resolves_once() {
 
     // The device's page: the alert, the threshold on the CO2 chart, the span it fired.
     let page = call(&s, "device_dashboard", "id=co2-1&window[range]=1h").await;
-    let on_page = &page["alerts"];
-    assert_eq!(on_page["active"][0]["rule_name"], "CO2 high", "{on_page}");
-    assert_eq!(on_page["thresholds"], json!([["CO2", 1000.0]]));
-    assert_eq!(on_page["fired"].as_array().unwrap().len(), 1, "{on_page}");
-    assert_eq!(on_page["fired"][0]["field"], "CO2");
-    assert_eq!(on_page["fired"][0]["end_ms"], Value::Null, "still firing");
+    let said = page["alerts"][0][2].as_str().unwrap_or_default();
+    assert_eq!(
+        (&page["alerts"][0][0], &page["alerts"][0][1]),
+        (&json!("crit"), &json!("CO2 high"))
+    );
+    assert!(
+        said.starts_with("firing: CO2 is 1500 (above 1000) · acknowledged by tests-"),
+        "{said}"
+    );
+    let now_ms = page["resolution"]["now_ms"].as_i64().unwrap();
+    let marks = &page["marks"];
+    assert_eq!(
+        (&marks[0][0], &marks[0][1]),
+        (&json!("CO2"), &json!([1000.0]))
+    );
+    let span = marks[0][2].as_array().unwrap();
+    assert_eq!(span.len(), 2, "one span: {marks}");
+    assert_eq!(
+        span[1].as_f64(),
+        Some(now_ms as f64),
+        "still firing: until now"
+    );
     // The device list: the firing alert beside its device.
     let list = call(&s, "find_devices", "query[page]=0").await;
-    assert_eq!(list["firing"][0]["device"], "co2-1", "{list}");
+    assert_eq!(list["firing"], json!([["co2-1", "crit", "CO2 high"]]));
 
     // More high points: still one notification.
     write(format!("environment,clientId=co2-1 CO2=1600i {}", t + 1)).await;
@@ -243,8 +259,13 @@ async fn a_threshold_fires_once_is_acknowledged_and_resolves_once() {
     assert_eq!(overview["history"][1]["rule_name"], "CO2 high");
     assert_eq!(overview["history"][1]["device"], "co2-1");
     let page = call(&s, "device_dashboard", "id=co2-1&window[range]=1h").await;
-    assert_eq!(page["alerts"]["active"], json!([]));
-    assert!(page["alerts"]["fired"][0]["end_ms"].is_i64(), "{page}");
+    assert_eq!(page["alerts"], json!([]));
+    let now_ms = page["resolution"]["now_ms"].as_f64().unwrap();
+    let span = page["marks"][0][2].as_array().unwrap();
+    assert!(
+        span[1].as_f64().unwrap() < now_ms,
+        "resolved: the span ended {page}"
+    );
     let (status, _) = post(&s, &format!("/api/alerts/{id}/ack"), json!({})).await;
     assert_eq!(status, 404, "only a firing alert is acknowledged");
 }

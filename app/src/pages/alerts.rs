@@ -160,7 +160,7 @@ fn Firing(
                     };
                     view! {
                         <tr data-state=a.state.as_str()>
-                            <td class="nowrap">{level_badge(a.level)} " " {state}</td>
+                            <td class="nowrap">{level_badge(a.level.as_str().into())} " " {state}</td>
                             <td>{a.rule_name}</td>
                             <td><a href=format!("/devices/{}", a.device)>{a.device.clone()}</a></td>
                             <td>{a.message}</td>
@@ -240,7 +240,7 @@ fn Rules(
                             <td>{r.spec.name.clone()}</td>
                             <td>{devices}</td>
                             <td>{condition_text(&r.spec.condition)}</td>
-                            <td>{level_badge(r.spec.level)}</td>
+                            <td>{level_badge(r.spec.level.as_str().into())}</td>
                             <td>{notifies}</td>
                             <td><button class="secondary" on:click=move |_| { remove.dispatch(RemoveAlertRule { id: id.clone() }); }>"Remove"</button></td>
                         </tr>
@@ -274,7 +274,7 @@ fn History(events: Vec<AlertEvent>) -> impl IntoView {
                             <td class="nowrap">{format_time(&e.time)}</td>
                             <td>{e.rule_name}</td>
                             <td><a href=format!("/devices/{}", e.device)>{e.device.clone()}</a></td>
-                            <td class="nowrap">{e.level} " " <span class=state>{e.state.as_str()}</span></td>
+                            <td class="nowrap">{level_badge(e.level)} " " <span class=state>{e.state.as_str()}</span></td>
                             <td>{e.message}</td>
                         </tr>
                     }

@@ -76,7 +76,10 @@ fn DashboardBody(data: DashboardResource) -> impl IntoView {
                         let marks = {
                             let field = field.clone();
                             Signal::derive(move || {
-                                dashboard.with(|d| d.as_ref().map(|d| d.alerts.marks(&field)).unwrap_or_default())
+                                dashboard.with(|d| {
+                                    let marks = d.iter().flat_map(|d| &d.marks).find(|(f, _, _)| *f == field);
+                                    marks.map(|(_, lines, spans)| (lines.clone(), spans.clone())).unwrap_or_default()
+                                })
                             })
                         };
                         view! { <TimeChart title=field.clone() unit=unit(&field) names=vec![field.clone()] rows marks/> }
@@ -99,26 +102,25 @@ fn DashboardBody(data: DashboardResource) -> impl IntoView {
     }
 }
 
-/// What fires (or is about to) for the device now, the loudest first.
+/// What fires (or is about to) for the device now, firing first.
 #[component]
 fn ActiveAlerts(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
     move || {
-        let active = dashboard.with(|d| {
-            d.as_ref()
-                .map(|d| d.alerts.active.clone())
-                .unwrap_or_default()
-        });
-        (!active.is_empty()).then(|| view! {
-            <ul class="device-alerts" data-testid="device-alerts">
-                {active.into_iter().map(|a| view! {
-                    <li class=format!("alert-{}", a.state.as_str())>
-                        {level_badge(a.level)}
-                        " " <strong>{a.rule_name}</strong> " " {a.state.as_str()} ": " {a.message}
-                        {a.acknowledged.map(|k| format!(" · acknowledged by {}", k.by))}
-                        " · " <a href="/alerts">"Alerts"</a>
-                    </li>
-                }).collect_view()}
-            </ul>
+        let active = dashboard.with(|d| d.as_ref().map(|d| d.alerts.clone()).unwrap_or_default());
+        (!active.is_empty()).then(|| {
+            view! {
+                <ul class="device-alerts" data-testid="device-alerts">
+                    {active.into_iter().map(|(level, rule, said)| {
+                        let class = said.starts_with("pending").then_some("alert-pending");
+                        view! {
+                            <li class=class>
+                                {level_badge(level)} " " <strong>{rule}</strong> " " {said}
+                                " · " <a href="/alerts">"Alerts"</a>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }
         })
     }
 }

@@ -253,8 +253,8 @@ fn DeviceTable(found: FleetPage, query: FleetQuery) -> impl IntoView {
                         let (label, class) = (d.status.label(), d.status.badge());
                         let alerts = firing
                             .iter()
-                            .filter(|a| a.device == d.id)
-                            .map(|a| view! { <span class="device-alert" title=a.message.clone()>{level_badge(a.level)} " " {a.rule_name.clone()}</span> })
+                            .filter(|(device, _, _)| *device == d.id)
+                            .map(|(_, level, rule)| view! { <span class="device-alert">{level_badge(level.clone())} " " {rule.clone()}</span> })
                             .collect_view();
                         view! {
                             <tr>

@@ -309,7 +309,8 @@ pub async fn dashboard(
         activity,
         interval_seconds: b.settings.measurement_interval,
         thresholds: b.settings.status_thresholds,
-        alerts: Default::default(),
+        alerts: vec![],
+        marks: vec![],
     })
 }
 

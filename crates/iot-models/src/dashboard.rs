@@ -158,9 +158,13 @@ pub struct Dashboard {
     ///
     /// [`ExportRequest`]: crate::ExportRequest
     pub export_href: Option<String>,
-    /// The device's alerts: what fires now, and what the charts mark.
+    /// What fires or is pending for the device now, firing first: `(level, rule, what)`.
     #[serde(default)]
-    pub alerts: crate::DeviceAlerts,
+    pub alerts: Vec<(String, String, String)>,
+    /// What charts mark: `(field, thresholds, [start, end, …] in ms of the spans an alert
+    /// fired)`, for the fields that have any (see [`crate::DeviceAlerts::put_on`]).
+    #[serde(default)]
+    pub marks: Vec<(String, Vec<f64>, Vec<f64>)>,
 }
 
 /// One field of several devices, to overlay in one chart.

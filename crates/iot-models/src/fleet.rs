@@ -95,9 +95,9 @@ pub struct FleetPage {
     /// Devices registered.
     pub total: usize,
     pub page: u32,
-    /// The alerts firing for the devices on this page.
+    /// The alerts firing for the devices on this page: `(device, level, rule)`.
     #[serde(default)]
-    pub firing: Vec<crate::Alert>,
+    pub firing: Vec<(String, String, String)>,
 }
 
 impl FleetPage {

@@ -1,6 +1,7 @@
 //! Where each rule stands for each device, acknowledgements, and the history of changes.
 
 use super::{text, AlertEndpoint, AlertLevel, AlertRule};
+use crate::Dashboard;
 use serde::{Deserialize, Serialize};
 
 /// Where a rule stands for one device.
@@ -110,7 +111,7 @@ pub struct AlertEvent {
 }
 
 /// How long an alert fired within a chart's window, in ms since the epoch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FiredSpan {
     /// The field whose threshold broke; none for a silent device (every chart shows it).
     pub field: Option<String>,
@@ -119,9 +120,10 @@ pub struct FiredSpan {
     pub end_ms: Option<i64>,
 }
 
-/// A device's alerts as its page shows them: what is not ok now, and for its charts each
-/// threshold on a field and when alerts fired and resolved within the window.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// A device's alerts, found on the server: what is not ok now, and for its charts each
+/// threshold on a field and when alerts fired within the window. It reaches the page as
+/// plain fields of its [`Dashboard`] (`put_on`): the device page's wasm stays small.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceAlerts {
     /// Firing first.
     pub active: Vec<Alert>,
@@ -131,16 +133,46 @@ pub struct DeviceAlerts {
 }
 
 impl DeviceAlerts {
-    /// What `field`'s chart marks: its thresholds, and `[start, end, …]` of its firing spans
-    /// (`NaN` for an end still to come), as the chart script takes them.
-    pub fn marks(&self, field: &str) -> (Vec<f64>, Vec<f64>) {
+    /// What `field`'s chart marks: its thresholds, and `[start, end, …]` (ms) of the spans
+    /// an alert fired, one still firing ending at `now_ms`.
+    pub fn marks(&self, field: &str, now_ms: i64) -> (Vec<f64>, Vec<f64>) {
         let thresholds = self.thresholds.iter().filter(|(f, _)| f == field);
         let spans = self
             .fired
             .iter()
             .filter(|s| s.field.as_deref().is_none_or(|f| f == field))
-            .flat_map(|s| [s.start_ms as f64, s.end_ms.map_or(f64::NAN, |e| e as f64)]);
+            .flat_map(|s| [s.start_ms, s.end_ms.unwrap_or(now_ms)].map(|t| t as f64));
         (thresholds.map(|(_, v)| *v).collect(), spans.collect())
+    }
+
+    /// Puts the alerts on the dashboard: the banner's lines and each charted field's marks.
+    pub fn put_on(self, d: &mut Dashboard) {
+        let now_ms = d.resolution.now_ms;
+        d.marks = d
+            .series
+            .iter()
+            .map(|s| {
+                let (lines, spans) = self.marks(&s.field, now_ms);
+                (s.field.clone(), lines, spans)
+            })
+            .filter(|(_, lines, spans)| !lines.is_empty() || !spans.is_empty())
+            .collect();
+        d.alerts = self
+            .active
+            .into_iter()
+            .map(|a| {
+                let acked = a
+                    .acknowledged
+                    .map(|k| format!(" · acknowledged by {}", k.by));
+                let said = format!(
+                    "{}: {}{}",
+                    a.state.as_str(),
+                    a.message,
+                    acked.unwrap_or_default()
+                );
+                (a.level.as_str().to_string(), a.rule_name, said)
+            })
+            .collect();
     }
 }
 
@@ -171,10 +203,9 @@ mod tests {
                 },
             ],
         };
-        let (lines, spans) = alerts.marks("CO2");
+        let (lines, spans) = alerts.marks("CO2", 99);
         assert_eq!(lines, [1000.0]);
-        assert_eq!(&spans[..3], &[10.0, 20.0, 30.0]);
-        assert!(spans[3].is_nan() && spans.len() == 4, "{spans:?}");
-        assert_eq!(alerts.marks("Humidity").0, Vec::<f64>::new());
+        assert_eq!(spans, [10.0, 20.0, 30.0, 99.0], "one still firing ends now");
+        assert_eq!(alerts.marks("Humidity", 99), (vec![], vec![30.0, 99.0]));
     }
 }
