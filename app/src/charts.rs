@@ -70,12 +70,7 @@ pub fn TimeChart(
         }
     });
     view! {
-        <figure
-            class="chart"
-            data-points=move || rows.read().len()
-            data-thresholds=move || marks.read().0.len()
-            data-fired=move || marks.read().1.len() / 2
-        >
+        <figure class="chart" data-points=move || rows.read().len()>
             <figcaption>{title} " " <span class="unit">{unit}</span></figcaption>
             <div class="plot" node_ref=frame></div>
         </figure>

@@ -5,8 +5,8 @@
 use crate::api::device_dashboard;
 use crate::charts::TimeChart;
 use crate::components::{
-    format_age, format_duration, format_ms, format_value, level_badge, resolution_text, run_every,
-    ErrorBanner, Loading,
+    format_age, format_duration, format_ms, format_value, resolution_text, run_every, ErrorBanner,
+    Loading,
 };
 use crate::models::{device_id, unit, AppError, Dashboard, DeviceStatus};
 use crate::range_bar::{use_range, use_refresh_tick, RangeBar};
@@ -108,17 +108,13 @@ fn ActiveAlerts(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
     move || {
         let active = dashboard.with(|d| d.as_ref().map(|d| d.alerts.clone()).unwrap_or_default());
         (!active.is_empty()).then(|| {
+            let items = active
+                .into_iter()
+                .map(|(class, said)| view! { <li class=class>{said}</li> });
             view! {
                 <ul class="device-alerts" data-testid="device-alerts">
-                    {active.into_iter().map(|(level, rule, said)| {
-                        let class = said.starts_with("pending").then_some("alert-pending");
-                        view! {
-                            <li class=class>
-                                {level_badge(level)} " " <strong>{rule}</strong> " " {said}
-                                " · " <a href="/alerts">"Alerts"</a>
-                            </li>
-                        }
-                    }).collect_view()}
+                    {items.collect_view()}
+                    <li class="more"><a href="/alerts">"All alerts →"</a></li>
                 </ul>
             }
         })

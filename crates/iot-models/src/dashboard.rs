@@ -158,9 +158,10 @@ pub struct Dashboard {
     ///
     /// [`ExportRequest`]: crate::ExportRequest
     pub export_href: Option<String>,
-    /// What fires or is pending for the device now, firing first: `(level, rule, what)`.
+    /// What fires or is pending for the device now, firing first: `(class, what)`, the
+    /// class its level (`crit`, `warn`, `info`) or `pending`.
     #[serde(default)]
-    pub alerts: Vec<(String, String, String)>,
+    pub alerts: Vec<(String, String)>,
     /// What charts mark: `(field, thresholds, [start, end, …] in ms of the spans an alert
     /// fired)`, for the fields that have any (see [`crate::DeviceAlerts::put_on`]).
     #[serde(default)]

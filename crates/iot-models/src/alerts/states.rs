@@ -165,12 +165,18 @@ impl DeviceAlerts {
                     .acknowledged
                     .map(|k| format!(" · acknowledged by {}", k.by));
                 let said = format!(
-                    "{}: {}{}",
+                    "{} · {} {}: {}{}",
+                    a.level.as_str().to_uppercase(),
+                    a.rule_name,
                     a.state.as_str(),
                     a.message,
                     acked.unwrap_or_default()
                 );
-                (a.level.as_str().to_string(), a.rule_name, said)
+                let class = match a.state {
+                    AlertState::Firing => a.level.as_str(),
+                    _ => "pending",
+                };
+                (class.to_string(), said)
             })
             .collect();
     }
