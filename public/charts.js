@@ -76,6 +76,17 @@ window.iotCharts = (() => {
     };
   }
 
+  /** The time range: the data's, widened to take in the spans an alert fired (a device gone
+   * silent fires after its last point); one point alone gets ten minutes, not years. */
+  function timeRange(u, min, max) {
+    const times = (u.iotMarks?.spans ?? []).map((t) => t / 1000);
+    if (min != null) times.push(min, max);
+    if (times.length === 0) return [0, 1];
+    const lo = Math.min(...times);
+    const hi = Math.max(...times);
+    return lo === hi ? [lo - 300, hi + 300] : [lo, hi];
+  }
+
   /** The value range: the data's, widened to take in every threshold line. */
   function valueRange(u, min, max) {
     const lines = u.iotMarks?.lines ?? [];
@@ -111,8 +122,7 @@ window.iotCharts = (() => {
             value: (u, v) => formatValue(v),
           })),
         ],
-        // One point alone would stretch the time axis over years: give it ten minutes.
-        scales: { x: { range: (u, min, max) => (min === max ? [min - 300, max + 300] : [min, max]) }, y: { range: valueRange } },
+        scales: { x: { range: timeRange }, y: { range: valueRange } },
         axes: [{}, { size: valueAxisSize }],
         legend: { show: names.length > 1 },
         cursor: { drag: { x: false, y: false } },
