@@ -122,19 +122,26 @@ impl Alerts {
         };
         let mut active = self.current()?;
         active.retain(|a| a.device == device.as_str());
+        let firing: Vec<&str> = active
+            .iter()
+            .filter(|a| a.state == AlertState::Firing)
+            .map(|a| a.rule.as_str())
+            .collect();
         Ok(DeviceAlerts {
+            fired: fired_spans(&events, start, &firing, field_of),
             active,
             thresholds,
-            fired: fired_spans(&events, start, field_of),
         })
     }
 }
 
-/// Spans of firing within `[start, …)` from events oldest first; `field_of` says a rule's
-/// field (none for a silent rule), or nothing for a rule no longer there.
-fn fired_spans(
-    events: &[(DateTime<Utc>, AlertEvent)],
+/// Spans of firing within `[start, …)` from events oldest first; the rules `firing` now whose
+/// firing event is older than the events fire since `start`. `field_of` says a rule's field
+/// (none for a silent rule), or nothing for a rule no longer there.
+fn fired_spans<'a>(
+    events: &'a [(DateTime<Utc>, AlertEvent)],
     start: DateTime<Utc>,
+    firing: &[&'a str],
     field_of: impl Fn(&str) -> Option<Option<String>>,
 ) -> Vec<FiredSpan> {
     let mut open: HashMap<&str, DateTime<Utc>> = HashMap::new();
@@ -156,6 +163,9 @@ fn fired_spans(
             (_, Some(since)) if *time >= start => spans.extend(span(&e.rule, since, Some(*time))),
             _ => {}
         }
+    }
+    for rule in firing {
+        open.entry(rule).or_insert(start);
     }
     spans.extend(
         open.into_iter()
@@ -208,7 +218,7 @@ mod tests {
             "quiet" => Some(None),
             _ => None,
         };
-        let spans = fired_spans(&events, at(100), field_of);
+        let spans = fired_spans(&events, at(100), &["quiet", "temp"], field_of);
         let got: Vec<_> = spans
             .iter()
             .map(|s| {
@@ -223,6 +233,7 @@ mod tests {
             got,
             [
                 (Some("CO2"), 100, Some(120)),
+                (Some("Temperature"), 100, None), // firing since before the events
                 (Some("CO2"), 140, None),
                 (None, 150, None),
             ]
