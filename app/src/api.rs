@@ -66,11 +66,11 @@ pub async fn find_devices(query: FleetQuery) -> Result<FleetPage, AppError> {
     require(Role::Viewer)?;
     let b = backend()?;
     let mut page = b.fleet.page(&b, &query).await?;
-    let on_page = |a: &Alert| page.devices.iter().any(|d| d.id == a.device);
+    let on_page: Vec<&str> = page.devices.iter().map(|d| d.id.as_str()).collect();
     let firing: Vec<_> = alerts()?
-        .current()?
+        .current_of(&on_page)?
         .into_iter()
-        .filter(|a| a.state == AlertState::Firing && on_page(a))
+        .filter(|a| a.state == AlertState::Firing)
         .map(|a| (a.device, a.level.as_str().to_string(), a.rule_name))
         .collect();
     page.firing = firing;

@@ -57,6 +57,8 @@ fn next(prev: Option<&Tracked>, seen: Observation, hold: u64, now: DateTime<Utc>
         (true, _, _) if hold == 0 => (AlertState::Firing, now, None, Some(now)),
         (true, _, _) => (AlertState::Pending, now, None, None),
         (false, AlertState::Ok, Some(p)) => (AlertState::Ok, p.since, None, None),
+        // Ok from the first look: it never changed.
+        (false, AlertState::Ok, None) => (AlertState::Ok, DateTime::UNIX_EPOCH, None, None),
         (false, _, _) => (AlertState::Ok, now, None, None),
     };
     Tracked {
@@ -328,7 +330,7 @@ impl Alerts {
     pub fn current(&self) -> Result<Vec<Alert>, Error> {
         let rules = self.store.rules()?;
         let tracked = self.tracked();
-        let mut alerts: Vec<Alert> = tracked
+        let alerts = tracked
             .iter()
             .filter(|(_, t)| t.state != AlertState::Ok)
             .filter_map(|((rule, device), t)| {
@@ -336,14 +338,40 @@ impl Alerts {
                 Some(alert(rule, device, t))
             })
             .collect();
-        alerts.sort_by_key(|a| {
-            (
-                a.state != AlertState::Firing,
-                a.rule_name.clone(),
-                a.device.clone(),
-            )
-        });
-        Ok(alerts)
+        Ok(firing_first(alerts))
+    }
+
+    /// The alerts of `devices` that are not ok, firing first: a look-up per rule and device,
+    /// not a walk over every device's states (a page of the list, a device's page).
+    pub fn current_of(&self, devices: &[&str]) -> Result<Vec<Alert>, Error> {
+        let rules = self.store.rules()?;
+        let tracked = self.tracked();
+        let mut alerts = Vec::new();
+        for rule in &rules {
+            for device in devices {
+                match tracked.get(&(rule.id.clone(), device.to_string())) {
+                    Some(t) if t.state != AlertState::Ok => alerts.push(alert(rule, device, t)),
+                    _ => {}
+                }
+            }
+        }
+        Ok(firing_first(alerts))
+    }
+
+    /// Whether `device` may have alert events since `since`: some rule of `rules` is not ok
+    /// for it, or changed after `since`. False saves a device's page the look for them.
+    pub(super) fn changed_since(
+        &self,
+        rules: &[&AlertRule],
+        device: &str,
+        since: DateTime<Utc>,
+    ) -> bool {
+        let tracked = self.tracked();
+        rules.iter().any(|r| {
+            tracked
+                .get(&(r.id.clone(), device.to_string()))
+                .is_none_or(|t| t.state != AlertState::Ok || t.since >= since)
+        })
     }
 
     /// Adds an endpoint that can send: e-mail needs the server's SMTP relay.
@@ -391,6 +419,17 @@ impl Alerts {
         });
         Ok(alert(&rule, device, t))
     }
+}
+
+fn firing_first(mut alerts: Vec<Alert>) -> Vec<Alert> {
+    alerts.sort_by_key(|a| {
+        (
+            a.state != AlertState::Firing,
+            a.rule_name.clone(),
+            a.device.clone(),
+        )
+    });
+    alerts
 }
 
 fn alert(rule: &AlertRule, device: &str, t: &Tracked) -> Alert {

@@ -98,20 +98,23 @@ impl Alerts {
             .flatten()
             .collect();
         let (start, stop) = time_range(window).resolve(Utc::now());
-        let looked = TimeRange {
-            start: RangeBound::At(start - BEFORE_WINDOW),
-            stop: Some(RangeBound::At(stop)),
-        };
-        let q = queries::alert_events(
-            &b.settings.telemetry_bucket,
-            Some(device.as_str()),
-            &looked,
-            DEVICE_EVENTS,
-        );
-        let records = b.client.query(&q).await?;
-        let mut events: Vec<(DateTime<Utc>, AlertEvent)> =
-            records.iter().filter_map(event).collect();
-        events.reverse();
+        let looked_from = start - BEFORE_WINDOW;
+        let mut events: Vec<(DateTime<Utc>, AlertEvent)> = Vec::new();
+        if self.changed_since(&mine, device.as_str(), looked_from) {
+            let looked = TimeRange {
+                start: RangeBound::At(looked_from),
+                stop: Some(RangeBound::At(stop)),
+            };
+            let q = queries::alert_events(
+                &b.settings.telemetry_bucket,
+                Some(device.as_str()),
+                &looked,
+                DEVICE_EVENTS,
+            );
+            let records = b.client.query(&q).await?;
+            events = records.iter().filter_map(event).collect();
+            events.reverse();
+        }
         let field_of = |rule: &str| {
             mine.iter()
                 .find(|r| r.id == rule)
@@ -120,8 +123,7 @@ impl Alerts {
                     Condition::Silent { .. } => None,
                 })
         };
-        let mut active = self.current()?;
-        active.retain(|a| a.device == device.as_str());
+        let active = self.current_of(&[device.as_str()])?;
         let firing: Vec<&str> = active
             .iter()
             .filter(|a| a.state == AlertState::Firing)
