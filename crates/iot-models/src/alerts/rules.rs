@@ -538,6 +538,10 @@ mod tests {
             ids[1..].join(",")
         );
         assert!(rule(&at_most).is_ok());
+        let daily = rule(
+            r#"{"name":"n","devices":"*","kind":"silent","silent_seconds":60,"remind_minutes":1440}"#,
+        );
+        assert_eq!(daily.unwrap().remind_minutes, Some(MAX_REMIND_MINUTES));
     }
 
     #[test]
