@@ -71,6 +71,12 @@ fn next(prev: Option<&Tracked>, seen: Observation, hold: u64, now: DateTime<Utc>
     }
 }
 
+/// Ok and never anything else: the state of most (rule, device) pairs, kept as no state at
+/// all (a fleet's worth of them held ~1 KB each).
+fn is_untouched(t: &Tracked) -> bool {
+    t.state == AlertState::Ok && t.since == DateTime::UNIX_EPOCH
+}
+
 /// Whether a firing alert is due a reminder at `now`: unacknowledged, and `remind_minutes`
 /// since it was last notified.
 fn reminder_due(t: &Tracked, remind_minutes: Option<u32>, now: DateTime<Utc>) -> bool {
@@ -150,6 +156,7 @@ fn observe(
 pub struct Alerts {
     pub store: AlertStore,
     pub notifier: Notifier,
+    /// The (rule, device) pairs that are not ok, or were not once: no entry is ok, always.
     tracked: Mutex<HashMap<(String, String), Tracked>>,
     /// Whether the last states were read back from InfluxDB (once, at the first evaluation).
     restored: tokio::sync::OnceCell<()>,
@@ -274,7 +281,10 @@ impl Alerts {
                         now_tracked.notified = Some(now);
                         reminders.push((rule, device.id.clone(), now_tracked.clone()));
                     }
-                    kept.insert(key, now_tracked);
+                    // Ok since the first look is what no state means: nothing to keep.
+                    if !is_untouched(&now_tracked) {
+                        kept.insert(key, now_tracked);
+                    }
                 }
             }
             // Rules removed and devices gone leave nothing behind.
@@ -359,7 +369,8 @@ impl Alerts {
     }
 
     /// Whether `device` may have alert events since `since`: some rule of `rules` is not ok
-    /// for it, or changed after `since`. False saves a device's page the look for them.
+    /// for it, or changed after `since` (no state: never changed). False saves a device's
+    /// page the look for them.
     pub(super) fn changed_since(
         &self,
         rules: &[&AlertRule],
@@ -370,7 +381,7 @@ impl Alerts {
         rules.iter().any(|r| {
             tracked
                 .get(&(r.id.clone(), device.to_string()))
-                .is_none_or(|t| t.state != AlertState::Ok || t.since >= since)
+                .is_some_and(|t| t.state != AlertState::Ok || t.since >= since)
         })
     }
 
@@ -561,5 +572,19 @@ mod tests {
         );
         let resolved = next(Some(&still), seen(false), 0, at(800));
         assert!(!reminder_due(&resolved, Some(10), at(9_999)));
+    }
+
+    #[test]
+    fn only_pairs_that_were_ever_not_ok_are_kept() {
+        let untouched = next(None, seen(false), 0, at(10));
+        assert!(is_untouched(&untouched));
+        let fired = next(None, seen(true), 0, at(10));
+        assert!(!is_untouched(&fired));
+        let resolved = next(Some(&fired), seen(false), 0, at(20));
+        assert_eq!((resolved.state, resolved.since), (AlertState::Ok, at(20)));
+        assert!(
+            !is_untouched(&resolved),
+            "a resolution is kept: the page shades its span"
+        );
     }
 }
