@@ -149,14 +149,8 @@ async fn main() {
     for field in ["Temperature", "Humidity", "Pressure", "CO2", "TVOC"] {
         let rule = serde_json::json!({"name": format!("{field} high"), "devices": "*",
             "kind": "threshold", "field": field, "op": ">", "value": 1e9});
-        let r = s
-            .client()
-            .post(format!("{}/api/alert-rules", s.url))
-            .json(&rule)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "adding a rule");
+        let (status, answer) = common::alerts::post(&s, "/api/alert-rules", rule).await;
+        assert_eq!(status, 201, "adding a rule: {answer}");
     }
     tokio::time::sleep(Duration::from_secs(12)).await;
     table(&s, "the same, with 5 alert rules over all 10,020 devices").await;

@@ -4,6 +4,7 @@
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
 
+pub mod alerts;
 pub mod smtp;
 pub mod test_ca;
 
