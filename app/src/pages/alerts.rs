@@ -134,10 +134,7 @@ fn Firing(
             <thead><tr><th>"Level"</th><th>"Rule"</th><th>"Device"</th><th>"What"</th><th>"Since"</th><th>"Acknowledged"</th></tr></thead>
             <tbody>
                 {alerts.into_iter().map(|a| {
-                    let state = match a.state {
-                        AlertState::Firing => view! { <span class="badge bad">"firing"</span> }.into_any(),
-                        _ => view! { <span class="badge warn">"pending"</span> }.into_any(),
-                    };
+                    let state = state_badge(a.state);
                     let acknowledged = match (a.acknowledged, a.state) {
                         (Some(k), _) => view! { <span>{format!("by {}", k.by)} {(!k.note.is_empty()).then(|| format!(": {}", k.note))}</span> }.into_any(),
                         (None, AlertState::Firing) => {
@@ -252,6 +249,16 @@ fn Rules(
     .into_any()
 }
 
+/// A state as a coloured badge.
+fn state_badge(state: AlertState) -> impl IntoView {
+    let class = match state {
+        AlertState::Firing => "badge bad",
+        AlertState::Pending => "badge warn",
+        AlertState::Ok => "badge ok",
+    };
+    view! { <span class=class>{state.as_str()}</span> }
+}
+
 /// The latest changes of state, newest first.
 #[component]
 fn History(events: Vec<AlertEvent>) -> impl IntoView {
@@ -264,17 +271,12 @@ fn History(events: Vec<AlertEvent>) -> impl IntoView {
             <thead><tr><th>"Time"</th><th>"Rule"</th><th>"Device"</th><th>"State"</th><th>"Message"</th></tr></thead>
             <tbody>
                 {events.into_iter().map(|e| {
-                    let state = match e.state {
-                        AlertState::Firing => "badge bad",
-                        AlertState::Pending => "badge warn",
-                        AlertState::Ok => "badge ok",
-                    };
                     view! {
                         <tr>
                             <td class="nowrap">{format_time(&e.time)}</td>
                             <td>{e.rule_name}</td>
                             <td><a href=format!("/devices/{}", e.device)>{e.device.clone()}</a></td>
-                            <td class="nowrap">{level_badge(e.level)} " " <span class=state>{e.state.as_str()}</span></td>
+                            <td class="nowrap">{level_badge(e.level)} " " {state_badge(e.state)}</td>
                             <td>{e.message}</td>
                         </tr>
                     }
