@@ -20,13 +20,15 @@ run: tools
 	cargo leptos build --release --precompress --split --lib-features split
 	./target/release/iot-center
 
-## Run every test: the Rust workspace, the official InfluxDB Python client against tsdb,
-## then Playwright against a freshly built server.
+## Run every test: the Rust workspace, the official InfluxDB Python client against tsdb and
+## through the gateway, then Playwright against a freshly built server.
 test: tools browser .venv/bin/pytest
 	# TLS is rustls: no OpenSSL or native-tls anywhere in the build.
 	! cargo tree --workspace -e normal 2>/dev/null | grep -E 'openssl-sys|native-tls'
 	cargo test --workspace
 	TSDB_BIN=target/debug/tsdb .venv/bin/pytest -q -p no:cacheprovider crates/tsdb/tests/python
+	# … and writes through IoT Center's device gateway, configured from /api/env alone.
+	IOT_CENTER_BIN=target/debug/iot-center .venv/bin/pytest -q -p no:cacheprovider server/tests/python
 	# A release build's precompressed assets would be served in place of the debug ones.
 	rm -f target/site/pkg/*.br target/site/pkg/*.gz
 	# The build as a new user types it (no split) must hydrate: the navigation smoke test.

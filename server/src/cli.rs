@@ -23,10 +23,18 @@ pub struct Cli {
     /// machine's name (a request for any other name gets 421)
     #[arg(long, env = "ALLOWED_HOSTS")]
     pub allowed_hosts: Option<String>,
-    /// A second address serving only the device API (`/api/env`, `/api/health`), so the web
-    /// application can stay on loopback while devices reach this one
+    /// A second address serving only what devices use (`/api/env`, `/api/health`, the
+    /// gateway's `/api/v2/write`, `/ping`, `/health`), so the web application can stay on
+    /// loopback while devices reach this one
     #[arg(long, env = "IOT_CENTER_DEVICE_LISTEN")]
     pub device_listen: Option<SocketAddr>,
+    /// Serve the device listener over HTTPS with this certificate chain (PEM), so devices
+    /// fetch their configuration and write over TLS
+    #[arg(long, env = "DEVICE_TLS_CERT", requires = "device_tls_key")]
+    pub device_tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --device-tls-cert
+    #[arg(long, env = "DEVICE_TLS_KEY", requires = "device_tls_cert")]
+    pub device_tls_key: Option<PathBuf>,
     /// What an unknown device asking for its configuration gets: `open` (registered, as the
     /// reference IoT Center does), `approve` (pending until an operator approves it) or
     /// `closed` (devices are registered from the UI only) [default: approve]
@@ -59,8 +67,9 @@ pub struct Cli {
     /// The private key (PEM) of --tsdb-tls-cert
     #[arg(long, env = "IOT_CENTER_TSDB_TLS_KEY", requires = "tsdb_tls_cert")]
     pub tsdb_tls_key: Option<PathBuf>,
-    /// InfluxDB's URL as devices are told it [default: INFLUX_URL, or the embedded store's
-    /// address with this machine's name when it listens on all addresses]
+    /// IoT Center's URL as devices are told it (`influx_url` of /api/env: they write to its
+    /// gateway) [default: the device listener's address, else the web server's, with this
+    /// machine's name when it listens on all addresses]
     #[arg(long, env = "DEVICE_INFLUX_URL")]
     pub device_influx_url: Option<String>,
     /// URL of InfluxDB 2.x or Cloud; without it the embedded store runs
@@ -93,9 +102,35 @@ pub struct Cli {
     // Limits of the embedded store: body sizes, query time, depth and rows.
     #[command(flatten)]
     pub store_limits: tsdb::LimitArgs,
+    // What each device may write through the gateway.
+    #[command(flatten)]
+    pub device_bounds: DeviceBoundArgs,
     /// Without a command, the server runs.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Each device's bounds at the gateway [defaults: README's table]
+#[derive(Debug, Default, clap::Args)]
+pub struct DeviceBoundArgs {
+    /// Bytes of line protocol per write request, after gzip [default: 8388608]
+    #[arg(long, env = "DEVICE_MAX_BYTES")]
+    pub device_max_bytes: Option<usize>,
+    /// Lines per write request [default: 10000]
+    #[arg(long, env = "DEVICE_MAX_LINES")]
+    pub device_max_lines: Option<usize>,
+    /// Distinct series (measurement and tags) per device [default: 1000]
+    #[arg(long, env = "DEVICE_MAX_SERIES")]
+    pub device_max_series: Option<usize>,
+    /// Distinct field names per device [default: 200]
+    #[arg(long, env = "DEVICE_MAX_FIELDS")]
+    pub device_max_fields: Option<usize>,
+    /// Points per second a device may sustain; past it, 429 [default: 1000]
+    #[arg(long, env = "DEVICE_POINTS_PER_SECOND")]
+    pub device_points_per_second: Option<u32>,
+    /// Points a device may send at once after a quiet spell, at least DEVICE_MAX_LINES [default: 20000]
+    #[arg(long, env = "DEVICE_BURST")]
+    pub device_burst: Option<u32>,
 }
 
 /// Managing accounts, on the same `--data-dir`, while the server runs or not.

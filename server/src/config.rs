@@ -3,6 +3,7 @@
 
 use crate::cli::Cli;
 use iot_core::enrollment::Policy;
+use iot_core::gateway::Bounds;
 use iot_models::StatusThresholds;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -51,9 +52,13 @@ pub struct Config {
     pub listen: Option<SocketAddr>,
     /// A second listener with the device API only.
     pub device_listen: Option<SocketAddr>,
+    /// Its certificate chain and key, when it serves HTTPS.
+    pub device_tls: Option<(PathBuf, PathBuf)>,
     pub device_registration: Policy,
-    /// InfluxDB's URL as devices are told it, when set.
+    /// IoT Center's URL as devices are told it, when set (else the listener's address).
     pub device_influx_url: Option<String>,
+    /// What each device may write through the gateway.
+    pub gateway: Bounds,
     pub provisioning_secret: Option<String>,
     pub data_dir: PathBuf,
     pub influx: Influx,
@@ -74,8 +79,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("device_listen", &self.device_listen)
+            .field("device_tls", &self.device_tls)
             .field("device_registration", &self.device_registration)
             .field("device_influx_url", &self.device_influx_url)
+            .field("gateway", &self.gateway)
             .field(
                 "provisioning_secret",
                 &self.provisioning_secret.as_ref().map(|_| "••••••"),
@@ -157,6 +164,55 @@ fn addr(s: &str) -> SocketAddr {
     s.parse().expect("a valid built-in address")
 }
 
+/// A number from its flag (or the environment), else from config.ini, else `default`.
+fn number<T: std::str::FromStr>(
+    flag: Option<T>,
+    file: &FileSettings,
+    key: &str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match flag {
+        Some(n) => Ok(n),
+        None => file.get(key).map_or(Ok(default), |v| {
+            v.parse().map_err(|_| {
+                ConfigError::Invalid(format!("{key} in config.ini is not a whole number: {v:?}"))
+            })
+        }),
+    }
+}
+
+fn device_bounds(
+    args: crate::cli::DeviceBoundArgs,
+    file: &FileSettings,
+) -> Result<Bounds, ConfigError> {
+    let d = Bounds::default();
+    Bounds {
+        max_bytes: number(args.device_max_bytes, file, "DEVICE_MAX_BYTES", d.max_bytes)?,
+        max_lines: number(args.device_max_lines, file, "DEVICE_MAX_LINES", d.max_lines)?,
+        max_series: number(
+            args.device_max_series,
+            file,
+            "DEVICE_MAX_SERIES",
+            d.max_series,
+        )?,
+        max_fields: number(
+            args.device_max_fields,
+            file,
+            "DEVICE_MAX_FIELDS",
+            d.max_fields,
+        )?,
+        points_per_second: number(
+            args.device_points_per_second,
+            file,
+            "DEVICE_POINTS_PER_SECOND",
+            d.points_per_second,
+        )?,
+        burst: number(args.device_burst, file, "DEVICE_BURST", d.burst)?,
+    }
+    .checked()
+    .map_err(ConfigError::Invalid)
+}
+
 impl Config {
     pub fn resolve(cli: Cli, file: &FileSettings) -> Result<Config, ConfigError> {
         let pick = |flag: Option<String>, key: &str| {
@@ -197,16 +253,8 @@ impl Config {
                 )?,
             },
         };
-        let intervals = |flag: Option<u32>, key: &str, default: u32| match flag {
-            Some(n) => Ok(n),
-            None => file.get(key).map_or(Ok(default), |v| {
-                v.parse().map_err(|_| {
-                    ConfigError::Invalid(format!(
-                        "{key} in config.ini is not a whole number: {v:?}"
-                    ))
-                })
-            }),
-        };
+        let intervals =
+            |flag: Option<u32>, key: &str, default: u32| number(flag, file, key, default);
         let defaults = StatusThresholds::default();
         let status_thresholds = StatusThresholds::new(
             intervals(cli.stale_after, "STALE_AFTER", defaults.stale_after)?,
@@ -254,12 +302,34 @@ impl Config {
                 ))
             }
         };
+        let gateway = device_bounds(cli.device_bounds, file)?;
+        let device_tls = match (
+            cli.device_tls_cert
+                .or_else(|| file.get("DEVICE_TLS_CERT").map(PathBuf::from)),
+            cli.device_tls_key
+                .or_else(|| file.get("DEVICE_TLS_KEY").map(PathBuf::from)),
+        ) {
+            (None, None) => None,
+            (Some(_), Some(_)) if cli.device_listen.is_none() => {
+                return Err(ConfigError::Invalid(
+                    "DEVICE_TLS_CERT is for the device listener: set --device-listen too".into(),
+                ))
+            }
+            (Some(cert), Some(key)) => Some((cert, key)),
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "the device listener's TLS needs both a certificate and its key (DEVICE_TLS_CERT, DEVICE_TLS_KEY)".into(),
+                ))
+            }
+        };
         let device_registration = pick(cli.device_registration, "DEVICE_REGISTRATION")
             .map_or(Ok(Policy::default()), |p| p.parse())
             .map_err(ConfigError::Invalid)?;
         Ok(Config {
+            gateway,
             device_influx_url: pick(cli.device_influx_url, "DEVICE_INFLUX_URL"),
             device_listen: cli.device_listen,
+            device_tls,
             device_registration,
             provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
             allowed_hosts,

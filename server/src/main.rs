@@ -8,6 +8,7 @@ mod config;
 mod device_api;
 mod error;
 mod export;
+mod gateway_api;
 mod health_api;
 mod shutdown;
 mod startup;
@@ -53,7 +54,7 @@ async fn main() -> anyhow::Result<()> {
     let mut cli = cli::Cli::parse();
     let command = cli.command.take();
     let file = config::FileSettings::load(&cli.config)?;
-    let config = config::Config::resolve(cli, &file)?;
+    let mut config = config::Config::resolve(cli, &file)?;
     if let Some(command) = command {
         return accounts_cli::run(command, &config.data_dir).await;
     }
@@ -69,6 +70,23 @@ async fn main() -> anyhow::Result<()> {
     let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
     let alerts = Arc::new(Alerts::new(AlertStore::open(&config.data_dir)?, mailer));
     let (connection, store) = startup::prepare(&config).await?;
+    let listen = config.listen.unwrap_or(leptos_options.site_addr);
+    let listener = bind(listen).await?;
+    let device_listener = match config.device_listen {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let device_tls = match &config.device_tls {
+        Some((cert, key)) => Some(tsdb::tls::server_config(cert, key).context(
+            "the device listener's TLS certificate (--device-tls-cert, --device-tls-key)",
+        )?),
+        None => None,
+    };
+    // Devices write to this server: they are told where it listens for them.
+    let for_devices = device_listener.as_ref().unwrap_or(&listener).local_addr()?;
+    config
+        .device_influx_url
+        .get_or_insert_with(|| startup::reachable(device_tls.is_some(), for_devices));
     let service = Arc::new(Service::default());
     let connecting = tokio::spawn(startup::connect_until_ready(
         config.clone(),
@@ -77,16 +95,24 @@ async fn main() -> anyhow::Result<()> {
     ));
     alerts::spawn_evaluator(service.clone(), alerts.clone(), config.alert_every);
     let stopping = shutdown::Stopping::on_signals();
-    let listen = config.listen.unwrap_or(leptos_options.site_addr);
-    let listener = bind(listen).await?;
     tracing::info!("IoT Center on http://{}", listener.local_addr()?);
     warn_if_open(&config, listen);
-    if let Some(device_listen) = config.device_listen {
-        let devices = bind(device_listen).await?;
-        tracing::info!("device API on http://{}", devices.local_addr()?);
+    if let Some(devices) = device_listener {
         let hosts = surface::AllowedHosts::new(devices.local_addr()?.ip(), &config.allowed_hosts);
-        let routes = web::device_router(service.clone(), hosts);
-        tokio::spawn(shutdown::serve(devices, routes, stopping.clone()));
+        let routes = web::device_router(service.clone(), alerts.clone(), hosts);
+        tracing::info!(
+            "device API and gateway on {}",
+            startup::reachable(device_tls.is_some(), devices.local_addr()?)
+        );
+        match device_tls {
+            Some(tls) => {
+                let devices = tsdb::tls::TlsListener::new(devices, tls)?;
+                tokio::spawn(shutdown::serve_on(devices, routes, stopping.clone()));
+            }
+            None => {
+                tokio::spawn(shutdown::serve(devices, routes, stopping.clone()));
+            }
+        }
     }
     let auth = auth::layer(&config.data_dir, accounts.clone())?;
     let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);

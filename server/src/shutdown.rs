@@ -1,7 +1,7 @@
 //! Stopping cleanly on SIGTERM (systemd, containers) or Ctrl-C: listeners stop accepting,
 //! requests in flight finish within a grace period, then the caller writes what it holds.
 
-use axum::serve::ListenerExt;
+use axum::serve::{Listener, ListenerExt};
 use axum::Router;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -64,6 +64,15 @@ pub async fn serve(listener: TcpListener, app: Router, stopping: Stopping) -> st
             tracing::warn!("TCP_NODELAY: {e}");
         }
     });
+    serve_on(listener, app, stopping).await
+}
+
+/// [`serve`] on any listener: HTTPS by `tsdb::tls::TlsListener`, say.
+pub async fn serve_on<L>(listener: L, app: Router, stopping: Stopping) -> std::io::Result<()>
+where
+    L: Listener,
+    L::Addr: std::fmt::Debug,
+{
     let graceful = axum::serve(listener, app).with_graceful_shutdown(stopping.clone().asked());
     let deadline = async {
         stopping.asked().await;

@@ -22,14 +22,12 @@ pub struct Connection {
     pub tls: Tls,
     pub token: String,
     pub org: String,
-    /// Where devices reach it.
-    pub device_url: String,
 }
 
 /// How a device elsewhere names `addr`: never `0.0.0.0` (listening on every address), but
 /// this machine's name. Over TLS a name, as certificates name hosts: `localhost` on
 /// loopback (`DEVICE_INFLUX_URL` when the certificate says otherwise).
-fn reachable(tls: bool, addr: SocketAddr) -> String {
+pub fn reachable(tls: bool, addr: SocketAddr) -> String {
     let host = match addr.ip() {
         ip if ip.is_unspecified() => {
             crate::surface::hostname().unwrap_or_else(|| "localhost".into())
@@ -154,7 +152,6 @@ pub async fn start_embedded(
         tls: Tls::default(),
         token,
         org: EMBEDDED_ORG.into(),
-        device_url,
     };
     Ok((connection, handle))
 }
@@ -248,7 +245,6 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(Connection, Option<Embe
                 tls: tls.clone(),
                 token: token.clone(),
                 org: org.clone(),
-                device_url: url.clone(),
             };
             (connection, None)
         }
@@ -282,7 +278,11 @@ pub async fn connect_until_ready(config: Config, connection: Connection, service
                     config.device_registration,
                     config.provisioning_secret.as_deref(),
                 );
-                let backend = Arc::new(backend.with_enrollment(enrollment));
+                let backend = Arc::new(
+                    backend
+                        .with_enrollment(enrollment)
+                        .with_gateway(config.gateway),
+                );
                 iot_core::metrics::spawn_flusher(backend.clone());
                 iot_core::fleet::spawn_refresher(backend.clone());
                 service.connect(backend);
@@ -333,10 +333,7 @@ async fn connect(config: &Config, connection: &Connection) -> anyhow::Result<Bac
     let telemetry = ensure_bucket(&client, &config.telemetry_bucket).await?;
     ensure_bucket(&client, &config.registry_bucket).await?;
     let settings = Settings {
-        influx_url: config
-            .device_influx_url
-            .clone()
-            .unwrap_or_else(|| connection.device_url.clone()),
+        influx_url: config.device_influx_url.clone().unwrap_or_default(),
         org: connection.org.clone(),
         org_id,
         telemetry_bucket: telemetry.name,
@@ -348,7 +345,16 @@ async fn connect(config: &Config, connection: &Connection) -> anyhow::Result<Bac
         status_thresholds: config.status_thresholds,
         configuration_refresh: 3600,
     };
-    Ok(Backend::new(client, settings))
+    let backend = Backend::new(client, settings);
+    let retired = iot_core::registry::retire_influx_authorizations(&backend)
+        .await
+        .context("deleting the devices' old InfluxDB tokens")?;
+    if retired > 0 {
+        tracing::info!(
+            "{retired} devices' InfluxDB tokens deleted: their tokens now work at IoT Center's gateway only"
+        );
+    }
+    Ok(backend)
 }
 
 #[cfg(test)]

@@ -11,11 +11,17 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 
-/// The device listener: the device routes behind the same host check and headers, and no
-/// sign-in (devices have their own tokens).
-pub fn device_router(service: Arc<Service>, hosts: crate::surface::AllowedHosts) -> Router {
+/// The device listener: the device routes and the gateway behind the same host check and
+/// headers, and no sign-in (devices have their own tokens).
+pub fn device_router(
+    service: Arc<Service>,
+    alerts: Arc<iot_core::alerts::Alerts>,
+    hosts: crate::surface::AllowedHosts,
+) -> Router {
     let measure = axum::middleware::from_fn_with_state(service.clone(), crate::health_api::measure);
     crate::device_api::device_routes()
+        .merge(crate::gateway_api::routes())
+        .merge(crate::health_api::routes(alerts))
         .with_state(service)
         .route_layer(measure)
         .layer(axum::middleware::from_fn_with_state(
@@ -25,7 +31,8 @@ pub fn device_router(service: Arc<Service>, hosts: crate::surface::AllowedHosts)
 }
 
 /// Builds the whole web application around `backend`: every request first through the
-/// host and origin checks (`surface`), then the sign-in gate (`auth`).
+/// host and origin checks (`surface`), then the sign-in gate (`auth`) — but for the
+/// gateway's routes, which devices call with their own tokens and no session.
 pub fn router(
     leptos_options: LeptosOptions,
     service: Arc<Service>,
@@ -55,6 +62,9 @@ pub fn router(
         .layer(axum::middleware::from_fn(crate::error::server_fn_status));
     let measure = axum::middleware::from_fn_with_state(service.clone(), crate::health_api::measure);
     let gate = axum::middleware::from_fn_with_state(accounts.clone(), auth::gate);
+    let gateway = crate::gateway_api::routes()
+        .with_state(service.clone())
+        .route_layer(measure.clone());
     crate::device_api::routes()
         .merge(crate::export::routes())
         .merge(crate::health_api::routes(alerts.clone()))
@@ -65,6 +75,7 @@ pub fn router(
         .route_layer(measure)
         .layer(gate)
         .layer(auth)
+        .merge(gateway)
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(hosts),
             crate::surface::guard,

@@ -14,6 +14,8 @@ async fn the_device_protocol_and_the_device_token_scope() {
     assert_eq!(env["id"], "ESP32-A0B1C2D3E4F5");
     assert_eq!(env["newlyRegistered"], true);
     assert_eq!(env["influx_bucket"], "iot_center");
+    // Devices are told this server's address: they write to its gateway.
+    assert_eq!(env["influx_url"], s.url.as_str());
     let (influx, org, token) = (
         env["influx_url"].as_str().unwrap(),
         env["influx_org"].as_str().unwrap(),
@@ -30,53 +32,50 @@ async fn the_device_protocol_and_the_device_token_scope() {
         .body("environment,clientId=ESP32-A0B1C2D3E4F5 Temperature=21.5")
     };
     assert_eq!(write("iot_center").send().await.unwrap().status(), 204);
-    // … and nothing else: no reading, no registry, no new tokens.
-    let read = http
-        .post(format!("{influx}/api/v2/query?org={org}"))
-        .header("Authorization", &auth)
-        .json(&json!({"query": "from(bucket: \"iot_center\") |> range(start: -1h)"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(read.status(), 403);
     assert_eq!(
         write("iot_center_devices").send().await.unwrap().status(),
-        403
+        404
     );
-    let orgs: Value = http
-        .get(format!("{influx}/api/v2/orgs"))
-        .header("Authorization", &auth)
+    // … and opens nothing else, here or at the store: no reading, no resources, no tokens.
+    for base in [influx, s.store.as_str()] {
+        let read = http
+            .post(format!("{base}/api/v2/query?org={org}"))
+            .header("Authorization", &auth)
+            .json(&json!({"query": "from(bucket: \"iot_center\") |> range(start: -1h)"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), 401, "{base}");
+        for path in ["/api/v2/orgs", "/api/v2/authorizations", "/api/v2/buckets"] {
+            let r = http
+                .get(format!("{base}{path}"))
+                .header("Authorization", &auth)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401, "{base}{path}");
+        }
+        let mint = http
+            .post(format!("{base}/api/v2/authorizations"))
+            .header("Authorization", &auth)
+            .json(&json!({"orgID": "x", "permissions": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(mint.status(), 401, "{base}");
+    }
+    // And no InfluxDB authorization was made for it.
+    let authorizations: Value = http
+        .get(format!("{}/api/v2/authorizations", s.store))
+        .header("Authorization", s.operator())
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(orgs["orgs"], json!([]));
-    let operator = format!(
-        "Token {}",
-        std::fs::read_to_string(s._dir.path().join("operator-token"))
-            .unwrap()
-            .trim()
-    );
-    let orgs: Value = http
-        .get(format!("{influx}/api/v2/orgs"))
-        .header("Authorization", &operator)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let org_id = orgs["orgs"][0]["id"].as_str().unwrap();
-    let mint = http
-        .post(format!("{influx}/api/v2/authorizations"))
-        .header("Authorization", &auth)
-        .json(&json!({"orgID": org_id, "permissions": [{"action": "write", "resource": {"type": "buckets", "orgID": org_id}}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(mint.status(), 403);
+    let descriptions = authorizations["authorizations"].to_string();
+    assert!(!descriptions.contains("IoTCenterDevice"), "{descriptions}");
 
     // The list has the device, never a token; the text form has one key per line.
     let list: Value = s

@@ -82,28 +82,12 @@ async fn fifty_devices_with_the_secret_asking_at_once_get_one_token() {
     let tokens = asks.join_all().await;
     assert!(tokens.iter().all(|t| *t == tokens[0]), "{tokens:?}");
     assert_eq!(pending(&s).await["devices"], json!([]));
-    // One authorization for the device in the store, not one per request.
+    // The one token writes at the gateway.
     let env = common::device_env(&s, "fleet-1").await;
-    let operator = std::fs::read_to_string(s._dir.path().join("operator-token")).unwrap();
-    let authorizations: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v2/authorizations",
-            env["influx_url"].as_str().unwrap()
-        ))
-        .header("Authorization", format!("Token {}", operator.trim()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let minted = authorizations["authorizations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["description"] == "IoTCenterDevice: fleet-1")
-        .count();
-    assert_eq!(minted, 1);
+    assert_eq!(env["influx_token"], tokens[0]);
+    let token = env["influx_token"].as_str().unwrap();
+    let write = common::gateway_write(&s.url, "bucket=iot_center", token, "environment f=1").await;
+    assert_eq!(write.status(), StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
@@ -149,6 +133,14 @@ async fn the_device_listener_serves_the_device_api_and_nothing_else() {
         .unwrap();
     assert_eq!(env["id"], "line-1");
     assert_eq!(get("/api/env/line-2").await.unwrap().status(), 403);
+    // The gateway is here too, and devices are told this address.
+    assert_eq!(env["influx_url"], devices.as_str());
+    assert_eq!(get("/ping").await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(get("/health").await.unwrap().status(), StatusCode::OK);
+    let token = env["influx_token"].as_str().unwrap();
+    let write =
+        common::gateway_write(&devices, "bucket=iot_center", token, "environment f=1").await;
+    assert_eq!(write.status(), StatusCode::NO_CONTENT);
     // Not the web application: no pages, sign-in, JSON API, CSV or server functions, even
     // with the admin's token.
     let fn_path = common::server_fn_path("find_devices");
@@ -159,7 +151,6 @@ async fn the_device_listener_serves_the_device_api_and_nothing_else() {
         "/devices",
         "/api/devices",
         "/export.csv",
-        "/health",
         &fn_path,
     ] {
         let r = http

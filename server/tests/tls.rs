@@ -79,30 +79,40 @@ async fn reaches_influxdb_over_tls_with_its_ca_and_refuses_it_without() {
         .filter_map(|l| l["field"].as_str())
         .collect();
     assert!(fields.contains(&"Temperature"), "{dashboard}");
-    // Devices are told the TLS URL.
+    // Devices are told IoT Center's address, never InfluxDB's.
     let env: Value = reqwest::get(format!("{}/api/env/tls-1", s.url))
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(env["influx_url"], url.as_str());
+    assert_eq!(env["influx_url"], s.url.as_str());
 }
 
 #[tokio::test]
-async fn the_embedded_store_serves_devices_over_tls() {
+async fn the_device_listener_serves_devices_over_tls() {
     let ca = TestCa::new();
     let (cert, key) = (ca.path("cert.pem"), ca.path("key.pem"));
+    let devices = format!("127.0.0.1:{}", common::free_port());
     let s = common::start_with(&[
-        ("IOT_CENTER_TSDB_TLS_CERT", cert.to_str().unwrap()),
-        ("IOT_CENTER_TSDB_TLS_KEY", key.to_str().unwrap()),
+        ("IOT_CENTER_DEVICE_LISTEN", devices.as_str()),
+        ("DEVICE_TLS_CERT", cert.to_str().unwrap()),
+        ("DEVICE_TLS_KEY", key.to_str().unwrap()),
     ])
     .await;
     let env = common::device_env(&s, "tls-2").await;
     let url = env["influx_url"].as_str().unwrap();
-    assert!(url.starts_with("https://localhost:"), "{env}");
-    // A device that trusts the CA writes over TLS; the application reads it back.
+    let port = devices.rsplit_once(':').unwrap().1;
+    assert_eq!(url, format!("https://localhost:{port}"), "{env}");
+    // A device that trusts the CA fetches its configuration and writes over TLS; the
+    // application reads it back.
     let device = ca.client();
+    let again = device
+        .get(format!("{url}/api/env/tls-2?register=false"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
     let write = device
         .post(format!(
             "{url}/api/v2/write?org={}&bucket=iot_center&precision=s",
@@ -127,7 +137,7 @@ async fn the_embedded_store_serves_devices_over_tls() {
         dashboard["last_values"][0]["field"], "Temperature",
         "{dashboard}"
     );
-    // The store's TLS port speaks nothing else.
-    let plain = reqwest::get(url.replace("https://", "http://") + "/health").await;
+    // The device listener's port speaks nothing else.
+    let plain = reqwest::get(url.replace("https://", "http://") + "/ping").await;
     assert!(plain.is_err(), "{plain:?}");
 }

@@ -51,7 +51,7 @@ pub fn Devices() -> impl IntoView {
     view! {
         <Title text="Devices"/>
         <h1>"Devices"</h1>
-        <p class="lead">"Each device gets its own token, which may only write telemetry."</p>
+        <p class="lead">"Each device gets its own IoT Center token, which writes its own telemetry through the gateway and opens nothing else."</p>
         <RegisterForm register/>
         <Transition fallback=Loading>
             {move || pending.get().map(|r| show(r, |waiting| view! { <PendingTable waiting register dismiss/> }.into_any()))}

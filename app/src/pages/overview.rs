@@ -10,7 +10,7 @@ pub fn Overview() -> impl IntoView {
         <Title text="Overview"/>
         <h1>"Overview"</h1>
         <p class="lead">
-            "Register sensors, give each its own least-privilege InfluxDB token, "
+            "Register sensors, each with its own device token (devices write through IoT Center, never to InfluxDB), "
             "write and query their telemetry, and watch the health of the fleet."
         </p>
         <FleetStatus/>

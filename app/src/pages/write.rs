@@ -23,7 +23,7 @@ pub fn WriteData() -> impl IntoView {
     view! {
         <Title text="Write data"/>
         <h1>"Write data"</h1>
-        <p class="lead">"Virtual devices write plausible telemetry with their own tokens, as real ones would."</p>
+        <p class="lead">"Virtual devices write plausible telemetry through the device gateway, as real ones do."</p>
         <section class="card">
             <h2>"Devices"</h2>
             <DevicePicker chosen=selected toggle=Callback::new(move |(id, on): (String, bool)| {

@@ -92,6 +92,27 @@ pub enum Precision {
 }
 
 impl Precision {
+    /// The `precision` of a `/write` query, as InfluxDB reads it.
+    pub fn parse(s: &str) -> Option<Precision> {
+        Some(match s {
+            "ns" | "n" => Precision::Ns,
+            "us" | "u" => Precision::Us,
+            "ms" => Precision::Ms,
+            "s" => Precision::S,
+            _ => return None,
+        })
+    }
+
+    /// Nanoseconds in one unit.
+    pub fn nanos(self) -> i64 {
+        match self {
+            Precision::Ns => 1,
+            Precision::Us => 1_000,
+            Precision::Ms => 1_000_000,
+            Precision::S => 1_000_000_000,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Precision::Ns => "ns",
@@ -102,6 +123,8 @@ impl Precision {
     }
 }
 
+/// Clones share the connection pool.
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,

@@ -2,8 +2,10 @@
 //! memory. Loaded once, kept current by this server's own registrations, removals and
 //! virtual writes, and by cheap incremental looks (only registry rows and points newer than
 //! the last look, every [`REFRESH_EVERY`]), so a fleet page costs no query, and several
-//! servers on one InfluxDB agree within seconds.
+//! servers on one InfluxDB agree within seconds. It also knows each device's IoT Center
+//! token (by its SHA-256 only), so the gateway finds a request's device without a query.
 
+use crate::layout::{REGISTRY_CREATED_AT, REGISTRY_KEY, REGISTRY_TOKEN};
 use crate::registry::{self, Fields, Registration};
 use crate::{Backend, Error};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -11,7 +13,8 @@ use iot_models::{
     DeviceId, DeviceStatus, DeviceSummary, FleetOverview, FleetPage, FleetQuery, FLEET_PAGE_SIZE,
     RECENTLY_LATE,
 };
-use std::collections::BTreeMap;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -40,15 +43,40 @@ pub struct FleetIndex {
 #[derive(Default)]
 struct State {
     devices: BTreeMap<String, Device>,
+    /// The device of each working token, by the token's SHA-256.
+    tokens: HashMap<TokenHash, String>,
     /// When the last look started; `None` until the first load.
     looked: Option<DateTime<Utc>>,
     loaded: Option<Instant>,
 }
 
+type TokenHash = [u8; 32];
+
+fn token_hash(token: &str) -> TokenHash {
+    Sha256::digest(token.as_bytes()).into()
+}
+
 #[derive(Default)]
 struct Device {
+    /// The registry row, without its token.
     fields: Fields,
+    token: Option<TokenHash>,
     last_seen: Option<DateTime<Utc>>,
+}
+
+impl State {
+    /// Device `id`'s token is now `token` (none once it is removed).
+    fn set_token(&mut self, id: &str, token: Option<&str>) {
+        let device = self.devices.entry(id.to_string()).or_default();
+        if let Some(old) = device.token.take() {
+            self.tokens.remove(&old);
+        }
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
+            let hash = token_hash(token);
+            device.token = Some(hash);
+            self.tokens.insert(hash, id.to_string());
+        }
+    }
 }
 
 impl Device {
@@ -101,6 +129,20 @@ impl FleetIndex {
             let registration = registry::registration_from(id, &d.fields);
             (registration, d.summary(b, id.as_str(), now))
         }))
+    }
+
+    /// The registered device whose token this is.
+    pub async fn device_of_token(
+        &self,
+        b: &Backend,
+        token: &str,
+    ) -> Result<Option<DeviceId>, Error> {
+        self.loaded(b).await?;
+        let state = self.read();
+        Ok(state
+            .tokens
+            .get(&token_hash(token))
+            .and_then(|id| DeviceId::parse(id).ok()))
     }
 
     /// One page of the devices a query matches, by id: ids found by prefix in the ordered
@@ -184,15 +226,25 @@ impl FleetIndex {
             }
         };
         let started = Utc::now();
-        let rows = registry::registry_rows(b, None, false, since).await?;
+        let rows = registry::registry_rows(b, None, true, since).await?;
         let seen = registry::last_seen(b, None, since).await?;
         let mut state = self.write();
         if since.is_none() {
             state.devices.clear();
+            state.tokens.clear();
             state.loaded = Some(Instant::now());
         }
-        for (id, fields) in rows {
-            state.devices.entry(id).or_default().fields.extend(fields);
+        for (id, mut fields) in rows {
+            let token = fields.remove(REGISTRY_TOKEN);
+            let device = state.devices.entry(id.clone()).or_default();
+            device.fields.extend(fields);
+            let removed = device
+                .fields
+                .get(REGISTRY_KEY)
+                .is_none_or(|(key, _)| key.is_empty());
+            if let Some((token, _)) = token {
+                state.set_token(&id, (!removed).then_some(token.as_str()));
+            }
         }
         for (id, t) in seen {
             if let Some(device) = state.devices.get_mut(&id) {
@@ -203,16 +255,15 @@ impl FleetIndex {
         Ok(())
     }
 
-    /// This server registered (`key` its authorization) or removed (`key` empty) a device.
-    pub fn note(&self, id: &DeviceId, key: &str, created_at: &str) {
+    /// This server registered a device (`key` and `token` its own) or removed it (both
+    /// empty): its token works, or stops working, from now on.
+    pub fn note(&self, id: &DeviceId, key: &str, token: &str, created_at: &str) {
         let now = Utc::now();
         let mut state = self.write();
         let fields = &mut state.devices.entry(id.to_string()).or_default().fields;
-        fields.insert(crate::layout::REGISTRY_KEY.into(), (key.into(), now));
-        fields.insert(
-            crate::layout::REGISTRY_CREATED_AT.into(),
-            (created_at.into(), now),
-        );
+        fields.insert(REGISTRY_KEY.into(), (key.into(), now));
+        fields.insert(REGISTRY_CREATED_AT.into(), (created_at.into(), now));
+        state.set_token(id.as_str(), (!key.is_empty()).then_some(token));
     }
 
     /// This server wrote a point for a device (a virtual device).

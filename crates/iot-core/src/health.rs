@@ -28,9 +28,7 @@ async fn influxdb(b: &Backend) -> HealthCheck {
         status,
         latency_ms,
         version: version.filter(|v| !v.is_empty()),
-        message: format!("{} {}", b.settings.influx_url, message)
-            .trim()
-            .to_string(),
+        message: format!("{} {}", b.client.url(), message).trim().to_string(),
     }
 }
 
@@ -50,7 +48,13 @@ pub async fn report(s: &Service, notifications: NotificationDelivery) -> HealthR
         Some(b) => (influxdb(b).await, b.metrics.delivery()),
         None => (not_connected(s), MetricsDelivery::default()),
     };
+    let message = match check.status {
+        CheckStatus::Pass => "ready for writes",
+        CheckStatus::Fail => "not ready: InfluxDB's check fails",
+    };
     HealthReport {
+        name: "iot-center".into(),
+        message: message.into(),
         status: check.status,
         version: env!("CARGO_PKG_VERSION").to_string(),
         uptime_seconds: s.started.elapsed().as_secs(),

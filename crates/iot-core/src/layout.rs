@@ -25,7 +25,8 @@ pub const WRITTEN_DEVICE_TAG: &str = DEVICE_TAGS[0];
 
 pub const REGISTRY_MEASUREMENT: &str = "deviceauth";
 pub const REGISTRY_DEVICE_TAG: &str = "deviceId";
-/// The id of the device's authorization; empty once the device is removed.
+/// The id of the device's token (for older registrations, of its InfluxDB authorization);
+/// empty once the device is removed.
 pub const REGISTRY_KEY: &str = "key";
 pub const REGISTRY_TOKEN: &str = "token";
 pub const REGISTRY_CREATED_AT: &str = "createdAt";
@@ -41,6 +42,13 @@ pub const ALERT_LEVEL_TAG: &str = "level";
 pub const ALERT_STATE: &str = "state";
 pub const ALERT_VALUE: &str = "value";
 pub const ALERT_MESSAGE: &str = "message";
+
+/// Measurements only IoT Center writes: the gateway refuses a device's line for any of them.
+pub const RESERVED_MEASUREMENTS: [&str; 3] = [
+    REGISTRY_MEASUREMENT,
+    METRICS_MEASUREMENT,
+    ALERTS_MEASUREMENT,
+];
 
 /// The device a telemetry record belongs to, by whichever device tag it carries.
 pub fn device_of(r: &Record) -> Option<&str> {

@@ -7,7 +7,8 @@
 //! - [`layout`]: where data lives in InfluxDB (buckets' measurements, tags, fields).
 //! - [`queries`]: the Flux the application sends, built from typed values.
 //! - [`registry`], [`device_env`]: devices, their tokens and configuration; [`fleet`]: the
-//!   registered devices in memory, for fleet pages;
+//!   registered devices in memory, for fleet pages and the gateway; [`gateway`]: the one
+//!   way telemetry gets written, for real and virtual devices alike;
 //!   [`enrollment`]: which devices may register themselves.
 //! - [`telemetry`], [`export`]: reading telemetry for pages and CSV.
 //! - [`virtual_device`], [`writer`]: built-in devices and the tasks that write for them.
@@ -22,6 +23,7 @@ pub mod enrollment;
 mod error;
 pub mod export;
 pub mod fleet;
+pub mod gateway;
 pub mod health;
 pub mod layout;
 pub mod local_db;
@@ -42,7 +44,7 @@ pub use service::Service;
 /// Where telemetry and the registry live, and what devices are told.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// InfluxDB's URL as devices should use it.
+    /// IoT Center's URL as devices reach its gateway: what they are told as `influx_url`.
     pub influx_url: String,
     pub org: String,
     pub org_id: String,
@@ -70,6 +72,8 @@ pub struct Backend {
     pub enrollment: enrollment::Enrollment,
     /// The registered devices and when each last wrote, in memory.
     pub fleet: fleet::FleetIndex,
+    /// Where every device's telemetry is checked and forwarded.
+    pub gateway: gateway::Gateway,
     /// Dashboards' charts while their window's step lasts.
     pub charts: read_cache::ReadCache<telemetry::Charted>,
     /// Devices' latest values, for a second.
@@ -86,6 +90,7 @@ impl Backend {
             metrics: metrics::Metrics::default(),
             enrollment: enrollment::Enrollment::default(),
             fleet: fleet::FleetIndex::default(),
+            gateway: gateway::Gateway::default(),
             charts: Default::default(),
             latest: Default::default(),
             registrations: Default::default(),
@@ -94,5 +99,12 @@ impl Backend {
 
     pub fn with_enrollment(self, enrollment: enrollment::Enrollment) -> Backend {
         Backend { enrollment, ..self }
+    }
+
+    pub fn with_gateway(self, bounds: gateway::Bounds) -> Backend {
+        Backend {
+            gateway: gateway::Gateway::new(bounds),
+            ..self
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The device registry, as the reference IoT Center keeps it (see [`crate::layout`]): one
-//! row per change of a device's registration. Each device gets its own token that may only
-//! write the telemetry bucket.
+//! row per change of a device's registration. Each device gets its own IoT Center token,
+//! which only the gateway ([`crate::gateway`]) accepts: no device holds an InfluxDB token.
 
 use crate::layout::{
     self, REGISTRY_CREATED_AT, REGISTRY_DEVICE_TAG, REGISTRY_KEY, REGISTRY_MEASUREMENT,
@@ -8,9 +8,11 @@ use crate::layout::{
 };
 use crate::Error;
 use crate::{queries, Backend};
+use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
-use influx_client::{flux, FluxValue, Permission, Point, Precision};
+use influx_client::{flux, FluxValue, Point, Precision};
 use iot_models::{DeviceId, DeviceStatus, DeviceSummary};
+use rand::Rng;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -34,9 +36,19 @@ fn registry_row(id: &DeviceId, key: &str, token: &str, created_at: &str) -> Poin
         .field(REGISTRY_CREATED_AT, created_at)
 }
 
-/// The description of a device's authorization, as the reference writes it.
-pub fn token_description(id: &DeviceId) -> String {
-    format!("IoTCenterDevice: {id}")
+/// A new device token: 256 random bits, marked as IoT Center's so secret scanners know it.
+fn new_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    format!(
+        "iotc_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// A new registration key: the id of a device's token, shown in lists in its place.
+fn new_key() -> String {
+    let bytes: [u8; 8] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn now() -> String {
@@ -102,32 +114,16 @@ pub(crate) fn registration_from(
     }
 }
 
-/// The device's registration, if it has a working token (exists, active, may write telemetry).
+/// The device's registration, if it is registered now (not removed), with its token.
 pub async fn lookup(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, Error> {
     let rows = registry_rows(b, Some(id), true, None).await?;
-    working(b, id, rows.get(id.as_str())).await
+    Ok(working(id, rows.get(id.as_str())))
 }
 
-/// The registration in a device's registry row (with its token), if its token works.
-async fn working(
-    b: &Backend,
-    id: &DeviceId,
-    row: Option<&Fields>,
-) -> Result<Option<Registration>, Error> {
-    let Some(reg) = row.map(|f| registration_from(id, f)) else {
-        return Ok(None);
-    };
-    if reg.key.is_empty() || reg.token.is_empty() {
-        return Ok(None);
-    }
-    let usable = b.client.authorization(&reg.key).await?.is_some_and(|a| {
-        a.is_active()
-            && a.permissions.iter().any(|p| {
-                p.action == "write"
-                    && p.resource.id.as_deref() == Some(&b.settings.telemetry_bucket_id)
-            })
-    });
-    Ok(usable.then_some(reg))
+/// The registration in a device's registry row (with its token), unless it was removed.
+fn working(id: &DeviceId, row: Option<&Fields>) -> Option<Registration> {
+    row.map(|f| registration_from(id, f))
+        .filter(|reg| !reg.key.is_empty() && !reg.token.is_empty())
 }
 
 /// The token never shows in logs or panics.
@@ -171,45 +167,25 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, Error>
     let _turn = b.registrations.hold(id).await;
     let rows = registry_rows(b, Some(id), true, None).await?;
     let previous = rows.get(id.as_str());
-    if let Some(existing) = working(b, id, previous).await? {
+    if let Some(existing) = working(id, previous) {
         return Ok(existing);
-    }
-    // A stale authorization (inactive, or scoped wrongly) is deleted before a new one is made.
-    if let Some(key) = previous
-        .and_then(|f| f.get(REGISTRY_KEY))
-        .map(|(k, _)| k.clone())
-        .filter(|k| !k.is_empty())
-    {
-        if b.client.authorization(&key).await?.is_some() {
-            b.client.delete_authorization(&key).await?;
-        }
     }
     let created_at = previous
         .and_then(|f| f.get(REGISTRY_CREATED_AT))
         .map(|(v, _)| v.clone())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(now);
-    let permission = Permission::write_bucket(&b.settings.org_id, &b.settings.telemetry_bucket_id);
-    let auth = b
-        .client
-        .create_authorization(&token_description(id), vec![permission])
-        .await?;
-    let row = registry_row(id, &auth.id, &auth.token, &created_at);
-    if let Err(e) = b
-        .client
+    let (key, token) = (new_key(), new_token());
+    let row = registry_row(id, &key, &token, &created_at);
+    b.client
         .write(&b.settings.registry_bucket, Precision::Ms, &[row])
-        .await
-    {
-        // Without its registry row the token would be orphaned: take it back.
-        let _ = b.client.delete_authorization(&auth.id).await;
-        return Err(e.into());
-    }
-    b.fleet.note(id, &auth.id, &created_at);
+        .await?;
+    b.fleet.note(id, &key, &token, &created_at);
     let stamp = now();
     Ok(Registration {
         id: id.clone(),
-        key: auth.id,
-        token: auth.token,
+        key,
+        token,
         created_at,
         updated_at: stamp,
         newly_registered: true,
@@ -330,6 +306,27 @@ pub async fn get(b: &Backend, id: &DeviceId) -> Result<Option<Registration>, Err
     Ok(rows.get(id.as_str()).map(|f| registration_from(id, f)))
 }
 
+/// Upgrades a registry from the time devices held InfluxDB tokens: the InfluxDB
+/// authorizations the registry names are deleted, so nothing a device holds opens InfluxDB.
+/// The tokens stay in the registry and work on at the gateway as the devices' own.
+/// Returns how many were deleted.
+pub async fn retire_influx_authorizations(b: &Backend) -> Result<usize, Error> {
+    let keys: std::collections::HashSet<String> = registry_rows(b, None, false, None)
+        .await?
+        .into_values()
+        .filter_map(|mut f| f.remove(REGISTRY_KEY).map(|(key, _)| key))
+        .filter(|key| !key.is_empty())
+        .collect();
+    let mut retired = 0;
+    for auth in b.client.authorizations().await? {
+        if keys.contains(&auth.id) {
+            b.client.delete_authorization(&auth.id).await?;
+            retired += 1;
+        }
+    }
+    Ok(retired)
+}
+
 /// Removes a device: its token stops working, its registry row is emptied (history kept),
 /// and with `delete_telemetry` its data goes too. `false` when the device is unknown.
 pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Result<bool, Error> {
@@ -337,14 +334,12 @@ pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Resul
     let Some(reg) = get(b, id).await? else {
         return Ok(false);
     };
-    if !reg.key.is_empty() && b.client.authorization(&reg.key).await?.is_some() {
-        b.client.delete_authorization(&reg.key).await?;
-    }
     let row = registry_row(id, "", "", &reg.created_at);
     b.client
         .write(&b.settings.registry_bucket, Precision::Ms, &[row])
         .await?;
-    b.fleet.note(id, "", &reg.created_at);
+    b.fleet.note(id, "", "", &reg.created_at);
+    b.gateway.forget(id);
     if delete_telemetry {
         let epoch = DateTime::from_timestamp(0, 0).unwrap_or_default();
         for predicate in layout::delete_predicates(id) {

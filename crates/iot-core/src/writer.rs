@@ -1,13 +1,14 @@
-//! Writes for the virtual devices, always with each device's own token: one point now, a
-//! back-fill of the last days at 1-minute steps, or a continuous writer that runs until
-//! stopped (it lives in the server, so it survives page reloads).
+//! Writes for the virtual devices, through the gateway as any device's, within its bounds:
+//! one point now, a back-fill of the last days at 1-minute steps, or a continuous writer
+//! that runs until stopped (it lives in the server, so it survives page reloads).
 
-use super::registry::{self, Registration};
+use super::gateway::{Refused, Target};
+use super::registry;
 use super::virtual_device::{point, reading};
 use super::Backend;
 use crate::Error;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use influx_client::{Client, Precision};
+use influx_client::Point;
 use iot_models::{DeviceId, DeviceSelection, WriterStatus};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,15 +35,39 @@ impl Writer {
     }
 }
 
-/// A client that writes as the device (its own token), never as the operator.
-async fn device_client(b: &Backend, id: &DeviceId) -> Result<(Registration, Client), Error> {
-    let reg = registry::lookup(b, id).await?.ok_or_else(|| {
-        Error::NotFound(format!("device {id} is not registered (or was removed)"))
-    })?;
-    let client = b
-        .client
-        .acting_as(reg.token.clone(), b.settings.org_id.clone());
-    Ok((reg, client))
+/// Checks that a virtual device is registered: only registered devices write.
+async fn registered(b: &Backend, id: &DeviceId) -> Result<(), Error> {
+    match registry::lookup(b, id).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound(format!(
+            "device {id} is not registered (or was removed)"
+        ))),
+    }
+}
+
+/// Writes `points` as device `id` through the gateway; past its rate it waits as a device
+/// told `429` would.
+async fn write_as(b: &Backend, id: &DeviceId, points: &[Point]) -> Result<(), Error> {
+    let body =
+        influx_client::to_line_protocol(points).map_err(|e| Error::Internal(e.to_string()))?;
+    let body = String::from_utf8(body).map_err(|e| Error::Internal(e.to_string()))?;
+    let target = Target {
+        bucket: Some(b.settings.telemetry_bucket.clone()),
+        precision: Some("s".into()),
+        ..Target::default()
+    };
+    loop {
+        match b.gateway.write(b, id, &target, body.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(Refused::TooMany { retry_after, .. }) => tokio::time::sleep(retry_after).await,
+            Err(Refused::Unavailable(why)) => return Err(Error::Unavailable(why)),
+            Err(refused) => {
+                return Err(Error::Invalid(format!(
+                    "the gateway refused the points of {id}: {refused}"
+                )))
+            }
+        }
+    }
 }
 
 /// Writes one point per device, stamped now; returns how many were written.
@@ -51,12 +76,9 @@ pub async fn write_now(b: &Backend, devices: &DeviceSelection) -> Result<usize, 
     let now = Utc::now();
     let home = (b.settings.default_lat, b.settings.default_lon);
     for id in ids {
-        let (_, client) = device_client(b, id).await?;
+        registered(b, id).await?;
         let p = point(id, now, &reading(id, now, home, &mut rand::rng()));
-        client
-            .write(&b.settings.telemetry_bucket, Precision::S, &[p])
-            .await?;
-        b.fleet.note_seen(id, now);
+        write_as(b, id, &[p]).await?;
     }
     b.writer.update(|s| s.points_written += ids.len() as u64);
     Ok(ids.len())
@@ -84,9 +106,8 @@ pub async fn start_backfill(
     if b.writer.status().backfill.is_some() {
         return Err(Error::Invalid("a back-fill is already running".into()));
     }
-    let mut clients = Vec::new();
     for id in &ids {
-        clients.push((id.clone(), device_client(&b, id).await?.1));
+        registered(&b, id).await?;
     }
     let total = (days as u64 * 24 * 60) * ids.len() as u64;
     b.writer.update(|s| {
@@ -96,17 +117,14 @@ pub async fn start_backfill(
     tokio::spawn(async move {
         let now = Utc::now();
         let home = (b.settings.default_lat, b.settings.default_lon);
-        for (id, client) in clients {
+        for id in ids {
             let mut batch = Vec::with_capacity(BATCH);
             let mut times = backfill_times(now, days).peekable();
             while let Some(t) = times.next() {
                 batch.push(point(&id, t, &reading(&id, t, home, &mut rand::rng())));
                 if batch.len() == BATCH || times.peek().is_none() {
                     let n = batch.len() as u64;
-                    if let Err(e) = client
-                        .write(&b.settings.telemetry_bucket, Precision::S, &batch)
-                        .await
-                    {
+                    if let Err(e) = write_as(&b, &id, &batch).await {
                         b.writer.update(|s| {
                             s.last_error = Some(format!("back-fill of {id} stopped: {e}"));
                             s.backfill = None;
@@ -114,7 +132,6 @@ pub async fn start_backfill(
                         return;
                     }
                     batch.clear();
-                    b.fleet.note_seen(&id, t);
                     b.writer.update(|s| {
                         s.points_written += n;
                         s.backfill = s.backfill.map(|(done, total)| (done + n, total));
@@ -139,7 +156,7 @@ pub async fn start_continuous(
         ));
     }
     for id in devices.ids() {
-        device_client(&b, id).await?;
+        registered(&b, id).await?;
     }
     stop_continuous(&b);
     b.writer.update(|s| {

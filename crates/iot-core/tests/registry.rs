@@ -1,31 +1,25 @@
 //! The device registry against a real store: registration, idempotence, removal, and the
-//! rollback of a registration that could not be recorded.
+//! upgrade from devices that held InfluxDB tokens.
 
 mod common;
 
 use common::id;
+use influx_client::{Permission, Point, Precision};
 use iot_core::registry;
 use iot_models::DeviceStatus;
 
 #[tokio::test]
-async fn a_registration_mints_one_write_only_token() {
+async fn a_registration_mints_an_iot_center_token_and_no_influxdb_token() {
     let f = common::start().await;
     let b = &f.backend;
+    let before = b.client.authorizations().await.unwrap().len();
     let reg = registry::register(b, &id("dev-1")).await.unwrap();
     assert!(reg.newly_registered);
-    assert!(!reg.token.is_empty() && !reg.key.is_empty());
-
-    let auth = b.client.authorization(&reg.key).await.unwrap().unwrap();
-    assert!(auth.is_active());
-    let granted: Vec<(&str, Option<&str>)> = auth
-        .permissions
-        .iter()
-        .map(|p| (p.action.as_str(), p.resource.id.as_deref()))
-        .collect();
-    assert_eq!(
-        granted,
-        [("write", Some(b.settings.telemetry_bucket_id.as_str()))]
-    );
+    // 256 random bits, base64url: 43 characters after the prefix.
+    let secret = reg.token.strip_prefix("iotc_").unwrap();
+    assert_eq!(secret.len(), 43, "{}", reg.token);
+    assert!(!reg.key.is_empty());
+    assert_eq!(b.client.authorizations().await.unwrap().len(), before);
     assert_eq!(
         registry::lookup(b, &id("dev-1"))
             .await
@@ -33,6 +27,14 @@ async fn a_registration_mints_one_write_only_token() {
             .unwrap()
             .token,
         reg.token
+    );
+    assert_eq!(
+        b.fleet.device_of_token(b, &reg.token).await.unwrap(),
+        Some(id("dev-1"))
+    );
+    assert_eq!(
+        b.fleet.device_of_token(b, "iotc_guess").await.unwrap(),
+        None
     );
 }
 
@@ -50,12 +52,18 @@ async fn registering_twice_returns_the_same_token() {
 }
 
 #[tokio::test]
-async fn removal_revokes_the_token_and_keeps_the_history() {
+async fn removal_revokes_the_token_at_once_and_keeps_the_history() {
     let f = common::start().await;
     let b = &f.backend;
     let reg = registry::register(b, &id("dev-1")).await.unwrap();
+    assert!(b
+        .fleet
+        .device_of_token(b, &reg.token)
+        .await
+        .unwrap()
+        .is_some());
     assert!(registry::remove(b, &id("dev-1"), false).await.unwrap());
-    assert!(b.client.authorization(&reg.key).await.unwrap().is_none());
+    assert_eq!(b.fleet.device_of_token(b, &reg.token).await.unwrap(), None);
     assert!(registry::lookup(b, &id("dev-1")).await.unwrap().is_none());
     let summary = registry::summary(b, &id("dev-1")).await.unwrap().unwrap();
     assert!(summary.removed);
@@ -65,14 +73,32 @@ async fn removal_revokes_the_token_and_keeps_the_history() {
     assert!(!registry::remove(b, &id("never-registered"), false)
         .await
         .unwrap());
-    // Registering again after removal makes a new token.
+    // Registering again after removal makes a new token; the old one stays dead, also
+    // for an index loaded afresh from the registry.
     let back = registry::register(b, &id("dev-1")).await.unwrap();
     assert!(back.newly_registered);
     assert_ne!(back.token, reg.token);
+    let fresh = f.backend_with(b.settings.clone());
+    assert_eq!(
+        fresh
+            .fleet
+            .device_of_token(&fresh, &reg.token)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        fresh
+            .fleet
+            .device_of_token(&fresh, &back.token)
+            .await
+            .unwrap(),
+        Some(id("dev-1"))
+    );
 }
 
 #[tokio::test]
-async fn a_registration_that_cannot_be_recorded_takes_its_token_back() {
+async fn a_registration_that_cannot_be_recorded_leaves_no_token() {
     let f = common::start().await;
     let mut settings = f.backend.settings.clone();
     settings.registry_bucket = "no_such_bucket".into();
@@ -82,18 +108,10 @@ async fn a_registration_that_cannot_be_recorded_takes_its_token_back() {
         matches!(&err, iot_core::Error::Influx(m) if m.contains("no_such_bucket")),
         "{err:?}"
     );
-    let descriptions: Vec<String> = b
-        .client
-        .authorizations()
+    assert!(registry::lookup(&f.backend, &id("dev-1"))
         .await
         .unwrap()
-        .into_iter()
-        .map(|a| a.description)
-        .collect();
-    assert!(
-        !descriptions.iter().any(|d| d.contains("dev-1")),
-        "{descriptions:?}"
-    );
+        .is_none());
 }
 
 #[tokio::test]
@@ -112,13 +130,54 @@ async fn fifty_simultaneous_first_registrations_mint_one_token() {
     }
     tokens.dedup();
     assert_eq!(tokens.len(), 1);
-    let minted = b
+    assert_eq!(
+        registry::lookup(&b, &id("dev-1"))
+            .await
+            .unwrap()
+            .unwrap()
+            .token,
+        tokens[0]
+    );
+}
+
+#[tokio::test]
+async fn an_upgrade_deletes_the_devices_influxdb_tokens_and_keeps_them_working_at_the_gateway() {
+    let f = common::start().await;
+    let b = &f.backend;
+    // A device registered the old way: an InfluxDB authorization, named in its registry row.
+    let write = Permission::write_bucket(&b.settings.org_id, &b.settings.telemetry_bucket_id);
+    let old = b
         .client
-        .authorizations()
+        .create_authorization("IoTCenterDevice: dev-old", vec![write.clone()])
+        .await
+        .unwrap();
+    let unrelated = b
+        .client
+        .create_authorization("someone else's", vec![write])
+        .await
+        .unwrap();
+    let row = Point::new("deviceauth")
+        .tag("deviceId", "dev-old")
+        .field("key", old.id.as_str())
+        .field("token", old.token.as_str())
+        .field("createdAt", "2025-01-01T00:00:00.000Z");
+    b.client
+        .write(&b.settings.registry_bucket, Precision::Ms, &[row])
+        .await
+        .unwrap();
+
+    assert_eq!(registry::retire_influx_authorizations(b).await.unwrap(), 1);
+    assert!(b.client.authorization(&old.id).await.unwrap().is_none());
+    assert!(b
+        .client
+        .authorization(&unrelated.id)
         .await
         .unwrap()
-        .into_iter()
-        .filter(|a| a.description == registry::token_description(&id("dev-1")))
-        .count();
-    assert_eq!(minted, 1);
+        .is_some());
+    assert_eq!(
+        b.fleet.device_of_token(b, &old.token).await.unwrap(),
+        Some(id("dev-old"))
+    );
+    // Done once: a second start finds nothing to delete.
+    assert_eq!(registry::retire_influx_authorizations(b).await.unwrap(), 0);
 }

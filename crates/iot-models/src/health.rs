@@ -47,6 +47,12 @@ pub struct NotificationDelivery {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HealthReport {
+    /// `name` and `message` as InfluxDB's `/health` has them: client libraries that probe
+    /// the gateway's address read them.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub message: String,
     /// `fail` when any check fails.
     pub status: CheckStatus,
     pub version: String,

@@ -15,6 +15,8 @@ pub struct Server {
     pub url: String,
     /// An admin API token, made with `iot-center token add` before the server started.
     pub token: String,
+    /// The embedded store's URL (empty for a server in remote mode).
+    pub store: String,
     child: Child,
     pub _dir: tempfile::TempDir,
 }
@@ -198,6 +200,7 @@ pub async fn start_with(env: &[(&str, &str)]) -> Server {
 /// `dir`, which may hold what an earlier server left.
 pub async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
     let port = free_port();
+    let store = free_port();
     let token = add_token(dir.path(), &format!("tests-{port}"), "admin");
     let mut command = Command::new(env!("CARGO_BIN_EXE_iot-center"));
     command
@@ -206,7 +209,7 @@ pub async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> S
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--tsdb-listen",
-            "127.0.0.1:0",
+            &format!("127.0.0.1:{store}"),
             "--config",
             "/nonexistent.ini",
             "--data-dir",
@@ -216,7 +219,9 @@ pub async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> S
         .env_remove("DEVICE_REGISTRATION")
         .env("DEVICE_PROVISIONING_SECRET", SECRET)
         .envs(env.iter().copied());
-    Server::spawn(command, dir, token, port, "/ready").await
+    let mut server = Server::spawn(command, dir, token, port, "/ready").await;
+    server.store = format!("http://127.0.0.1:{store}");
+    server
 }
 
 impl Server {
@@ -235,6 +240,7 @@ impl Server {
         let server = Server {
             url: format!("http://127.0.0.1:{port}"),
             token,
+            store: String::new(),
             child,
             _dir: dir,
         };
@@ -271,6 +277,56 @@ pub async fn remote_server(influx: &str, token: &str, extra: &[&std::ffi::OsStr]
     let mut command = remote_iot_center(influx, token, port);
     command.arg("--data-dir").arg(dir.path()).args(extra);
     Server::spawn(command, dir, admin, port, "/api/health").await
+}
+
+impl Server {
+    /// The embedded store's operator token, as `Token …`.
+    pub fn operator(&self) -> String {
+        let token = std::fs::read_to_string(self._dir.path().join("operator-token")).unwrap();
+        format!("Token {}", token.trim())
+    }
+
+    /// Runs Flux at the embedded store as its operator; the annotated CSV's data rows.
+    pub async fn query_store(&self, flux: &str) -> Vec<String> {
+        let csv = reqwest::Client::new()
+            .post(format!("{}/api/v2/query?org=iot-center", self.store))
+            .header("Authorization", self.operator())
+            .json(&serde_json::json!({ "query": flux }))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        csv.lines()
+            .filter(|l| l.starts_with(",,") || l.starts_with(",_result,"))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// How many values the telemetry bucket holds, of any measurement but the app's metrics.
+    pub async fn telemetry_values(&self) -> usize {
+        self.query_store("from(bucket: \"iot_center\") |> range(start: 0) |> filter(fn: (r) => r._measurement != \"iot_center_app\")")
+            .await
+            .len()
+    }
+}
+
+/// Writes `body` through the gateway at `base` (`/api/v2/write?{query}`) with a device's
+/// `token`.
+pub async fn gateway_write(
+    base: &str,
+    query: &str,
+    token: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v2/write?{query}"))
+        .header("Authorization", format!("Token {token}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// A GET's status and JSON answer.
