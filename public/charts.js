@@ -77,10 +77,14 @@ window.iotCharts = (() => {
   }
 
   /** The time range: the data's, widened to take in the spans an alert fired (a device gone
-   * silent fires after its last point); one point alone gets ten minutes, not years. */
+   * silent fires after its last point); one point alone gets ten minutes, not years. The
+   * data's own first and last times are taken, not `min`/`max`: for a single time uPlot
+   * passes that time and a day after it. */
   function timeRange(u, min, max) {
     const times = (u.iotMarks?.spans ?? []).map((t) => t / 1000);
-    if (min != null) times.push(min, max);
+    const xs = u.data[0] ?? [];
+    if (xs.length > 0) times.push(xs[0], xs[xs.length - 1]);
+    else if (min != null) times.push(min, max);
     if (times.length === 0) return [0, 1];
     const lo = Math.min(...times);
     const hi = Math.max(...times);

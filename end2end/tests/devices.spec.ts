@@ -15,7 +15,7 @@ test("register a device, see it listed, reveal its token", async ({ page }) => {
   await expect(config).toContainText("influx_token: ••••••");
   await expect(page.getByTestId("device-token")).toHaveCount(0);
   await page.getByRole("button", { name: "Reveal token" }).click();
-  await expect(page.getByTestId("device-token")).toHaveText(/^[A-Za-z0-9_=-]{88}$/);
+  await expect(page.getByTestId("device-token")).toHaveText(/^iotc_[A-Za-z0-9_-]{43}$/);
 });
 
 test("a bad device id is explained and not sent", async ({ page }) => {

@@ -56,7 +56,7 @@ fn DeviceFacts(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoV
                     (Some(t), Some(ago)) => format!("{} ({})", format_time(t), format_age(ago)),
                     _ => "never".to_string(),
                 }}</dd>
-                <dt>"Authorization"</dt><dd><code>{d.key.clone().unwrap_or_else(|| "none (removed)".into())}</code></dd>
+                <dt>"Token id"</dt><dd><code>{d.key.clone().unwrap_or_else(|| "none (removed)".into())}</code></dd>
             </dl>
         </section>
         <section class="card">
