@@ -7,6 +7,7 @@
 mod gate;
 mod login;
 mod sessions;
+mod throttle;
 
 pub use gate::gate;
 pub use login::routes;
@@ -79,7 +80,7 @@ pub fn layer(
         .with_name("iot_center_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        // The server speaks plain HTTP until TLS is built (remote InfluxDB issue).
+        // `Secure` is added per request by `surface::secure_cookies`, as the site is served.
         .with_secure(false)
         .with_expiry(Expiry::OnInactivity(IDLE_EXPIRY));
     Ok(AuthManagerLayerBuilder::new(SignIn(accounts), sessions).build())

@@ -19,6 +19,14 @@ pub struct Cli {
     /// Address of the web server [default: site-addr of Leptos.toml, 127.0.0.1:5000]
     #[arg(long, env = "IOT_CENTER_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// The site is served over HTTPS (by a proxy in front): session cookies say `Secure`
+    #[arg(long, env = "COOKIE_SECURE")]
+    pub cookie_secure: bool,
+    /// Trust the proxy in front: `X-Forwarded-Proto: https` makes session cookies `Secure`,
+    /// `X-Forwarded-For` names the client sign-ins are counted by (set it only when every
+    /// request comes through that proxy)
+    #[arg(long, env = "TRUST_PROXY")]
+    pub trust_proxy: bool,
     /// Host names the server answers for, comma-separated, besides localhost and this
     /// machine's name (a request for any other name gets 421)
     #[arg(long, env = "ALLOWED_HOSTS")]

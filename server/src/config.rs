@@ -67,6 +67,8 @@ pub struct Config {
     pub status_thresholds: StatusThresholds,
     /// Host names to answer for, besides localhost and the machine's name.
     pub allowed_hosts: Vec<String>,
+    /// When session cookies say `Secure`.
+    pub cookies: crate::surface::CookieSecurity,
     /// How often the alert rules are evaluated.
     pub alert_every: std::time::Duration,
     /// The SMTP relay for alert e-mail, if there is one.
@@ -93,6 +95,7 @@ impl std::fmt::Debug for Config {
             .field("registry_bucket", &self.registry_bucket)
             .field("status_thresholds", &self.status_thresholds)
             .field("allowed_hosts", &self.allowed_hosts)
+            .field("cookies", &self.cookies)
             .field("alert_every", &self.alert_every)
             .field("smtp", &self.smtp)
             .finish()
@@ -333,6 +336,16 @@ impl Config {
             device_registration,
             provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
             allowed_hosts,
+            cookies: crate::surface::CookieSecurity {
+                always: cli.cookie_secure
+                    || file
+                        .get("COOKIE_SECURE")
+                        .is_some_and(|v| v == "true" || v == "1"),
+                trust_proxy: cli.trust_proxy
+                    || file
+                        .get("TRUST_PROXY")
+                        .is_some_and(|v| v == "true" || v == "1"),
+            },
             alert_every,
             smtp,
             status_thresholds,

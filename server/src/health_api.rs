@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use iot_core::{alerts::Alerts, health, Service};
-use iot_models::CheckStatus;
+use iot_models::{Caller, CheckStatus};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,17 +21,27 @@ pub fn routes(alerts: Arc<Alerts>) -> Router<Arc<Service>> {
         .layer(Extension(alerts))
 }
 
-/// 200 with the report when every check passes, 503 with it when one fails.
+/// 200 when every check passes, 503 when one fails. Signed-in callers get the report;
+/// strangers (load balancers, the client libraries' probes) get pass or fail only, never
+/// where InfluxDB is or why it fails.
 async fn health_report(
     State(s): State<Arc<Service>>,
     Extension(alerts): Extension<Arc<Alerts>>,
+    caller: Option<Extension<Caller>>,
 ) -> Response {
     let report = health::report(&s, alerts.notifier.counts.snapshot()).await;
     let status = match report.status {
         CheckStatus::Pass => StatusCode::OK,
         CheckStatus::Fail => StatusCode::SERVICE_UNAVAILABLE,
     };
-    (status, Json(report)).into_response()
+    match caller {
+        Some(_) => (status, Json(report)).into_response(),
+        None => {
+            let summary =
+                json!({ "name": report.name, "message": report.message, "status": report.status });
+            (status, Json(summary)).into_response()
+        }
+    }
 }
 
 /// 200 once InfluxDB answers and the buckets exist; 503 with the reason until then.

@@ -123,6 +123,7 @@ async fn main() -> anyhow::Result<()> {
         alerts,
         auth,
         hosts,
+        config.cookies,
     );
     shutdown::serve(listener, app, stopping)
         .await

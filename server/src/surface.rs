@@ -165,3 +165,72 @@ mod tests {
         assert!(same_origin(&headers(&[("host", "127.0.0.1:5000")])));
     }
 }
+
+/// When session cookies must say `Secure`: always (the site is served over HTTPS), or for
+/// the requests a trusted TLS proxy marks `X-Forwarded-Proto: https`; and whether that
+/// proxy's `X-Forwarded-For` names the client.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CookieSecurity {
+    pub always: bool,
+    pub trust_proxy: bool,
+}
+
+impl CookieSecurity {
+    /// The client of a request: the proxy's last `X-Forwarded-For` entry when it is
+    /// trusted, else the connection's peer.
+    pub fn client(&self, headers: &HeaderMap, peer: IpAddr) -> IpAddr {
+        let forwarded = || {
+            headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .last()?
+                .trim()
+                .parse()
+                .ok()
+        };
+        match self.trust_proxy {
+            true => forwarded().unwrap_or(peer),
+            false => peer,
+        }
+    }
+
+    fn applies(&self, headers: &HeaderMap) -> bool {
+        let forwarded_https = || {
+            headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+        };
+        self.always || (self.trust_proxy && forwarded_https())
+    }
+}
+
+/// Adds `Secure` to the cookies of a response to a request that came over HTTPS.
+pub async fn secure_cookies(
+    State(policy): State<CookieSecurity>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let https = policy.applies(request.headers());
+    let mut response = next.run(request).await;
+    if https {
+        let headers = response.headers_mut();
+        let cookies: Vec<HeaderValue> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        headers.remove(header::SET_COOKIE);
+        for cookie in cookies {
+            let text = cookie.to_str().unwrap_or_default();
+            let secure = match text.to_ascii_lowercase().contains("; secure") {
+                true => cookie,
+                false => HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(cookie),
+            };
+            headers.append(header::SET_COOKIE, secure);
+        }
+    }
+    response
+}

@@ -40,6 +40,7 @@ pub fn router(
     alerts: Arc<iot_core::alerts::Alerts>,
     auth: AuthManagerLayer<SignIn, crate::auth::SessionStore>,
     hosts: crate::surface::AllowedHosts,
+    cookies: crate::surface::CookieSecurity,
 ) -> Router {
     let routes = generate_route_list(App);
     let context = (service.clone(), accounts.clone(), alerts.clone());
@@ -69,12 +70,16 @@ pub fn router(
         .merge(crate::export::routes())
         .merge(crate::health_api::routes(alerts.clone()))
         .with_state(service)
-        .merge(auth::routes().with_state(accounts))
+        .merge(auth::routes(cookies).with_state(accounts))
         .merge(crate::alerts_api::routes().with_state(alerts))
         .merge(pages)
         .route_layer(measure)
         .layer(gate)
         .layer(auth)
+        .layer(axum::middleware::from_fn_with_state(
+            cookies,
+            crate::surface::secure_cookies,
+        ))
         .merge(gateway)
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(hosts),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{get, wait_for};
+use common::{get, get_as, wait_for, wait_for_as};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,7 +49,7 @@ async fn health_and_readiness_follow_influxdb_away_and_back() {
     wait_for(&format!("{app}/ready"), 15, |s, _| s == 200).await;
 
     // Healthy: InfluxDB passes, with its version and latency; ready.
-    let (status, health) = get(&format!("{app}/health")).await;
+    let (status, health) = get_as(&format!("{app}/health"), &server.token).await;
     assert_eq!(status, 200, "{health}");
     assert_eq!(health["status"], "pass");
     assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
@@ -62,6 +62,13 @@ async fn health_and_readiness_follow_influxdb_away_and_back() {
         "{check}"
     );
     assert!(check["latency_ms"].as_f64().unwrap() >= 0.0);
+    // A stranger learns pass or fail, not where InfluxDB is or what it runs.
+    let (status, summary) = get(&format!("{app}/health")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        summary,
+        json!({"name": "iot-center", "message": "ready for writes", "status": "pass"})
+    );
     assert_eq!(
         get(&format!("{app}/ready")).await,
         (200, json!({"status": "ready"}))
@@ -70,10 +77,17 @@ async fn health_and_readiness_follow_influxdb_away_and_back() {
     // InfluxDB goes away.
     let _ = influx.stop.send(());
     influx.task.await.unwrap().unwrap();
-    let (status, health) = get(&format!("{app}/health")).await;
+    let (status, health) = get_as(&format!("{app}/health"), &server.token).await;
     assert_eq!(status, 503, "{health}");
     assert_eq!(health["status"], "fail");
     assert_eq!(health["checks"][0]["status"], "fail");
+    let (status, summary) = get(&format!("{app}/health")).await;
+    assert_eq!(status, 503);
+    assert!(
+        !summary.to_string().contains(&addr.port().to_string()),
+        "{summary}"
+    );
+    assert_eq!(summary["status"], "fail");
     assert!(
         health["checks"][0]["message"]
             .as_str()
@@ -86,7 +100,7 @@ async fn health_and_readiness_follow_influxdb_away_and_back() {
     assert_eq!(ready["status"], "not ready");
     assert!(!ready["reason"].as_str().unwrap().is_empty());
     // The metrics of the next 10-second window cannot be written: they wait, none dropped.
-    let (_, health) = wait_for(&format!("{app}/health"), 15, |_, h| {
+    let (_, health) = wait_for_as(&format!("{app}/health"), Some(&server.token), 15, |_, h| {
         h["metrics"]["last_error"].is_string()
     })
     .await;
@@ -98,10 +112,13 @@ async fn health_and_readiness_follow_influxdb_away_and_back() {
 
     // InfluxDB comes back on the same address with the same data: everything recovers.
     let influx = serve(dir.path(), addr).await;
-    wait_for(&format!("{app}/health"), 10, |s, _| s == 200).await;
+    wait_for_as(&format!("{app}/health"), Some(&server.token), 10, |s, _| {
+        s == 200
+    })
+    .await;
     assert_eq!(get(&format!("{app}/ready")).await.0, 200);
     // The waiting metrics are delivered at the next flush.
-    wait_for(&format!("{app}/health"), 15, |_, h| {
+    wait_for_as(&format!("{app}/health"), Some(&server.token), 15, |_, h| {
         h["metrics"]["buffered_points"] == 0 && h["metrics"]["last_error"].is_null()
     })
     .await;

@@ -64,7 +64,7 @@ impl From<iot_core::Error> for AppError {
             Error::NotFound(m) => AppError::NotFound(m),
             Error::Unavailable(m) => AppError::Unavailable(m),
             Error::Influx(m) => AppError::Influx(m),
-            Error::Internal(m) => AppError::ServerFn(m),
+            Error::Internal(m) | Error::Busy(m) => AppError::ServerFn(m),
         }
     }
 }

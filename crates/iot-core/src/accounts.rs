@@ -51,6 +51,8 @@ impl User {
 #[derive(Clone)]
 pub struct Accounts {
     db: LocalDb,
+    /// Where every password is hashed: a few at a time, off the shared blocking threads.
+    hashers: std::sync::Arc<crate::password_pool::PasswordPool>,
 }
 
 fn storage(e: impl std::fmt::Display) -> Error {
@@ -72,19 +74,20 @@ fn sha256(token: &str) -> String {
         .collect()
 }
 
-/// Argon2 is slow by design: it runs off the async threads.
-async fn hash(password: &Password) -> Result<String, Error> {
-    let password = password.expose().to_string();
-    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
-        .await
-        .map_err(storage)
-}
-
 impl Accounts {
+    /// Argon2 is slow and large by design: it runs on the password hashers.
+    async fn hash(&self, password: &Password) -> Result<String, Error> {
+        let password = password.expose().to_string();
+        self.hashers
+            .run(move || password_auth::generate_hash(password))
+            .await
+    }
+
     /// Opens (or creates) the store in `data_dir`, readable by its owner only.
     pub fn open(data_dir: &Path) -> Result<Accounts, Error> {
         Ok(Accounts {
             db: LocalDb::open(data_dir, FILE, SCHEMA, "accounts")?,
+            hashers: Default::default(),
         })
     }
 
@@ -145,7 +148,7 @@ impl Accounts {
         role: Role,
         password: &Password,
     ) -> Result<(), Error> {
-        let hash = hash(password).await?;
+        let hash = self.hash(password).await?;
         let added = self.with(|db| {
             db.execute(
                 "INSERT OR IGNORE INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -160,7 +163,7 @@ impl Accounts {
 
     /// Adds the first admin, only while there are no users (of two at once, one wins).
     pub async fn set_up(&self, name: &AccountName, password: &Password) -> Result<(), Error> {
-        let hash = hash(password).await?;
+        let hash = self.hash(password).await?;
         let added = self.with(|db| {
             db.execute(
                 "INSERT INTO users (name, role, password_hash, created_at)
@@ -182,22 +185,23 @@ impl Accounts {
         let user = self.user(name)?;
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || {
-            static UNKNOWN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            let hash = hash.unwrap_or_else(|| {
-                UNKNOWN
-                    .get_or_init(|| password_auth::generate_hash("no such user"))
-                    .clone()
-            });
-            password_auth::verify_password(password, &hash).is_ok()
-        })
-        .await
-        .map_err(storage)?;
+        let ok = self
+            .hashers
+            .run(move || {
+                static UNKNOWN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let hash = hash.unwrap_or_else(|| {
+                    UNKNOWN
+                        .get_or_init(|| password_auth::generate_hash("no such user"))
+                        .clone()
+                });
+                password_auth::verify_password(password, &hash).is_ok()
+            })
+            .await?;
         Ok(user.filter(|_| ok))
     }
 
     pub async fn set_password(&self, name: &str, password: &Password) -> Result<(), Error> {
-        let hash = hash(password).await?;
+        let hash = self.hash(password).await?;
         let changed = self.with(|db| {
             db.execute(
                 "UPDATE users SET password_hash = ?2 WHERE name = ?1",

@@ -14,6 +14,9 @@ pub enum Error {
     /// InfluxDB refused or failed.
     #[error("InfluxDB error: {0}")]
     Influx(String),
+    /// Too much at once (sign-ins waiting for a password hash): try again shortly.
+    #[error("{0}")]
+    Busy(String),
     /// The server itself failed (writing a response, a task that died).
     #[error("{0}")]
     Internal(String),

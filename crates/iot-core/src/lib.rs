@@ -28,6 +28,7 @@ pub mod health;
 pub mod layout;
 pub mod local_db;
 pub mod metrics;
+pub mod password_pool;
 pub mod queries;
 pub mod read_cache;
 pub mod registry;

@@ -1,69 +1,41 @@
 //! `POST /login`, `POST /logout` and `POST /setup`: plain form posts, so scripts and password
-//! managers find them. Failures go back to the form with the reason in the URL.
+//! managers find them. Failures go back to the form with the reason in the URL. Sign-ins are
+//! throttled per name and per address (`throttle`); the forms' bodies are small.
 
+use super::throttle::{client_key, Throttle};
 use super::{AuthSession, Credentials, SessionUser};
-use axum::extract::State;
-use axum::response::Redirect;
+use crate::shutdown::ClientAddr;
+use crate::surface::CookieSecurity;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use iot_core::accounts::Accounts;
 use iot_models::{AccountName, Password, MAX_NAME_LEN, MAX_PASSWORD};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
-pub fn routes() -> Router<Accounts> {
+/// The largest sign-in or setup form: a name and a password at their limits, encoded, fit.
+pub const FORM_BYTES: usize = 4 * 1024;
+
+/// The routes; `proxy` says whether a proxy's `X-Forwarded-For` names the client.
+pub fn routes(proxy: CookieSecurity) -> Router<Accounts> {
     let throttle = Arc::new(Throttle::default());
     Router::new()
         .route(
             "/login",
-            post(move |auth, form| login(auth, throttle.clone(), form)),
+            post(move |auth, from, headers, form| {
+                login(
+                    auth,
+                    throttle.clone(),
+                    proxy.client(&headers, peer(from)),
+                    form,
+                )
+            }),
         )
         .route("/logout", post(logout))
         .route("/setup", post(set_up))
-}
-
-/// Failed sign-ins allowed per name within [`WINDOW`] before it is refused unheard.
-const ATTEMPTS: u32 = 5;
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Names tracked at once: past this, windows that are over are forgotten first.
-const TRACKED: usize = 10_000;
-
-/// Failed sign-ins per name: guessing a password takes 5 tries per 15 minutes.
-#[derive(Default)]
-struct Throttle(Mutex<HashMap<String, (u32, Instant)>>);
-
-impl Throttle {
-    fn blocked(&self, name: &str) -> bool {
-        let failures = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        failures
-            .get(name)
-            .is_some_and(|(n, since)| *n >= ATTEMPTS && since.elapsed() < WINDOW)
-    }
-
-    fn failed(&self, name: &str) {
-        let mut failures = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() >= TRACKED {
-            failures.retain(|_, (_, since)| since.elapsed() < WINDOW);
-        }
-        if failures.len() >= TRACKED {
-            return;
-        }
-        let entry = failures
-            .entry(name.to_string())
-            .or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
-
-    fn succeeded(&self, name: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(name);
-    }
+        .layer(DefaultBodyLimit::max(FORM_BYTES))
 }
 
 #[derive(serde::Deserialize)]
@@ -74,36 +46,64 @@ struct LoginForm {
     next: String,
 }
 
-/// Where to go after signing in: a path of this site only, never another site.
+/// Where to go after signing in: a path of this site only. A browser drops tabs and
+/// newlines from a URL and reads `\` as `/`, so `/\t/evil.example` would be
+/// `//evil.example`: any control character or backslash, raw or percent-encoded, and any
+/// second slash at the start, send the user home instead.
 fn local(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let safe = |path: &str| {
+        path.starts_with('/')
+            && !path[1..].starts_with('/')
+            && !path.chars().any(|c| c.is_control() || c == '\\')
+    };
+    let decoded: String = form_urlencoded::parse(format!("p={next}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if safe(next) && safe(&decoded) {
         next
     } else {
         "/"
     }
 }
 
-fn back_to(page: &str, error: &str, next: &str) -> Redirect {
+fn back_to(page: &str, error: &str, next: &str) -> Response {
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("error", error)
         .append_pair("next", next)
         .finish();
-    Redirect::to(&format!("{page}?{query}"))
+    Redirect::to(&format!("{page}?{query}")).into_response()
+}
+
+/// Every hasher busy past the wait: 503, try again shortly.
+fn busy(message: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [("retry-after", "2")],
+        message.to_string(),
+    )
+        .into_response()
+}
+
+fn peer(ConnectInfo(ClientAddr(from)): ConnectInfo<ClientAddr>) -> std::net::IpAddr {
+    from.ip()
 }
 
 async fn login(
     mut auth: AuthSession,
     throttle: Arc<Throttle>,
+    client: std::net::IpAddr,
     Form(form): Form<LoginForm>,
-) -> Redirect {
+) -> Response {
     let name = form.username.trim().to_string();
     let next = local(&form.next).to_string();
-    if throttle.blocked(&name) {
+    let address = client_key(client);
+    if throttle.blocked(&name, &address) {
         return back_to("/login", "too many failed attempts: wait 15 minutes", &next);
     }
-    // No account has a longer name or password: refused before anything is hashed.
+    // No account has a longer name or password: refused before anything is hashed or kept.
     if name.len() > MAX_NAME_LEN || form.password.chars().count() > MAX_PASSWORD {
-        throttle.failed(&name);
+        throttle.failed(None, &address);
         return back_to("/login", "wrong name or password", &next);
     }
     let credentials = Credentials {
@@ -114,14 +114,15 @@ async fn login(
         Ok(Some(user)) => {
             throttle.succeeded(&name);
             match auth.login(&user).await {
-                Ok(()) => Redirect::to(&next),
+                Ok(()) => Redirect::to(&next).into_response(),
                 Err(e) => back_to("/login", &format!("could not sign in: {e}"), &next),
             }
         }
         Ok(None) => {
-            throttle.failed(&name);
+            throttle.failed(Some(&name), &address);
             back_to("/login", "wrong name or password", &next)
         }
+        Err(axum_login::Error::Backend(iot_core::Error::Busy(m))) => busy(&m),
         Err(e) => back_to("/login", &format!("could not sign in: {e}"), &next),
     }
 }
@@ -142,7 +143,7 @@ async fn set_up(
     State(accounts): State<Accounts>,
     mut auth: AuthSession,
     Form(form): Form<SetupForm>,
-) -> Redirect {
+) -> Response {
     let name = match AccountName::parse(&form.username) {
         Ok(name) => name,
         Err(e) => return back_to("/setup", &e, "/"),
@@ -151,15 +152,17 @@ async fn set_up(
         Ok(password) => password,
         Err(e) => return back_to("/setup", &e, "/"),
     };
-    if let Err(e) = accounts.set_up(&name, &password).await {
-        return back_to("/setup", &e.to_string(), "/");
+    match accounts.set_up(&name, &password).await {
+        Ok(()) => {}
+        Err(iot_core::Error::Busy(m)) => return busy(&m),
+        Err(e) => return back_to("/setup", &e.to_string(), "/"),
     }
     match accounts.user(name.as_str()) {
         Ok(Some(user)) => match auth.login(&SessionUser(user)).await {
-            Ok(()) => Redirect::to("/"),
+            Ok(()) => Redirect::to("/").into_response(),
             Err(e) => back_to("/login", &format!("could not sign in: {e}"), "/"),
         },
-        _ => Redirect::to("/login"),
+        _ => Redirect::to("/login").into_response(),
     }
 }
 
@@ -169,28 +172,23 @@ mod tests {
 
     #[test]
     fn after_a_sign_in_only_this_site() {
-        assert_eq!(local("/devices/a?range=1d"), "/devices/a?range=1d");
+        for own in ["/devices/a?range=1d", "/", "/data?device=a%20b"] {
+            assert_eq!(local(own), own);
+        }
         for foreign in [
             "https://evil.example/",
             "//evil.example/x",
             "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/%09/evil.example",
+            "/%5Cevil.example",
+            "/%2F/evil.example",
+            " //evil.example",
+            "javascript:alert(1)",
             "",
         ] {
-            assert_eq!(local(foreign), "/", "{foreign}");
+            assert_eq!(local(foreign), "/", "{foreign:?}");
         }
-    }
-
-    #[test]
-    fn five_failures_block_a_name() {
-        let t = Throttle::default();
-        for _ in 0..ATTEMPTS - 1 {
-            t.failed("admin");
-        }
-        assert!(!t.blocked("admin"));
-        t.failed("admin");
-        assert!(t.blocked("admin"));
-        assert!(!t.blocked("other"));
-        t.succeeded("admin");
-        assert!(!t.blocked("admin"));
     }
 }

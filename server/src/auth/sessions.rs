@@ -11,6 +11,8 @@ use tower_sessions::session_store::{Error, Result};
 use tower_sessions::SessionStore;
 
 pub const FILE: &str = "sessions.sqlite3";
+/// How often expired sessions are deleted while the server runs.
+pub const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 #[derive(Clone, Debug)]
 pub struct SqliteSessions(Arc<Mutex<Connection>>);
@@ -20,7 +22,8 @@ fn backend(e: impl std::fmt::Display) -> Error {
 }
 
 impl SqliteSessions {
-    /// Opens the store in `data_dir` (owner-only) and forgets expired sessions.
+    /// Opens the store in `data_dir` (owner-only) and forgets expired sessions, then again
+    /// every [`PURGE_EVERY`] while the server runs.
     pub fn open(data_dir: &Path) -> anyhow::Result<SqliteSessions> {
         let path = data_dir.join(FILE);
         let db = Connection::open(&path)?;
@@ -30,11 +33,26 @@ impl SqliteSessions {
             "CREATE TABLE IF NOT EXISTS sessions (
                 id TEXT PRIMARY KEY, record TEXT NOT NULL, expires INTEGER NOT NULL)",
         )?;
-        db.execute(
-            "DELETE FROM sessions WHERE expires <= ?1",
-            [time::OffsetDateTime::now_utc().unix_timestamp()],
-        )?;
-        Ok(SqliteSessions(Arc::new(Mutex::new(db))))
+        let sessions = SqliteSessions(Arc::new(Mutex::new(db)));
+        sessions.purge()?;
+        let purging = sessions.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(PURGE_EVERY);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(e) = purging.purge() {
+                    tracing::warn!("forgetting expired sessions: {e}");
+                }
+            }
+        });
+        Ok(sessions)
+    }
+
+    /// Forgets the sessions that have expired; how many.
+    pub fn purge(&self) -> Result<usize> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        self.with(|db| db.execute("DELETE FROM sessions WHERE expires <= ?1", [now]))
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
@@ -118,6 +136,9 @@ mod tests {
         expired.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
         reopened.save(&expired).await.unwrap();
         assert_eq!(reopened.load(&expired.id).await.unwrap(), None);
+        // Kept until purged: the purge forgets it, and only it.
+        assert_eq!(reopened.purge().unwrap(), 1);
+        assert_eq!(reopened.purge().unwrap(), 0);
 
         reopened.delete(&record.id).await.unwrap();
         assert_eq!(store.load(&record.id).await.unwrap(), None);

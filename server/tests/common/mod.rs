@@ -335,16 +335,43 @@ pub async fn get(url: &str) -> (u16, serde_json::Value) {
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
+/// A GET with an API token: its status and JSON answer.
+pub async fn get_as(url: &str, token: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
 /// Polls `url` until `done` holds for its answer, for at most `secs` seconds.
 pub async fn wait_for(
     url: &str,
     secs: u64,
     done: impl Fn(u16, &serde_json::Value) -> bool,
 ) -> (u16, serde_json::Value) {
+    wait_for_as(url, None, secs, done).await
+}
+
+/// [`wait_for`], sending an API `token` when there is one.
+pub async fn wait_for_as(
+    url: &str,
+    token: Option<&str>,
+    secs: u64,
+    done: impl Fn(u16, &serde_json::Value) -> bool,
+) -> (u16, serde_json::Value) {
+    let http = reqwest::Client::new();
     let mut last = (0, serde_json::Value::Null);
     for _ in 0..secs * 4 {
+        let request = http.get(url);
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
         // Not listening yet counts as status 0.
-        if let Ok(r) = reqwest::get(url).await {
+        if let Ok(r) = request.send().await {
             last = (r.status().as_u16(), r.json().await.unwrap_or_default());
         }
         if done(last.0, &last.1) {
@@ -362,7 +389,7 @@ pub async fn not_ready_because(s: &Server, why: &str) -> String {
         status == 503 && a["reason"].as_str().is_some_and(|r| r.contains(why))
     })
     .await;
-    let (status, health) = get(&format!("{}/health", s.url)).await;
+    let (status, health) = get_as(&format!("{}/health", s.url), &s.token).await;
     assert_eq!(status, 503, "{health}");
     let check = health["checks"][0]["message"].as_str().unwrap_or_default();
     assert!(check.contains(why), "{health}");

@@ -66,8 +66,10 @@ impl Notifier {
     pub fn start(mailer: Option<Mailer>) -> Notifier {
         let (queue, mut waiting) = mpsc::channel::<Notice>(QUEUE);
         let counts = Arc::new(Deliveries::default());
+        // A redirect is an answer, not a way to reach somewhere else.
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
         let channels = Channels { http, mailer };
@@ -171,7 +173,8 @@ async fn try_once(
     match request.send().await {
         Ok(r) if r.status().is_success() => Ok(()),
         Ok(r) => Err(format!("answered {}", r.status())),
-        Err(e) => Err(format!("unreachable: {e}")),
+        // Without the URL: its path or query may be the endpoint's secret.
+        Err(e) => Err(format!("unreachable: {}", e.without_url())),
     }
 }
 

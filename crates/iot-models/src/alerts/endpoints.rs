@@ -231,7 +231,7 @@ impl AlertEndpoint {
             id,
             name: e.name.clone(),
             kind: e.kind,
-            url: shown_url(e.kind, &e.url),
+            url: shown_url(&e.url),
             has_token: e.token.is_some(),
             to: e.to.clone(),
         }
@@ -246,12 +246,14 @@ impl AlertEndpoint {
     }
 }
 
-/// `url` without what would let a reader post to it in the endpoint's name.
-fn shown_url(kind: EndpointKind, url: &str) -> String {
+/// `url` without what would let a reader post to it in the endpoint's name: the scheme,
+/// the host and the user's name only. A path or query is often the secret itself (Slack's,
+/// Discord's, a `?token=`), so neither is shown.
+fn shown_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
     let authority = match authority.rsplit_once('@') {
         Some((user, host)) => {
             let user = user.split(':').next().unwrap_or_default();
@@ -259,9 +261,9 @@ fn shown_url(kind: EndpointKind, url: &str) -> String {
         }
         None => authority.to_string(),
     };
-    match kind {
-        EndpointKind::Slack if !path.is_empty() => format!("{scheme}://{authority}/…"),
-        _ => format!("{scheme}://{authority}{path}"),
+    match path {
+        "" | "/" => format!("{scheme}://{authority}{path}"),
+        _ => format!("{scheme}://{authority}/…"),
     }
 }
 
@@ -359,7 +361,16 @@ mod tests {
         let listed = |json: &str| AlertEndpoint::of("e1".into(), &endpoint(json).unwrap());
         let hook =
             listed(r#"{"name":"h","kind":"webhook","url":"https://ci:pa55@h.example/in?x=1"}"#);
-        assert_eq!(hook.url, "https://ci:•••@h.example/in?x=1");
+        assert_eq!(hook.url, "https://ci:•••@h.example/…");
+        let discord = listed(
+            r#"{"name":"d","kind":"webhook","url":"https://hooks.example.com/api/webhooks/123/SECRET?token=SECRET2"}"#,
+        );
+        assert_eq!(discord.url, "https://hooks.example.com/…");
+        let query =
+            listed(r#"{"name":"q","kind":"webhook","url":"https://h.example?token=SECRET"}"#);
+        assert_eq!(query.url, "https://h.example/…");
+        let bare = listed(r#"{"name":"b","kind":"webhook","url":"https://h.example/"}"#);
+        assert_eq!(bare.url, "https://h.example/");
         assert!(!hook.has_token);
         let slack = listed(
             r#"{"name":"s","kind":"slack","url":"https://hooks.slack.com/services/T0/B0/secret"}"#,
