@@ -259,13 +259,16 @@ async fn sign_in_and_out_and_the_session_outlives_a_restart() {
             ])
             .send()
     };
-    // Past the longest password there is: refused before anything is hashed.
-    let huge = "x".repeat(100_000);
-    let oversized = login(&huge).await.unwrap();
+    // Past the longest password there is: refused before anything is hashed; past the
+    // form's 4 KiB, before it is read.
+    let long = "x".repeat(iot_models::MAX_PASSWORD + 1);
+    let oversized = login(&long).await.unwrap();
     assert_eq!(
         oversized.headers()[header::LOCATION],
         "/login?error=wrong+name+or+password&next=%2Fdevices"
     );
+    let huge = login(&"x".repeat(100_000)).await.unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let wrong = login("wrong-password").await.unwrap();
     assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
     assert_eq!(

@@ -252,7 +252,12 @@ pub async fn query(
         // After the first chunk the query sends no errors: they end its CSV instead.
         Some((chunk.map_err(std::io::Error::other), rx))
     });
-    let body = futures_util::StreamExt::chain(futures_util::stream::iter([Ok(first)]), rest);
+    // Fused: a layer that polls once more after the end (gzip does) gets `None` again, not
+    // the panic of an `unfold` polled past its end.
+    let body = futures_util::StreamExt::fuse(futures_util::StreamExt::chain(
+        futures_util::stream::iter([Ok(first)]),
+        rest,
+    ));
     Ok((
         [("content-type", "text/csv; charset=utf-8")],
         axum::body::Body::from_stream(body),

@@ -165,3 +165,17 @@ def test_profiler_tables_come_with_the_result(client):
     assert query["influxdb/scanned-values"] == 2
     operators = {r["Label"]: r["Count"] for r in seen if r.get_measurement() == "profiler/operator"}
     assert operators["sum"] == 1 and operators["filter"] == 1
+
+
+def test_gzip_writes_and_queries_end_whole(server):
+    """`enable_gzip=True`: the client gzips its writes and asks for gzip answers, which must
+    arrive whole however many chunks the CSV takes, errors included."""
+    with InfluxDBClient(url=server, token="my-token", org="my-org", enable_gzip=True) as c:
+        lines = [f"gzip_m,t=a f={i} {1_700_000_000 + i}" for i in range(3_000)]
+        c.write_api(write_options=SYNCHRONOUS).write("my-bucket", "my-org", lines, write_precision="s")
+        tables = c.query_api().query(
+            'from(bucket: "my-bucket") |> range(start: 0) |> filter(fn: (r) => r._measurement == "gzip_m")')
+        assert sum(len(t.records) for t in tables) == 3_000
+        with pytest.raises(ApiException) as e:
+            c.query_api().query('from(bucket: "nothere") |> range(start: 0)')
+        assert e.value.status == 404
