@@ -1,11 +1,10 @@
 //! Stopping cleanly on SIGTERM (systemd, containers) or Ctrl-C: listeners stop accepting,
 //! requests in flight finish within a grace period, then the caller writes what it holds.
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
+use axum::serve::{Listener, ListenerExt};
 use axum::Router;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 /// How long requests in flight, and the final writes, may take once a stop is asked for.
@@ -58,55 +57,24 @@ async fn signal() {
 /// Serves `app` on `listener` until a stop is asked for and the requests in flight have
 /// finished, or [`GRACE`] has passed since.
 pub async fn serve(listener: TcpListener, app: Router, stopping: Stopping) -> std::io::Result<()> {
-    serve_on(PlainListener(listener), app, stopping).await
-}
-
-/// [`serve`] on any listener: HTTPS by `tsdb::tls::TlsListener`, say.
-/// The client's address, as handlers get it (`ConnectInfo<ClientAddr>`) on any listener:
-/// sign-ins are counted by it.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientAddr(pub std::net::SocketAddr);
-
-/// A plain TCP listener whose connections have `TCP_NODELAY`: pages stream out in pieces,
-/// and without it the last one waits for the client's delayed ACK, about 40 ms a page.
-pub struct PlainListener(TcpListener);
-
-impl Listener for PlainListener {
-    type Io = TcpStream;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (TcpStream, std::net::SocketAddr) {
-        let (tcp, addr) = Listener::accept(&mut self.0).await;
+    // Pages stream out in pieces: without TCP_NODELAY the last one waits for the client's
+    // delayed ACK, about 40 ms a page.
+    let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!("TCP_NODELAY: {e}");
         }
-        (tcp, addr)
-    }
-
-    fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
-        self.0.local_addr()
-    }
+    });
+    serve_on(listener, app, stopping).await
 }
 
-impl Connected<IncomingStream<'_, PlainListener>> for ClientAddr {
-    fn connect_info(stream: IncomingStream<'_, PlainListener>) -> Self {
-        ClientAddr(*stream.remote_addr())
-    }
-}
-
-impl Connected<IncomingStream<'_, tsdb::tls::TlsListener>> for ClientAddr {
-    fn connect_info(stream: IncomingStream<'_, tsdb::tls::TlsListener>) -> Self {
-        ClientAddr(*stream.remote_addr())
-    }
-}
-
+/// [`serve`] on any listener (HTTPS by `tsdb::tls::TlsListener`), with the store's bounds on
+/// every connection (`tsdb::serve`: a header timeout, a bound on open connections); handlers
+/// get the client's address as `ConnectInfo<SocketAddr>`.
 pub async fn serve_on<L>(listener: L, app: Router, stopping: Stopping) -> std::io::Result<()>
 where
     L: Listener<Addr = std::net::SocketAddr>,
-    ClientAddr: for<'a> Connected<IncomingStream<'a, L>>,
 {
-    let app = app.into_make_service_with_connect_info::<ClientAddr>();
-    let graceful = axum::serve(listener, app).with_graceful_shutdown(stopping.clone().asked());
+    let graceful = tsdb::serve::serve(listener, app, stopping.clone().asked());
     let deadline = async {
         stopping.asked().await;
         tokio::time::sleep(GRACE).await;

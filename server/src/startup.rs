@@ -59,6 +59,61 @@ impl EmbeddedStore {
     }
 }
 
+/// The store's operator token: on a first start, the store is onboarded over a loopback
+/// port of its own, served only for that; later, the token kept in the data directory.
+async fn onboarded(
+    data_dir: &Path,
+    store: &Arc<tsdb::storage::Store>,
+    store_config: &tsdb::Config,
+    first_bucket: &str,
+) -> anyhow::Result<String> {
+    let setup_port = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let url = format!("http://{}", setup_port.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(tsdb::serve(
+        setup_port,
+        store.clone(),
+        store_config.clone(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let token = operator_token(data_dir, &url, first_bucket).await;
+    let _ = stop.send(());
+    let _ = serving.await;
+    token
+}
+
+/// Onboards the store at `url` if it never was, keeping the new operator token in the data
+/// directory; else reads the kept one.
+async fn operator_token(data_dir: &Path, url: &str, first_bucket: &str) -> anyhow::Result<String> {
+    let token_file = data_dir.join("operator-token");
+    if onboarding::setup_allowed(url, &Tls::default()).await? {
+        let token = random_secret();
+        let setup = Onboarding {
+            username: "iot-center".into(),
+            password: random_secret(),
+            org: EMBEDDED_ORG.into(),
+            bucket: first_bucket.into(),
+            token: Some(token.clone()),
+        };
+        write_secret(&token_file, &token)?;
+        onboarding::setup(url, &Tls::default(), &setup)
+            .await
+            .context("onboarding the embedded store")?;
+        return Ok(token);
+    }
+    iot_core::local_db::owner_only(&token_file)
+        .with_context(|| format!("making {} private", token_file.display()))?;
+    let token = std::fs::read_to_string(&token_file).with_context(|| {
+        format!(
+            "the embedded store is set up but its operator token is gone from {}",
+            token_file.display()
+        )
+    })?;
+    Ok(token.trim().to_string())
+}
+
 /// Starts the embedded store on `listen` and returns how to reach it as its operator. With
 /// `tls` (certificate and key files) it serves HTTPS there for devices, and plain HTTP on a
 /// loopback port of its own for this application.
@@ -81,33 +136,32 @@ pub async fn start_embedded(
             )
         })
     };
+    // The public port is taken now, but served only once the store is onboarded: on a
+    // first start, nobody but this application can set it up.
     let listener = bind(listen).await?;
     let public = listener.local_addr()?;
-    let (endpoints, url, device_url) = match tls {
+    let token = onboarded(data_dir, &store, &store_config, first_bucket).await?;
+    // This application's own way in: a loopback port nobody is told of.
+    let private = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let url = format!("http://{}", private.local_addr()?);
+    let (endpoints, device_url) = match tls {
         Some((cert, key)) => {
             let config = tsdb::tls::server_config(cert, key).context(
                 "the embedded store's TLS certificate (--tsdb-tls-cert, --tsdb-tls-key)",
             )?;
-            let private = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-            let url = format!("http://{}", private.local_addr()?);
             let endpoints = vec![
                 tsdb::Endpoint::Tls(listener, config),
                 tsdb::Endpoint::Plain(private),
             ];
-            (endpoints, url, reachable(true, public))
+            (endpoints, reachable(true, public))
         }
-        None => {
-            // Listening on every address: this application comes by loopback.
-            let own = match public.ip().is_unspecified() {
-                true => SocketAddr::from(([127, 0, 0, 1], public.port())),
-                false => public,
-            };
-            (
-                vec![tsdb::Endpoint::Plain(listener)],
-                format!("http://{own}"),
-                reachable(false, public),
-            )
-        }
+        None => (
+            vec![
+                tsdb::Endpoint::Plain(listener),
+                tsdb::Endpoint::Plain(private),
+            ],
+            reachable(false, public),
+        ),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let serving = tokio::spawn(tsdb::serve_all(endpoints, store, store_config, async {
@@ -118,35 +172,6 @@ pub async fn start_embedded(
         "embedded store on {device_url}, data in {}",
         store_dir.display()
     );
-
-    let token_file = data_dir.join("operator-token");
-    let token = if onboarding::setup_allowed(&url, &Tls::default()).await? {
-        let token = random_secret();
-        let setup = Onboarding {
-            username: "iot-center".into(),
-            password: random_secret(),
-            org: EMBEDDED_ORG.into(),
-            bucket: first_bucket.into(),
-            token: Some(token.clone()),
-        };
-        write_secret(&token_file, &token)?;
-        onboarding::setup(&url, &Tls::default(), &setup)
-            .await
-            .context("onboarding the embedded store")?;
-        token
-    } else {
-        iot_core::local_db::owner_only(&token_file)
-            .with_context(|| format!("making {} private", token_file.display()))?;
-        std::fs::read_to_string(&token_file)
-            .with_context(|| {
-                format!(
-                    "the embedded store is set up but its operator token is gone from {}",
-                    token_file.display()
-                )
-            })?
-            .trim()
-            .to_string()
-    };
     let connection = Connection {
         url,
         tls: Tls::default(),

@@ -27,6 +27,7 @@ pub mod flux;
 mod http;
 pub mod line_protocol;
 pub mod series;
+pub mod serve;
 pub mod storage;
 pub mod tls;
 
@@ -193,15 +194,11 @@ pub async fn serve_all(
                             tracing::warn!("TCP_NODELAY: {e}");
                         }
                     });
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(stop)
-                        .await
+                    serve::serve(listener, app, stop).await
                 }
                 Endpoint::Tls(listener, tls) => {
                     let listener = tls::TlsListener::new(listener, tls)?;
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(stop)
-                        .await
+                    serve::serve(listener, app, stop).await
                 }
             }
         }

@@ -4,7 +4,6 @@
 
 use super::throttle::{client_key, Throttle};
 use super::{AuthSession, Credentials, SessionUser};
-use crate::shutdown::ClientAddr;
 use crate::surface::CookieSecurity;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -85,7 +84,7 @@ fn busy(message: &str) -> Response {
         .into_response()
 }
 
-fn peer(ConnectInfo(ClientAddr(from)): ConnectInfo<ClientAddr>) -> std::net::IpAddr {
+fn peer(ConnectInfo(from): ConnectInfo<std::net::SocketAddr>) -> std::net::IpAddr {
     from.ip()
 }
 
