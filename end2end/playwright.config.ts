@@ -15,7 +15,9 @@ const serve = (dir: string, listen: number) =>
   `./target/debug/iot-center --listen 127.0.0.1:${listen} --tsdb-listen 127.0.0.1:0` +
   ` --data-dir ${dir} --config /nonexistent/config.ini --device-provisioning-secret ${deviceSecret}` +
   // Alert rules checked every second, so a test sees one fire within seconds.
-  ` --alert-evaluate-every 1`;
+  ` --alert-evaluate-every 1` +
+  // The tests' webhook receiver is on loopback, which alerts may reach only when allowed.
+  ` --alert-allowed-hosts 127.0.0.1`;
 
 export default defineConfig({
   testDir: "./tests",

@@ -87,7 +87,7 @@ async fn add_endpoint(
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
     let spec: EndpointSpec = parse(&body)?;
-    Ok((StatusCode::CREATED, Json(a.add_endpoint(spec)?)).into_response())
+    Ok((StatusCode::CREATED, Json(a.add_endpoint(spec).await?)).into_response())
 }
 
 async fn remove_endpoint(

@@ -55,6 +55,10 @@ pub struct Cli {
     /// Seconds between evaluations of the alert rules, 1–3600 [default: 10]
     #[arg(long, env = "ALERT_EVALUATE_EVERY")]
     pub alert_evaluate_every: Option<u32>,
+    /// Hosts alert webhooks may reach though they are private, loopback or link-local
+    /// addresses, comma-separated (as written in the endpoints' URLs)
+    #[arg(long, env = "ALERT_ALLOWED_HOSTS")]
+    pub alert_allowed_hosts: Option<String>,
     /// SMTP relay for alert e-mail: `smtp://user:password@host:587?tls=required` (STARTTLS),
     /// `smtps://user:password@host:465`, or `smtp://localhost:25` (no TLS, a local relay)
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]

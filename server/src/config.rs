@@ -73,6 +73,8 @@ pub struct Config {
     pub alert_every: std::time::Duration,
     /// The SMTP relay for alert e-mail, if there is one.
     pub smtp: Option<iot_core::alerts::SmtpSettings>,
+    /// Private hosts alert webhooks may reach.
+    pub alert_targets: iot_core::alerts::AllowedTargets,
 }
 
 /// The secrets never show in logs or panics.
@@ -98,6 +100,7 @@ impl std::fmt::Debug for Config {
             .field("cookies", &self.cookies)
             .field("alert_every", &self.alert_every)
             .field("smtp", &self.smtp)
+            .field("alert_targets", &self.alert_targets)
             .finish()
     }
 }
@@ -347,6 +350,12 @@ impl Config {
                         .is_some_and(|v| v == "true" || v == "1"),
             },
             alert_every,
+            alert_targets: iot_core::alerts::AllowedTargets::new(
+                pick(cli.alert_allowed_hosts, "ALERT_ALLOWED_HOSTS")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::to_string),
+            ),
             smtp,
             status_thresholds,
             listen: cli.listen,

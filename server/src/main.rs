@@ -68,7 +68,11 @@ async fn main() -> anyhow::Result<()> {
     startup::private_dir(&config.data_dir)?;
     let accounts = iot_core::accounts::Accounts::open(&config.data_dir)?;
     let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
-    let alerts = Arc::new(Alerts::new(AlertStore::open(&config.data_dir)?, mailer));
+    let alerts = Arc::new(Alerts::new(
+        AlertStore::open(&config.data_dir)?,
+        mailer,
+        config.alert_targets.clone(),
+    ));
     let (connection, store) = startup::prepare(&config).await?;
     let listen = config.listen.unwrap_or(leptos_options.site_addr);
     let listener = bind(listen).await?;

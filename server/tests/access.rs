@@ -69,7 +69,7 @@ const NEEDS: [(&str, &str, &str); 35] = [
     (
         "add_alert_endpoint",
         "operator",
-        "endpoint[name]=n&endpoint[kind]=webhook&endpoint[url]=http://127.0.0.1:9/",
+        "endpoint[name]=n&endpoint[kind]=webhook&endpoint[url]=https://hooks.example.com/x",
     ),
     ("remove_alert_endpoint", "operator", "id=x"),
     ("test_alert_endpoint", "operator", "id=x"),

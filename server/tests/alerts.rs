@@ -399,3 +399,32 @@ async fn bad_rules_and_wrong_callers_are_refused_with_the_reason() {
         assert_eq!(r.status(), 403, "{path}");
     }
 }
+
+#[tokio::test]
+async fn webhooks_into_the_servers_own_network_are_refused_unless_allowed() {
+    let s = common::start().await;
+    for url in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:9/hook",
+        "http://[::1]:9/hook",
+        "http://10.0.0.1/hook",
+        "http://localhost:9/hook",
+    ] {
+        let (status, answer) = post(
+            &s,
+            "/api/alert-endpoints",
+            json!({"name": "inside", "kind": "webhook", "url": url}),
+        )
+        .await;
+        assert_eq!(status, 400, "{url}: {answer}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .unwrap()
+                .contains("ALERT_ALLOWED_HOSTS"),
+            "{answer}"
+        );
+    }
+    let listed = get(&s, "/api/alert-endpoints").await;
+    assert_eq!(listed, json!([]), "{listed}");
+}

@@ -41,7 +41,7 @@ pub async fn remove_alert_rule(id: String) -> Result<(), AppError> {
 pub async fn add_alert_endpoint(endpoint: EndpointForm) -> Result<AlertEndpoint, AppError> {
     require(Role::Operator)?;
     let spec = endpoint.check().map_err(AppError::Invalid)?;
-    Ok(alerts()?.add_endpoint(spec)?)
+    Ok(alerts()?.add_endpoint(spec).await?)
 }
 
 #[server]

@@ -39,7 +39,11 @@ async fn main() {
     f.write(&lines.join("\n")).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let alerts = Alerts::new(AlertStore::open(dir.path()).unwrap(), None);
+    let alerts = Alerts::new(
+        AlertStore::open(dir.path()).unwrap(),
+        None,
+        Default::default(),
+    );
     for rule in [
         r#"{"name":"CO2","devices":"*","kind":"threshold","field":"CO2","op":">","value":1000}"#,
         r#"{"name":"Temperature","devices":"*","kind":"threshold","field":"Temperature","op":"outside","value":18,"value2":26}"#,

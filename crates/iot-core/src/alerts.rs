@@ -7,10 +7,12 @@ mod history;
 mod mail;
 mod notify;
 pub mod store;
+mod targets;
 
 pub use engine::{Alerts, Evaluation};
 pub use mail::{Mailer, SmtpSettings};
 pub use notify::Deliveries;
+pub use targets::AllowedTargets;
 
 use crate::Service;
 use std::sync::Arc;

@@ -66,7 +66,12 @@ impl Receiver {
 }
 
 pub async fn alerting_server() -> Server {
-    super::start_with(&[("ALERT_EVALUATE_EVERY", "1")]).await
+    // The tests' receivers listen on loopback: allowed here, as an operator would.
+    super::start_with(&[
+        ("ALERT_EVALUATE_EVERY", "1"),
+        ("ALERT_ALLOWED_HOSTS", "127.0.0.1"),
+    ])
+    .await
 }
 
 /// POSTs JSON to the server as its admin: (status, body).

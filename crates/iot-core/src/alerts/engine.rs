@@ -6,6 +6,7 @@
 use super::mail::Mailer;
 use super::notify::{Notice, Notifier};
 use super::store::AlertStore;
+use super::targets::AllowedTargets;
 use crate::{layout, queries, telemetry, Backend, Error};
 use chrono::{DateTime, SecondsFormat, Utc};
 use influx_client::{flux::TimeRange, FluxValue, Point, Precision};
@@ -173,11 +174,12 @@ pub struct Evaluation {
 }
 
 impl Alerts {
-    /// Rules and endpoints from `store`; e-mail through `mailer`, if the server has a relay.
-    pub fn new(store: AlertStore, mailer: Option<Mailer>) -> Alerts {
+    /// Rules and endpoints from `store`; e-mail through `mailer`, if the server has a relay;
+    /// webhooks to public addresses and the `allowed` hosts only.
+    pub fn new(store: AlertStore, mailer: Option<Mailer>, allowed: AllowedTargets) -> Alerts {
         Alerts {
             store,
-            notifier: Notifier::start(mailer),
+            notifier: Notifier::start(mailer, allowed),
             tracked: Mutex::default(),
             restored: tokio::sync::OnceCell::new(),
         }
@@ -385,12 +387,20 @@ impl Alerts {
         })
     }
 
-    /// Adds an endpoint that can send: e-mail needs the server's SMTP relay.
-    pub fn add_endpoint(&self, spec: EndpointSpec) -> Result<AlertEndpoint, Error> {
+    /// Adds an endpoint that can send: e-mail needs the server's SMTP relay, a webhook a
+    /// public address (or an allowed host).
+    pub async fn add_endpoint(&self, spec: EndpointSpec) -> Result<AlertEndpoint, Error> {
         if spec.kind == EndpointKind::Email && !self.notifier.can_mail() {
             return Err(Error::Invalid(
                 "e-mail endpoints need the server's SMTP relay: set SMTP_URL and SMTP_FROM".into(),
             ));
+        }
+        if spec.kind != EndpointKind::Email {
+            self.notifier
+                .targets
+                .check(&spec.url)
+                .await
+                .map_err(Error::Invalid)?;
         }
         self.store.add_endpoint(spec)
     }

@@ -5,6 +5,7 @@
 //! never dropped silently. Deliveries run in the background: evaluation never waits on them.
 
 use super::mail::Mailer;
+use super::targets::AllowedTargets;
 use iot_models::{EndpointKind, EndpointSpec, NotificationDelivery};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -50,6 +51,8 @@ impl Deliveries {
 pub struct Notifier {
     queue: mpsc::Sender<Notice>,
     pub counts: Arc<Deliveries>,
+    /// Where webhooks may go.
+    pub targets: AllowedTargets,
     channels: Channels,
 }
 
@@ -58,21 +61,28 @@ pub struct Notifier {
 struct Channels {
     http: reqwest::Client,
     mailer: Option<Mailer>,
+    targets: AllowedTargets,
 }
 
 impl Notifier {
     /// Starts the background sender (on the current Tokio runtime); e-mail goes through
-    /// `mailer`, when there is one.
-    pub fn start(mailer: Option<Mailer>) -> Notifier {
+    /// `mailer`, when there is one; webhooks to public addresses and `targets` only.
+    pub fn start(mailer: Option<Mailer>, targets: AllowedTargets) -> Notifier {
         let (queue, mut waiting) = mpsc::channel::<Notice>(QUEUE);
         let counts = Arc::new(Deliveries::default());
-        // A redirect is an answer, not a way to reach somewhere else.
+        // A redirect is an answer, not a way to reach somewhere else; names resolve to
+        // public addresses only, at every send.
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(targets.clone()))
             .build()
             .unwrap_or_default();
-        let channels = Channels { http, mailer };
+        let channels = Channels {
+            http,
+            mailer,
+            targets: targets.clone(),
+        };
         let (sender_counts, sender_channels) = (counts.clone(), channels.clone());
         tokio::spawn(async move {
             while let Some(notice) = waiting.recv().await {
@@ -84,6 +94,7 @@ impl Notifier {
         Notifier {
             queue,
             counts,
+            targets,
             channels,
         }
     }
@@ -170,6 +181,9 @@ async fn try_once(
             }
         }
     };
+    if let Some(refused) = channels.targets.refuses_url(&endpoint.url) {
+        return Err(refused);
+    }
     match request.send().await {
         Ok(r) if r.status().is_success() => Ok(()),
         Ok(r) => Err(format!("answered {}", r.status())),
