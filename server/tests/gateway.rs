@@ -613,3 +613,33 @@ async fn while_influxdb_is_away_writes_get_503_and_nothing_acknowledged_is_lost(
         .count();
     assert_eq!(rows, 20, "{csv}");
 }
+
+/// A virtual device's back-fill goes through the gateway like any device's writes: in
+/// requests no longer than its line bound, waiting out its rate.
+#[tokio::test]
+async fn a_back_fill_keeps_to_the_devices_bounds_and_loses_nothing() {
+    let s = start_with(&[
+        ("DEVICE_MAX_LINES", "500"),
+        ("DEVICE_BURST", "500"),
+        ("DEVICE_POINTS_PER_SECOND", "1000"),
+    ])
+    .await;
+    assert_eq!(
+        s.call("register_device", "id=virtual-1").await.status(),
+        200
+    );
+    let started = s
+        .call("start_backfill", "devices[0]=virtual-1&days=1")
+        .await;
+    assert_eq!(started.status(), 200);
+    let status = loop {
+        let status: Value = s.call("get_writer_status", "").await.json().await.unwrap();
+        if status["backfill"].is_null() {
+            break status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(status["last_error"].is_null(), "{status}");
+    // A day of minutes, seven fields each.
+    assert_eq!(values_of(&s, "virtual-1").await, 1_440 * 7);
+}

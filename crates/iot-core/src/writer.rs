@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// Points per write request of a back-fill.
+/// Points per write request of a back-fill, unless the gateway takes fewer lines a request.
 const BATCH: usize = 5_000;
 
 #[derive(Default)]
@@ -118,11 +118,12 @@ pub async fn start_backfill(
         let now = Utc::now();
         let home = (b.settings.default_lat, b.settings.default_lon);
         for id in ids {
-            let mut batch = Vec::with_capacity(BATCH);
+            let size = BATCH.min(b.gateway.bounds.max_lines);
+            let mut batch = Vec::with_capacity(size);
             let mut times = backfill_times(now, days).peekable();
             while let Some(t) = times.next() {
                 batch.push(point(&id, t, &reading(&id, t, home, &mut rand::rng())));
-                if batch.len() == BATCH || times.peek().is_none() {
+                if batch.len() == size || times.peek().is_none() {
                     let n = batch.len() as u64;
                     if let Err(e) = write_as(&b, &id, &batch).await {
                         b.writer.update(|s| {
