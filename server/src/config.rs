@@ -3,10 +3,11 @@
 
 use crate::cli::Cli;
 use iot_core::enrollment::Policy;
-use iot_core::gateway::Bounds;
 use iot_models::StatusThresholds;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
+mod devices;
 
 #[derive(Clone, PartialEq)]
 pub enum Influx {
@@ -58,7 +59,7 @@ pub struct Config {
     /// IoT Center's URL as devices are told it, when set (else the listener's address).
     pub device_influx_url: Option<String>,
     /// What each device may write through the gateway.
-    pub gateway: Bounds,
+    pub gateway: iot_core::gateway::Bounds,
     pub provisioning_secret: Option<String>,
     pub data_dir: PathBuf,
     pub influx: Influx,
@@ -67,8 +68,8 @@ pub struct Config {
     pub status_thresholds: StatusThresholds,
     /// Host names to answer for, besides localhost and the machine's name.
     pub allowed_hosts: Vec<String>,
-    /// When session cookies say `Secure`.
-    pub cookies: crate::surface::CookieSecurity,
+    /// The proxy in front, if any: `Secure` cookies, the client's address.
+    pub proxy: crate::surface::Proxy,
     /// How often the alert rules are evaluated.
     pub alert_every: std::time::Duration,
     /// The SMTP relay for alert e-mail, if there is one.
@@ -97,7 +98,7 @@ impl std::fmt::Debug for Config {
             .field("registry_bucket", &self.registry_bucket)
             .field("status_thresholds", &self.status_thresholds)
             .field("allowed_hosts", &self.allowed_hosts)
-            .field("cookies", &self.cookies)
+            .field("proxy", &self.proxy)
             .field("alert_every", &self.alert_every)
             .field("smtp", &self.smtp)
             .field("alert_targets", &self.alert_targets)
@@ -171,7 +172,7 @@ fn addr(s: &str) -> SocketAddr {
 }
 
 /// A number from its flag (or the environment), else from config.ini, else `default`.
-fn number<T: std::str::FromStr>(
+pub(super) fn number<T: std::str::FromStr>(
     flag: Option<T>,
     file: &FileSettings,
     key: &str,
@@ -185,38 +186,6 @@ fn number<T: std::str::FromStr>(
             })
         }),
     }
-}
-
-fn device_bounds(
-    args: crate::cli::DeviceBoundArgs,
-    file: &FileSettings,
-) -> Result<Bounds, ConfigError> {
-    let d = Bounds::default();
-    Bounds {
-        max_bytes: number(args.device_max_bytes, file, "DEVICE_MAX_BYTES", d.max_bytes)?,
-        max_lines: number(args.device_max_lines, file, "DEVICE_MAX_LINES", d.max_lines)?,
-        max_series: number(
-            args.device_max_series,
-            file,
-            "DEVICE_MAX_SERIES",
-            d.max_series,
-        )?,
-        max_fields: number(
-            args.device_max_fields,
-            file,
-            "DEVICE_MAX_FIELDS",
-            d.max_fields,
-        )?,
-        points_per_second: number(
-            args.device_points_per_second,
-            file,
-            "DEVICE_POINTS_PER_SECOND",
-            d.points_per_second,
-        )?,
-        burst: number(args.device_burst, file, "DEVICE_BURST", d.burst)?,
-    }
-    .checked()
-    .map_err(ConfigError::Invalid)
 }
 
 impl Config {
@@ -308,26 +277,13 @@ impl Config {
                 ))
             }
         };
-        let gateway = device_bounds(cli.device_bounds, file)?;
-        let device_tls = match (
-            cli.device_tls_cert
-                .or_else(|| file.get("DEVICE_TLS_CERT").map(PathBuf::from)),
-            cli.device_tls_key
-                .or_else(|| file.get("DEVICE_TLS_KEY").map(PathBuf::from)),
-        ) {
-            (None, None) => None,
-            (Some(_), Some(_)) if cli.device_listen.is_none() => {
-                return Err(ConfigError::Invalid(
-                    "DEVICE_TLS_CERT is for the device listener: set --device-listen too".into(),
-                ))
-            }
-            (Some(cert), Some(key)) => Some((cert, key)),
-            _ => {
-                return Err(ConfigError::Invalid(
-                    "the device listener's TLS needs both a certificate and its key (DEVICE_TLS_CERT, DEVICE_TLS_KEY)".into(),
-                ))
-            }
-        };
+        let gateway = devices::bounds(cli.device_bounds, file)?;
+        let device_tls = devices::tls(
+            cli.device_tls_cert,
+            cli.device_tls_key,
+            cli.device_listen.is_some(),
+            file,
+        )?;
         let device_registration = pick(cli.device_registration, "DEVICE_REGISTRATION")
             .map_or(Ok(Policy::default()), |p| p.parse())
             .map_err(ConfigError::Invalid)?;
@@ -339,7 +295,7 @@ impl Config {
             device_registration,
             provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
             allowed_hosts,
-            cookies: crate::surface::CookieSecurity {
+            proxy: crate::surface::Proxy {
                 always: cli.cookie_secure
                     || file
                         .get("COOKIE_SECURE")

@@ -127,7 +127,7 @@ async fn main() -> anyhow::Result<()> {
         alerts,
         auth,
         hosts,
-        config.cookies,
+        config.proxy,
     );
     shutdown::serve(listener, app, stopping)
         .await

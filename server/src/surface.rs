@@ -166,16 +166,17 @@ mod tests {
     }
 }
 
-/// When session cookies must say `Secure`: always (the site is served over HTTPS), or for
-/// the requests a trusted TLS proxy marks `X-Forwarded-Proto: https`; and whether that
-/// proxy's `X-Forwarded-For` names the client.
+/// How requests reach the server: whether the site is always HTTPS (behind a TLS proxy),
+/// and whether the proxy in front is trusted to say so per request (`X-Forwarded-Proto`)
+/// and to name the client (`X-Forwarded-For`). Session cookies say `Secure` by it, and
+/// sign-ins are counted by the client it names.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct CookieSecurity {
+pub struct Proxy {
     pub always: bool,
     pub trust_proxy: bool,
 }
 
-impl CookieSecurity {
+impl Proxy {
     /// The client of a request: the proxy's last `X-Forwarded-For` entry when it is
     /// trusted, else the connection's peer.
     pub fn client(&self, headers: &HeaderMap, peer: IpAddr) -> IpAddr {
@@ -208,11 +209,7 @@ impl CookieSecurity {
 }
 
 /// Adds `Secure` to the cookies of a response to a request that came over HTTPS.
-pub async fn secure_cookies(
-    State(policy): State<CookieSecurity>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn secure_cookies(State(policy): State<Proxy>, request: Request, next: Next) -> Response {
     let https = policy.applies(request.headers());
     let mut response = next.run(request).await;
     if https {

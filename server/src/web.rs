@@ -40,7 +40,7 @@ pub fn router(
     alerts: Arc<iot_core::alerts::Alerts>,
     auth: AuthManagerLayer<SignIn, crate::auth::SessionStore>,
     hosts: crate::surface::AllowedHosts,
-    cookies: crate::surface::CookieSecurity,
+    proxy: crate::surface::Proxy,
 ) -> Router {
     let routes = generate_route_list(App);
     let context = (service.clone(), accounts.clone(), alerts.clone());
@@ -70,14 +70,14 @@ pub fn router(
         .merge(crate::export::routes())
         .merge(crate::health_api::routes(alerts.clone()))
         .with_state(service)
-        .merge(auth::routes(cookies).with_state(accounts))
+        .merge(auth::routes(proxy).with_state(accounts))
         .merge(crate::alerts_api::routes().with_state(alerts))
         .merge(pages)
         .route_layer(measure)
         .layer(gate)
         .layer(auth)
         .layer(axum::middleware::from_fn_with_state(
-            cookies,
+            proxy,
             crate::surface::secure_cookies,
         ))
         .merge(gateway)

@@ -65,15 +65,7 @@ async fn the_device_protocol_and_the_device_token_scope() {
         assert_eq!(mint.status(), 401, "{base}");
     }
     // And no InfluxDB authorization was made for it.
-    let authorizations: Value = http
-        .get(format!("{}/api/v2/authorizations", s.store))
-        .header("Authorization", s.operator())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let authorizations = s.store_json("/api/v2/authorizations").await;
     let descriptions = authorizations["authorizations"].to_string();
     assert!(!descriptions.contains("IoTCenterDevice"), "{descriptions}");
 

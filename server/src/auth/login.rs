@@ -4,7 +4,7 @@
 
 use super::throttle::{client_key, Throttle};
 use super::{AuthSession, Credentials, SessionUser};
-use crate::surface::CookieSecurity;
+use crate::surface::Proxy;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub const FORM_BYTES: usize = 4 * 1024;
 
 /// The routes; `proxy` says whether a proxy's `X-Forwarded-For` names the client.
-pub fn routes(proxy: CookieSecurity) -> Router<Accounts> {
+pub fn routes(proxy: Proxy) -> Router<Accounts> {
     let throttle = Arc::new(Throttle::default());
     Router::new()
         .route(

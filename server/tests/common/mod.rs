@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod alerts;
+pub mod gateway;
 pub mod smtp;
 pub mod test_ca;
 
@@ -288,20 +289,26 @@ impl Server {
 
     /// Runs Flux at the embedded store as its operator; the annotated CSV's data rows.
     pub async fn query_store(&self, flux: &str) -> Vec<String> {
-        let csv = reqwest::Client::new()
-            .post(format!("{}/api/v2/query?org=iot-center", self.store))
+        query_rows(&self.store, "iot-center", &self.operator(), flux).await
+    }
+
+    /// A GET of the embedded store's API as its operator: the JSON answer.
+    pub async fn store_json(&self, path: &str) -> serde_json::Value {
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.store))
             .header("Authorization", self.operator())
-            .json(&serde_json::json!({ "query": flux }))
             .send()
             .await
             .unwrap()
-            .text()
+            .json()
             .await
-            .unwrap();
-        csv.lines()
-            .filter(|l| l.starts_with(",,") || l.starts_with(",_result,"))
-            .map(str::to_string)
-            .collect()
+            .unwrap()
+    }
+
+    /// How many values of device `id` the store holds.
+    pub async fn values_of(&self, id: &str) -> usize {
+        let flux = format!("from(bucket: \"iot_center\") |> range(start: 0) |> filter(fn: (r) => r.clientId == \"{id}\")");
+        self.query_store(&flux).await.len()
     }
 
     /// How many values the telemetry bucket holds, of any measurement but the app's metrics.
@@ -310,6 +317,25 @@ impl Server {
             .await
             .len()
     }
+}
+
+/// Runs Flux at the InfluxDB at `base` in `org` with `authorization` (`Token …`): the data
+/// rows of its annotated CSV.
+pub async fn query_rows(base: &str, org: &str, authorization: &str, flux: &str) -> Vec<String> {
+    let csv = reqwest::Client::new()
+        .post(format!("{base}/api/v2/query?org={org}"))
+        .header("Authorization", authorization)
+        .json(&serde_json::json!({ "query": flux }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    csv.lines()
+        .filter(|l| l.starts_with(",,") || l.starts_with(",_result,"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Writes `body` through the gateway at `base` (`/api/v2/write?{query}`) with a device's
