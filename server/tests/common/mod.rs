@@ -355,6 +355,15 @@ pub async fn gateway_write(
         .unwrap()
 }
 
+/// Whether a body past a bound was refused unread: 413, or — as the server answers before
+/// reading it and then closes — the connection gone while the client was still sending.
+pub fn refused_unread(sent: reqwest::Result<reqwest::Response>) -> bool {
+    match sent {
+        Ok(r) => r.status() == reqwest::StatusCode::PAYLOAD_TOO_LARGE,
+        Err(e) => e.is_request(),
+    }
+}
+
 /// A GET's status and JSON answer.
 pub async fn get(url: &str) -> (u16, serde_json::Value) {
     let r = reqwest::get(url).await.unwrap();
