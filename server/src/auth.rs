@@ -7,10 +7,12 @@
 mod gate;
 mod login;
 mod sessions;
+mod setup;
 mod throttle;
 
 pub use gate::gate;
 pub use login::routes;
+pub use setup::SetupCode;
 
 use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder, AuthUser, AuthnBackend, UserId};
 use iot_core::accounts::{Accounts, User};

@@ -76,6 +76,8 @@ pub struct Config {
     pub smtp: Option<iot_core::alerts::SmtpSettings>,
     /// Private hosts alert webhooks may reach.
     pub alert_targets: iot_core::alerts::AllowedTargets,
+    /// How long a request may take to be answered, on every listener.
+    pub request_timeout: std::time::Duration,
 }
 
 /// The secrets never show in logs or panics.
@@ -102,6 +104,7 @@ impl std::fmt::Debug for Config {
             .field("alert_every", &self.alert_every)
             .field("smtp", &self.smtp)
             .field("alert_targets", &self.alert_targets)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }
@@ -306,6 +309,7 @@ impl Config {
                         .is_some_and(|v| v == "true" || v == "1"),
             },
             alert_every,
+            request_timeout: std::time::Duration::from_secs(cli.store_limits.request_timeout),
             alert_targets: iot_core::alerts::AllowedTargets::new(
                 pick(cli.alert_allowed_hosts, "ALERT_ALLOWED_HOSTS")
                     .unwrap_or_default()
@@ -400,14 +404,17 @@ mod tests {
             "64",
             "--query-max-rows",
             "1000",
+            "--query-max-bytes",
+            "4096",
             "--max-write-bytes",
             "2048",
+            "--request-timeout",
+            "7",
         ])
         .unwrap();
-        let Influx::Embedded { store, .. } = Config::resolve(cli, &FileSettings::default())
-            .unwrap()
-            .influx
-        else {
+        let config = Config::resolve(cli, &FileSettings::default()).unwrap();
+        assert_eq!(config.request_timeout, std::time::Duration::from_secs(7));
+        let Influx::Embedded { store, .. } = config.influx else {
             panic!("no INFLUX_URL: embedded")
         };
         assert_eq!(store.max_write_bytes, 2048);
@@ -417,12 +424,16 @@ mod tests {
                 max_depth: 64,
                 timeout: std::time::Duration::from_secs(5),
                 max_rows: 1000,
+                max_bytes: 4096,
             }
         );
+        assert_eq!(store.request_timeout, std::time::Duration::from_secs(7));
         for zero in [
             "--query-timeout",
             "--query-max-depth",
             "--query-max-rows",
+            "--query-max-bytes",
+            "--request-timeout",
             "--max-write-bytes",
         ] {
             let err = Cli::try_parse_from(["iot-center", zero, "0"]).unwrap_err();

@@ -56,7 +56,12 @@ async fn signal() {
 
 /// Serves `app` on `listener` until a stop is asked for and the requests in flight have
 /// finished, or [`GRACE`] has passed since.
-pub async fn serve(listener: TcpListener, app: Router, stopping: Stopping) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    request_timeout: Duration,
+    stopping: Stopping,
+) -> std::io::Result<()> {
     // Pages stream out in pieces: without TCP_NODELAY the last one waits for the client's
     // delayed ACK, about 40 ms a page.
     let listener = listener.tap_io(|tcp| {
@@ -64,17 +69,22 @@ pub async fn serve(listener: TcpListener, app: Router, stopping: Stopping) -> st
             tracing::warn!("TCP_NODELAY: {e}");
         }
     });
-    serve_on(listener, app, stopping).await
+    serve_on(listener, app, request_timeout, stopping).await
 }
 
 /// [`serve`] on any listener (HTTPS by `tsdb::tls::TlsListener`), with the store's bounds on
-/// every connection (`tsdb::serve`: a header timeout, a bound on open connections); handlers
-/// get the client's address as `ConnectInfo<SocketAddr>`.
-pub async fn serve_on<L>(listener: L, app: Router, stopping: Stopping) -> std::io::Result<()>
+/// every connection (`tsdb::serve`: a header timeout, a bound on open connections and on each
+/// request's time); handlers get the client's address as `ConnectInfo<SocketAddr>`.
+pub async fn serve_on<L>(
+    listener: L,
+    app: Router,
+    request_timeout: Duration,
+    stopping: Stopping,
+) -> std::io::Result<()>
 where
     L: Listener<Addr = std::net::SocketAddr>,
 {
-    let graceful = tsdb::serve::serve(listener, app, stopping.clone().asked());
+    let graceful = tsdb::serve::serve(listener, app, request_timeout, stopping.clone().asked());
     let deadline = async {
         stopping.asked().await;
         tokio::time::sleep(GRACE).await;

@@ -41,6 +41,7 @@ pub fn router(
     auth: AuthManagerLayer<SignIn, crate::auth::SessionStore>,
     hosts: crate::surface::AllowedHosts,
     proxy: crate::surface::Proxy,
+    setup: auth::SetupCode,
 ) -> Router {
     let routes = generate_route_list(App);
     let context = (service.clone(), accounts.clone(), alerts.clone());
@@ -62,7 +63,8 @@ pub fn router(
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(crate::error::server_fn_status));
     let measure = axum::middleware::from_fn_with_state(service.clone(), crate::health_api::measure);
-    let gate = axum::middleware::from_fn_with_state(accounts.clone(), auth::gate);
+    let gate =
+        axum::middleware::from_fn_with_state((accounts.clone(), setup.clone()), auth::gate);
     let gateway = crate::gateway_api::routes()
         .with_state(service.clone())
         .route_layer(measure.clone());
@@ -70,7 +72,7 @@ pub fn router(
         .merge(crate::export::routes())
         .merge(crate::health_api::routes(alerts.clone()))
         .with_state(service)
-        .merge(auth::routes(proxy).with_state(accounts))
+        .merge(auth::routes(proxy, setup).with_state(accounts))
         .merge(crate::alerts_api::routes().with_state(alerts))
         .merge(pages)
         .route_layer(measure)

@@ -78,3 +78,73 @@ async fn past_the_bound_a_new_connection_is_closed_at_once() {
     })
     .await;
 }
+
+/// A request to `base` whose body of `length` bytes comes a byte every 300 ms: what the
+/// server answers first, and when.
+async fn trickled(base: &str, head: &str, length: usize) -> (String, Duration) {
+    let addr = base.trim_start_matches("http://").to_string();
+    let c = TcpStream::connect(&addr).await.unwrap();
+    let (mut read, mut write) = c.into_split();
+    write
+        .write_all(format!("{head}\r\ncontent-length: {length}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let sender = tokio::spawn(async move {
+        for _ in 0..length {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if write.write_all(b"a").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tokio::time::timeout(Duration::from_secs(30), read.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    let took = started.elapsed();
+    sender.abort();
+    (String::from_utf8_lossy(&answer).into_owned(), took)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_its_time_bound_gets_503_on_every_listener() {
+    let s = common::start_with(&[("REQUEST_TIMEOUT", "2")]).await;
+    let sign_in = trickled(
+        &s.url,
+        "POST /login HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/x-www-form-urlencoded",
+        200,
+    );
+    let write_head = format!(
+        "POST /api/v2/write?org=iot-center&bucket=iot_center HTTP/1.1\r\nhost: localhost\r\nauthorization: {}",
+        s.operator()
+    );
+    let store_write = trickled(&s.store, &write_head, 200);
+    let probe = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(1))
+            .build()
+            .unwrap()
+            .get(format!("{}/api/health", s.url))
+            .send()
+            .await
+            .map(|r| r.status())
+    };
+    let ((web, web_took), (store, store_took), health) =
+        tokio::join!(sign_in, store_write, probe);
+    assert_eq!(health.unwrap(), 200, "the server answers meanwhile");
+    for (answer, took) in [(web, web_took), (store, store_took)] {
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+        assert!(
+            took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+            "{took:?}"
+        );
+    }
+    // Nothing of the trickled write was stored.
+    assert_eq!(s.telemetry_values().await, 0);
+}

@@ -38,8 +38,19 @@ pub fn Login() -> impl IntoView {
     }
 }
 
+/// The first admin. A server others can reach asks for the code printed in its log
+/// (the gate adds `?code=asked`).
 #[component]
 pub fn Setup() -> impl IntoView {
+    let query = use_query_map();
+    let code = move || {
+        (query.read().get("code").as_deref() == Some("asked")).then(|| {
+            view! {
+                <label for="code">"Setup code (printed in the server's log at start)"</label>
+                <input id="code" name="code" autocomplete="off" spellcheck="false" required/>
+            }
+        })
+    };
     view! {
         <Title text="Set up"/>
         <h1>"Set up IoT Center"</h1>
@@ -47,6 +58,7 @@ pub fn Setup() -> impl IntoView {
             <p>"No one can sign in yet. Choose the name and password of the first admin, who can then add the other users."</p>
             {error()}
             <form method="post" action="/setup" class="stacked">
+                {code}
                 <label for="username">"Name"</label>
                 <input id="username" name="username" autocomplete="username" required/>
                 <label for="password">"Password (at least 10 characters)"</label>

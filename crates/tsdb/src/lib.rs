@@ -49,6 +49,8 @@ pub struct Config {
     pub query_limits: flux::Limits,
     /// How often points past their bucket's retention are deleted.
     pub retention_check_every: Duration,
+    /// How long a request may take to be answered ([`serve::serve`]).
+    pub request_timeout: Duration,
 }
 
 impl Default for Config {
@@ -57,6 +59,7 @@ impl Default for Config {
             max_write_bytes: DEFAULT_MAX_WRITE_BYTES,
             query_limits: flux::Limits::default(),
             retention_check_every: Duration::from_secs(60),
+            request_timeout: serve::REQUEST_TIMEOUT,
         }
     }
 }
@@ -84,6 +87,15 @@ pub struct LimitArgs {
     #[arg(long, env = "TSDB_QUERY_MAX_ROWS", default_value_t = flux::Limits::default().max_rows,
           value_parser = at_least_one::<usize>())]
     pub query_max_rows: usize,
+    /// Bytes of strings, arrays and records a query may build, all told
+    #[arg(long, env = "TSDB_QUERY_MAX_BYTES", default_value_t = flux::Limits::default().max_bytes,
+          value_parser = at_least_one::<usize>())]
+    pub query_max_bytes: usize,
+    /// Seconds a request may take, from its headers to its answer's, on every listener
+    /// (503 past it; an answer that streams may take longer)
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value_t = serve::REQUEST_TIMEOUT.as_secs(),
+          value_parser = at_least_one::<u64>())]
+    pub request_timeout: u64,
 }
 
 /// A limit of 0 would refuse every request: it is refused when the binary starts.
@@ -103,6 +115,8 @@ impl Default for LimitArgs {
             query_timeout: limits.timeout.as_secs(),
             query_max_depth: limits.max_depth,
             query_max_rows: limits.max_rows,
+            query_max_bytes: limits.max_bytes,
+            request_timeout: serve::REQUEST_TIMEOUT.as_secs(),
         }
     }
 }
@@ -115,7 +129,9 @@ impl LimitArgs {
                 max_depth: self.query_max_depth,
                 timeout: Duration::from_secs(self.query_timeout),
                 max_rows: self.query_max_rows,
+                max_bytes: self.query_max_bytes,
             },
+            request_timeout: Duration::from_secs(self.request_timeout),
             ..Config::default()
         }
     }
@@ -152,6 +168,7 @@ pub async fn serve_all(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let request_timeout = config.request_timeout;
     let state = http::AppState {
         store: store.clone(),
         max_write_bytes: config.max_write_bytes,
@@ -194,11 +211,11 @@ pub async fn serve_all(
                             tracing::warn!("TCP_NODELAY: {e}");
                         }
                     });
-                    serve::serve(listener, app, stop).await
+                    serve::serve(listener, app, request_timeout, stop).await
                 }
                 Endpoint::Tls(listener, tls) => {
                     let listener = tls::TlsListener::new(listener, tls)?;
-                    serve::serve(listener, app, stop).await
+                    serve::serve(listener, app, request_timeout, stop).await
                 }
             }
         }

@@ -47,6 +47,14 @@ async fn raw(url: &str, head: &str, body: &[u8]) -> (u16, String) {
     (status, body)
 }
 
+/// Flux that builds `x0` from `first`, then `x1` … `xN`, each `twice` the one before.
+fn doubled(n: usize, twice: impl Fn(&str) -> String, first: &str) -> String {
+    let steps: String = (1..=n)
+        .map(|i| format!("x{i} = {}\n", twice(&format!("x{}", i - 1))))
+        .collect();
+    format!("x0 = {first}\n{steps}")
+}
+
 #[tokio::test]
 async fn hostile_queries_get_errors_and_the_store_stays_up() {
     let s = start().await;
@@ -54,7 +62,22 @@ async fn hostile_queries_get_errors_and_the_store_stays_up() {
     let deep_parens = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
     let long_or = format!("x = {}", vec!["true"; 60_000].join(" or "));
     let many_statements = format!("{}y", "x = 1\n".repeat(100_000));
-    let cases: [(&str, String, &str); 6] = [
+    let cases: [(&str, String, &str); 9] = [
+        (
+            "a string doubled 32 times (4 GiB)",
+            doubled(32, |s| format!("{s} + {s}"), "\"a\""),
+            "query exceeded its memory limit of 256 MiB",
+        ),
+        (
+            "a string interpolated into itself 32 times",
+            doubled(32, |s| format!("\"${{{s}}}${{{s}}}\""), "\"a\""),
+            "query exceeded its memory limit of 256 MiB",
+        ),
+        (
+            "an array of itself 32 times",
+            doubled(32, |s| format!("[{s}, {s}]"), "[1]"),
+            "query exceeded its memory limit of 256 MiB",
+        ),
         (
             "a function calling itself forever",
             "f = (g) => g(g: g)\nf(g: f)".into(),
@@ -159,6 +182,18 @@ async fn query_limits_hold_at_their_bound_and_stop_past_it() {
     let (status, body) = s.query(read, TOKEN).await;
     assert_eq!(status, 400);
     assert!(body.contains("query exceeded its time limit"), "{body}");
+
+    // 19 doublings of one byte build 2^20 - 2 bytes in all: within 1 MiB; 20 are past it.
+    let s = start_with(limited(tsdb::flux::Limits {
+        max_bytes: 1 << 20,
+        ..defaults
+    }))
+    .await;
+    let join = |s: &str| format!("{s} + {s}");
+    assert_eq!(s.query(&doubled(19, join, "\"a\""), TOKEN).await.0, 200);
+    let (status, body) = s.query(&doubled(20, join, "\"a\""), TOKEN).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("memory limit of 1 MiB"), "{body}");
 }
 
 #[tokio::test]

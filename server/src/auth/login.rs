@@ -1,24 +1,26 @@
-//! `POST /login`, `POST /logout` and `POST /setup`: plain form posts, so scripts and password
-//! managers find them. Failures go back to the form with the reason in the URL. Sign-ins are
+//! `POST /login`, `POST /logout` and `POST /setup` (`setup.rs`): plain form posts, so scripts
+//! and password managers find them. Failures go back to the form with the reason in the URL. Sign-ins are
 //! throttled per name and per address (`throttle`); the forms' bodies are small.
 
+use super::setup::{set_up, SetupCode};
 use super::throttle::{client_key, Throttle};
-use super::{AuthSession, Credentials, SessionUser};
+use super::{AuthSession, Credentials};
 use crate::surface::Proxy;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use iot_core::accounts::Accounts;
-use iot_models::{AccountName, Password, MAX_NAME_LEN, MAX_PASSWORD};
+use iot_models::{MAX_NAME_LEN, MAX_PASSWORD};
 use std::sync::Arc;
 
 /// The largest sign-in or setup form: a name and a password at their limits, encoded, fit.
 pub const FORM_BYTES: usize = 4 * 1024;
 
-/// The routes; `proxy` says whether a proxy's `X-Forwarded-For` names the client.
-pub fn routes(proxy: Proxy) -> Router<Accounts> {
+/// The routes; `proxy` says whether a proxy's `X-Forwarded-For` names the client, `code`
+/// what `/setup` asks for.
+pub fn routes(proxy: Proxy, code: SetupCode) -> Router<Accounts> {
     let throttle = Arc::new(Throttle::default());
     Router::new()
         .route(
@@ -33,7 +35,10 @@ pub fn routes(proxy: Proxy) -> Router<Accounts> {
             }),
         )
         .route("/logout", post(logout))
-        .route("/setup", post(set_up))
+        .route(
+            "/setup",
+            post(move |accounts, auth, form| set_up(accounts, code.clone(), auth, form)),
+        )
         .layer(DefaultBodyLimit::max(FORM_BYTES))
 }
 
@@ -66,7 +71,7 @@ fn local(next: &str) -> &str {
     }
 }
 
-fn back_to(page: &str, error: &str, next: &str) -> Response {
+pub(super) fn back_to(page: &str, error: &str, next: &str) -> Response {
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("error", error)
         .append_pair("next", next)
@@ -75,7 +80,7 @@ fn back_to(page: &str, error: &str, next: &str) -> Response {
 }
 
 /// Every hasher busy past the wait: 503, try again shortly.
-fn busy(message: &str) -> Response {
+pub(super) fn busy(message: &str) -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
         [("retry-after", "2")],
@@ -129,40 +134,6 @@ async fn login(
 async fn logout(mut auth: AuthSession) -> Redirect {
     let _ = auth.logout().await;
     Redirect::to("/login")
-}
-
-#[derive(serde::Deserialize)]
-struct SetupForm {
-    username: String,
-    password: String,
-}
-
-/// The first admin, while there are no users (the gate sends `/setup` to `/login` after).
-async fn set_up(
-    State(accounts): State<Accounts>,
-    mut auth: AuthSession,
-    Form(form): Form<SetupForm>,
-) -> Response {
-    let name = match AccountName::parse(&form.username) {
-        Ok(name) => name,
-        Err(e) => return back_to("/setup", &e, "/"),
-    };
-    let password = match Password::parse(&form.password) {
-        Ok(password) => password,
-        Err(e) => return back_to("/setup", &e, "/"),
-    };
-    match accounts.set_up(&name, &password).await {
-        Ok(()) => {}
-        Err(iot_core::Error::Busy(m)) => return busy(&m),
-        Err(e) => return back_to("/setup", &e.to_string(), "/"),
-    }
-    match accounts.user(name.as_str()) {
-        Ok(Some(user)) => match auth.login(&SessionUser(user)).await {
-            Ok(()) => Redirect::to("/").into_response(),
-            Err(e) => back_to("/login", &format!("could not sign in: {e}"), "/"),
-        },
-        _ => Redirect::to("/login").into_response(),
-    }
 }
 
 #[cfg(test)]

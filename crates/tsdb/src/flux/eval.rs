@@ -180,7 +180,10 @@ impl<'a> Interpreter<'a> {
                     match part {
                         StrPart::Text(t) => out.push_str(t),
                         StrPart::Expr(e) => match self.eval(e, scope)? {
-                            Value::Str(s) => out.push_str(&s),
+                            Value::Str(s) => {
+                                self.budget.charge_bytes(s.len())?;
+                                out.push_str(&s)
+                            }
                             v => {
                                 return Err(FluxError::Invalid(format!(
                                     "string interpolation requires a string, got {}",
@@ -201,12 +204,15 @@ impl<'a> Interpreter<'a> {
                     FluxError::Invalid(format!("invalid regular expression: {e}"))
                 })?))
             }
-            Expr::Array(items) => Value::Array(
-                items
+            Expr::Array(items) => {
+                let items: Vec<Value> = items
                     .iter()
                     .map(|e| self.eval(e, scope))
-                    .collect::<Result<_, _>>()?,
-            ),
+                    .collect::<Result<_, _>>()?;
+                let array = Value::Array(items);
+                self.budget.charge_bytes(array.deep_bytes())?;
+                array
+            }
             Expr::Record { with, fields } => {
                 let mut record = match with {
                     Some(base) => match self.eval(base, scope)? {
@@ -220,8 +226,10 @@ impl<'a> Interpreter<'a> {
                     },
                     None => Record::default(),
                 };
+                // What is new is charged; the base is counted where it was built.
                 for (name, e) in fields {
                     let value = self.eval(e, scope)?;
+                    self.budget.charge_bytes(name.len() + value.deep_bytes())?;
                     record.set(name, value);
                 }
                 Value::Record(record)
@@ -294,6 +302,10 @@ impl<'a> Interpreter<'a> {
             }
             Expr::Binary(op, a, b) => {
                 let (a, b) = (self.eval(a, scope)?, self.eval(b, scope)?);
+                // Joining strings builds one (comparing them builds nothing).
+                if let (BinaryOp::Add, Value::Str(x), Value::Str(y)) = (op, &a, &b) {
+                    self.budget.charge_bytes(x.len() + y.len())?;
+                }
                 super::ops::binary(*op, a, b)?
             }
             Expr::Logical(op, a, b) => {

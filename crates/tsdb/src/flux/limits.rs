@@ -1,5 +1,6 @@
 //! Bounds on one query, so that no query can exhaust the process: how deep its expressions
-//! and calls nest, how long it runs, how many rows it reads and makes.
+//! and calls nest, how long it runs, how many rows it reads and makes, how many bytes of
+//! values (strings, arrays, records) it builds.
 
 use super::FluxError;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,6 +14,9 @@ pub struct Limits {
     pub timeout: Duration,
     /// How many rows a query may read from storage and make in its tables, all told.
     pub max_rows: usize,
+    /// How many bytes of strings, arrays and records a query may build, all told (what it
+    /// reads is bounded by `max_rows`).
+    pub max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -23,6 +27,7 @@ impl Default for Limits {
             max_depth: 1_000,
             timeout: Duration::from_secs(60),
             max_rows: 20_000_000,
+            max_bytes: 256 << 20,
         }
     }
 }
@@ -33,6 +38,7 @@ pub struct Budget {
     limits: Limits,
     deadline: Instant,
     rows: AtomicUsize,
+    bytes: AtomicUsize,
 }
 
 impl Budget {
@@ -41,6 +47,7 @@ impl Budget {
             limits,
             deadline: Instant::now() + limits.timeout,
             rows: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
         }
     }
 
@@ -63,6 +70,24 @@ impl Budget {
             )));
         }
         self.check_time()
+    }
+
+    /// Counts `bytes` more of values the query builds, before it builds them; fails past
+    /// its memory limit.
+    pub fn charge_bytes(&self, bytes: usize) -> Result<(), FluxError> {
+        let add = |b: usize| Some(b.saturating_add(bytes));
+        let before = self
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, add)
+            .unwrap_or_default();
+        let total = before.saturating_add(bytes);
+        if total > self.limits.max_bytes {
+            return Err(FluxError::Invalid(format!(
+                "query exceeded its memory limit of {} MiB (the strings, arrays and records it builds)",
+                self.limits.max_bytes >> 20
+            )));
+        }
+        Ok(())
     }
 
     pub fn check_time(&self) -> Result<(), FluxError> {
@@ -98,6 +123,18 @@ mod tests {
         assert!(budget.charge(4).is_ok());
         let err = budget.charge(1).unwrap_err().to_string();
         assert_eq!(err, "query exceeded its limit of 10 rows");
+    }
+
+    #[test]
+    fn bytes_are_counted_up_to_the_limit() {
+        let budget = Budget::new(Limits {
+            max_bytes: 2 << 20,
+            ..Limits::default()
+        });
+        assert!(budget.charge_bytes(2 << 20).is_ok());
+        let err = budget.charge_bytes(1).unwrap_err().to_string();
+        assert!(err.starts_with("query exceeded its memory limit of 2 MiB"), "{err}");
+        assert!(budget.charge_bytes(usize::MAX).is_err());
     }
 
     #[test]

@@ -90,6 +90,18 @@ pub struct Windowing {
 }
 
 impl Value {
+    /// The bytes a copy of this value takes beyond its own slot: what the memory budget
+    /// counts when a query builds an array or a record of it.
+    pub fn deep_bytes(&self) -> usize {
+        let slot = std::mem::size_of::<Value>();
+        match self {
+            Value::Str(s) => s.len(),
+            Value::Array(items) => items.iter().map(|v| slot + v.deep_bytes()).sum(),
+            Value::Record(r) => r.0.iter().map(|(k, v)| slot + k.len() + v.deep_bytes()).sum(),
+            _ => 0,
+        }
+    }
+
     /// A stream of these tables.
     pub fn tables(tables: Vec<Table>) -> Value {
         Value::Tables(Arc::new(Stream::Tables(tables)))
