@@ -127,7 +127,9 @@ window.iotCharts = (() => {
           })),
         ],
         scales: { x: { range: timeRange }, y: { range: valueRange } },
-        axes: [{}, { size: valueAxisSize }],
+        // Time labels ("22:00" over "12/6") need about 80 px each: fewer ticks on a narrow
+        // chart, never labels over each other.
+        axes: [{ space: 80 }, { size: valueAxisSize }],
         legend: { show: names.length > 1 },
         cursor: { drag: { x: false, y: false } },
         plugins: [tooltip(unit), marks()],

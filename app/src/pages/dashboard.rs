@@ -129,7 +129,9 @@ fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
             let a = d.activity;
             let resolution = format_duration(a.gap_resolution_seconds as i64);
             let gap_class = if a.gaps.is_empty() { "muted" } else { "gaps" };
-            let gaps = if a.gaps.is_empty() {
+            let gaps = if d.series.iter().all(|s| s.points.is_empty()) {
+                "No data in this range.".to_string()
+            } else if a.gaps.is_empty() {
                 format!("No gaps in this range (stretches of more than {resolution} without data).")
             } else {
                 format!(

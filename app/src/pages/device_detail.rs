@@ -1,7 +1,7 @@
 //! One device: its dashboard, its registration, the configuration it fetches, its token on request, removal.
 
 use crate::api::{get_device, RemoveDevice, RevealToken};
-use crate::components::{format_age, format_time, show, ErrorBanner, Loading};
+use crate::components::{format_age, format_duration, format_time, show, ErrorBanner, Loading};
 use crate::models::DeviceDetail as Detail;
 use crate::models::{device_id, DeviceId};
 use crate::pages::dashboard::DeviceDashboardPanel;
@@ -56,6 +56,12 @@ fn DeviceFacts(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoV
                     (Some(t), Some(ago)) => format!("{} ({})", format_time(t), format_age(ago)),
                     _ => "never".to_string(),
                 }}</dd>
+                {d.clock_ahead_seconds.map(|ahead| view! {
+                    <dt>"Clock"</dt>
+                    <dd class="skew" data-testid="clock-skew">
+                        {format!("{} ahead: its latest points were stamped in the future, so they count as seen when they arrived", format_duration(ahead))}
+                    </dd>
+                })}
                 <dt>"Token id"</dt><dd><code>{d.key.clone().unwrap_or_else(|| "none (removed)".into())}</code></dd>
             </dl>
         </section>

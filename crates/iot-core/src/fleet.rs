@@ -1,9 +1,17 @@
 //! The fleet index: every registered device's registry row and when it last wrote, held in
-//! memory. Loaded once, kept current by this server's own registrations, removals and
-//! virtual writes, and by cheap incremental looks (only registry rows and points newer than
-//! the last look, every [`REFRESH_EVERY`]), so a fleet page costs no query, and several
-//! servers on one InfluxDB agree within seconds. It also knows each device's IoT Center
-//! token (by its SHA-256 only), so the gateway finds a request's device without a query.
+//! memory. Loaded once, kept current by this server's own registrations and removals, by
+//! every write the gateway accepts (at once), and by cheap incremental looks (only registry
+//! rows and points newer than the last look, every [`REFRESH_EVERY`]) for writes that bypass
+//! this server, so a fleet page costs no query, and several servers on one InfluxDB agree
+//! within seconds. It also knows each device's IoT Center token (by its SHA-256 only), so
+//! the gateway finds a request's device without a query.
+//!
+//! Last seen is the time of a device's newest point, never later than when it arrived: a
+//! point stamped in the future (the device's clock is ahead) counts as seen when the gateway
+//! received it, and the device's clock skew is kept to show. A look at InfluxDB sees no
+//! future points at all (a range ends now). Points written around this server with old
+//! timestamps are found by the full look every [`RELOAD_EVERY`], which reads each series'
+//! newest point over all time: a device seen once stays seen, however long ago.
 
 use crate::layout::{REGISTRY_CREATED_AT, REGISTRY_KEY, REGISTRY_TOKEN};
 use crate::registry::{self, Fields, Registration};
@@ -25,8 +33,8 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(5);
 const RELOAD_EVERY: Duration = Duration::from_secs(600);
 /// Points arrive late, with older times: each look reaches back this far before the last.
 const OVERLAP: TimeDelta = TimeDelta::minutes(2);
-/// How long ago a point still counts: older ones say "never seen", as a full load would.
-const SEEN_WITHIN: TimeDelta = TimeDelta::days(30);
+/// A device clock this far ahead of the gateway's is shown as skewed.
+const CLOCK_TOLERANCE: TimeDelta = TimeDelta::minutes(1);
 /// How long an overview is shown again unless the index changes: making one classifies the
 /// whole fleet (milliseconds at 10,000 devices), and a status moves in seconds at the least.
 const OVERVIEW_FOR: Duration = Duration::from_secs(1);
@@ -62,6 +70,9 @@ struct Device {
     fields: Fields,
     token: Option<TokenHash>,
     last_seen: Option<DateTime<Utc>>,
+    /// How far ahead of the gateway's clock its newest request's points were, if past
+    /// [`CLOCK_TOLERANCE`].
+    clock_ahead: Option<TimeDelta>,
 }
 
 impl State {
@@ -80,17 +91,15 @@ impl State {
 }
 
 impl Device {
-    /// When it last wrote, if within [`SEEN_WITHIN`] of `now`.
-    fn seen(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.last_seen.filter(|t| now - *t <= SEEN_WITHIN)
-    }
-
     fn status(&self, b: &Backend, now: DateTime<Utc>) -> DeviceStatus {
-        registry::status_of(b, &self.fields, self.seen(now), now)
+        registry::status_of(b, &self.fields, self.last_seen, now)
     }
 
     fn summary(&self, b: &Backend, id: &str, now: DateTime<Utc>) -> DeviceSummary {
-        registry::summary_of(b, id, &self.fields, self.seen(now), now)
+        DeviceSummary {
+            clock_ahead_seconds: self.clock_ahead.map(|d| d.num_seconds()),
+            ..registry::summary_of(b, id, &self.fields, self.last_seen, now)
+        }
     }
 }
 
@@ -230,9 +239,17 @@ impl FleetIndex {
         let seen = registry::last_seen(b, None, since).await?;
         let mut state = self.write();
         if since.is_none() {
-            state.devices.clear();
+            // Registrations are read anew; what the gateway saw stays (a look does not see
+            // points stamped in the future), unless a removal deleted the device's telemetry.
+            let before = std::mem::take(&mut state.devices);
             state.tokens.clear();
             state.loaded = Some(Instant::now());
+            for (id, old) in before {
+                if rows.contains_key(&id) {
+                    let device = state.devices.entry(id).or_default();
+                    (device.last_seen, device.clock_ahead) = (old.last_seen, old.clock_ahead);
+                }
+            }
         }
         for (id, mut fields) in rows {
             let token = fields.remove(REGISTRY_TOKEN);
@@ -266,10 +283,19 @@ impl FleetIndex {
         state.set_token(id.as_str(), (!key.is_empty()).then_some(token));
     }
 
-    /// This server wrote a point for a device (a virtual device).
-    pub fn note_seen(&self, id: &DeviceId, at: DateTime<Utc>) {
+    /// The gateway wrote points for a device, the newest stamped `newest`, received at
+    /// `received`: seen then, or at `received` if its clock is ahead.
+    pub fn note_seen(&self, id: &DeviceId, newest: DateTime<Utc>, received: DateTime<Utc>) {
         if let Some(device) = self.write().devices.get_mut(id.as_str()) {
-            device.last_seen = device.last_seen.max(Some(at));
+            device.last_seen = device.last_seen.max(Some(newest.min(received)));
+            device.clock_ahead = Some(newest - received).filter(|d| *d > CLOCK_TOLERANCE);
+        }
+    }
+
+    /// A removal deleted the device's telemetry: it was never seen.
+    pub fn forget_seen(&self, id: &DeviceId) {
+        if let Some(device) = self.write().devices.get_mut(id.as_str()) {
+            (device.last_seen, device.clock_ahead) = (None, None);
         }
     }
 

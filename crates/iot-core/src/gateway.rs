@@ -262,8 +262,12 @@ impl Gateway {
                 checked.body,
             )
             .await?;
-        let latest = chrono::DateTime::from_timestamp_nanos(checked.latest.min(now));
-        b.fleet.note_seen(id, latest);
+        b.fleet.note_seen(
+            id,
+            chrono::DateTime::from_timestamp_nanos(checked.latest),
+            chrono::DateTime::from_timestamp_nanos(now),
+        );
+        b.latest.forget(id.as_str());
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! Reads kept while their step lasts, keyed by (device, what, step number): a dashboard's
 //! charts while its window's step lasts (5 s for an hour, 2 min for a day), a device's latest
-//! values for a second. Many viewers refreshing one dashboard cost one read per step, not
-//! one each; viewers that miss at once wait for the one read in flight.
+//! values for a second (or until the gateway takes the device's next points). Many viewers
+//! refreshing one dashboard cost one read per step, not one each; viewers that miss at once
+//! wait for the one read in flight.
 
 use crate::Error;
 use std::collections::HashMap;
@@ -49,6 +50,12 @@ impl<V> ReadCache<V> {
             .get_or_try_init(|| async { read().await.map(Arc::new) })
             .await?;
         Ok(value.clone())
+    }
+
+    /// New points of `device` arrived: what was read of it before is read again.
+    pub fn forget(&self, device: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|k, _| k.0 != device);
     }
 }
 

@@ -14,7 +14,6 @@ use influx_client::{flux, FluxValue, Point, Precision};
 use iot_models::{DeviceId, DeviceStatus, DeviceSummary};
 use rand::Rng;
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// A registered device with its token, for the device itself or its operator only.
 #[derive(Clone, PartialEq)]
@@ -223,7 +222,9 @@ pub async fn read(
     }))
 }
 
-/// When each device (or one) last wrote telemetry: since `since`, or in the last 30 days.
+/// When each device (or one) last wrote telemetry: since `since`, or ever (each series'
+/// newest point: a pushed-down `last()`, one block a series). Points stamped after now are
+/// not counted (the range ends now).
 pub(crate) async fn last_seen(
     b: &Backend,
     id: Option<&DeviceId>,
@@ -231,7 +232,7 @@ pub(crate) async fn last_seen(
 ) -> Result<BTreeMap<String, DateTime<Utc>>, Error> {
     let range = match since {
         Some(t) => flux::TimeRange::since(t),
-        None => flux::TimeRange::last(Duration::from_secs(30 * 86_400)),
+        None => flux::TimeRange::since(DateTime::UNIX_EPOCH),
     };
     let bucket = &b.settings.telemetry_bucket;
     let seen_query = match id {
@@ -297,6 +298,7 @@ pub(crate) fn summary_of(
         removed,
         key: get(REGISTRY_KEY),
         id: id.to_string(),
+        clock_ahead_seconds: None,
     }
 }
 
@@ -341,12 +343,14 @@ pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Resul
     b.fleet.note(id, "", "", &reg.created_at);
     b.gateway.forget(id);
     if delete_telemetry {
-        let epoch = DateTime::from_timestamp(0, 0).unwrap_or_default();
+        // To the last time InfluxDB can hold: points stamped in the future go too.
+        let (epoch, end) = (DateTime::UNIX_EPOCH, DateTime::from_timestamp_nanos(i64::MAX));
         for predicate in layout::delete_predicates(id) {
             b.client
-                .delete(&b.settings.telemetry_bucket, epoch, Utc::now(), &predicate)
+                .delete(&b.settings.telemetry_bucket, epoch, end, &predicate)
                 .await?;
         }
+        b.fleet.forget_seen(id);
     }
     Ok(true)
 }

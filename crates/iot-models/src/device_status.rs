@@ -9,7 +9,7 @@ pub enum DeviceStatus {
     /// Late, but within the offline threshold.
     Stale,
     Offline,
-    /// Registered, never wrote (in the last 30 days).
+    /// Registered, never wrote.
     NeverSeen,
     /// Its token was revoked.
     Removed,

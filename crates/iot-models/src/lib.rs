@@ -37,7 +37,8 @@ pub struct DeviceSummary {
     pub created_at: Option<String>,
     /// RFC 3339, the latest change of its registration.
     pub updated_at: Option<String>,
-    /// RFC 3339, its latest telemetry point (last 30 days).
+    /// RFC 3339, its latest telemetry point, never later than when it arrived; `None`: it
+    /// never wrote.
     pub last_seen: Option<String>,
     /// Seconds from `last_seen` to when the server read it: the same "… ago" on the server's
     /// page and in the browser.
@@ -45,6 +46,10 @@ pub struct DeviceSummary {
     /// Its authorization was deleted: it can no longer write.
     pub removed: bool,
     pub status: DeviceStatus,
+    /// How many seconds ahead of the server's clock its latest points were stamped, when
+    /// noticeably (its clock is wrong).
+    #[serde(default)]
+    pub clock_ahead_seconds: Option<i64>,
 }
 
 /// One device for its page: registration and the configuration a device fetches, with the
