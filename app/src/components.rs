@@ -102,6 +102,18 @@ pub fn run_every(period: Duration, f: impl Fn() + 'static) {
     }
 }
 
+/// A count that goes up every `period` in the browser (never on the server): a resource
+/// that reads it is fetched again that often.
+pub fn ticks(period: Duration) -> ReadSignal<u64> {
+    let (tick, set_tick) = signal(0u64);
+    Effect::new(move |_| run_every(period, move || set_tick.update(|t| *t += 1)));
+    tick
+}
+
+/// How often the fleet's views (the device list, a device's header, the Overview) look
+/// again: the fleet index itself is at most this old for writes that bypass the gateway.
+pub const FLEET_REFRESH: Duration = Duration::from_secs(5);
+
 /// Retention in words: `forever`, `7 days`, `1 hour`.
 pub fn format_retention(seconds: i64) -> String {
     let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });

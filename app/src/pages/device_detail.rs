@@ -1,9 +1,11 @@
 //! One device: its dashboard, its registration, the configuration it fetches, its token on request, removal.
 
 use crate::api::{get_device, RemoveDevice, RevealToken};
-use crate::components::{format_age, format_duration, format_time, show, ErrorBanner, Loading};
+use crate::components::{
+    format_age, format_duration, format_time, show, ticks, ErrorBanner, Loading, FLEET_REFRESH,
+};
 use crate::models::DeviceDetail as Detail;
-use crate::models::{device_id, DeviceId};
+use crate::models::{device_id, DeviceId, DeviceSummary};
 use crate::pages::dashboard::DeviceDashboardPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,22 +20,46 @@ pub fn DeviceDetail() -> impl IntoView {
         move || (id(), remove.version().get()),
         |(id, _)| async move { get_device(device_id(&id)?).await },
     );
+    // The header (status, last seen) looks again with the fleet's views; the registration's
+    // card below does not, so a revealed token or a half-done removal stays as it is.
+    let tick = ticks(FLEET_REFRESH);
+    let live = Resource::new(
+        move || (id(), remove.version().get(), tick.get()),
+        |(id, _, _)| async move { get_device(device_id(&id)?).await },
+    );
     // The dashboard follows the URL, not the registration: built inside the registration's
     // Transition it was built (and its data fetched and inlined into the page) twice.
     view! {
         <Title text=move || format!("Device {}", id())/>
         <p class="crumbs"><a href="/devices">"Devices"</a> " / " {id}</p>
         <Transition fallback=Loading>
-            {move || detail.get().map(|r| show(r, |d| {
-                let (status, class) = (d.summary.status.label(), d.summary.status.badge());
-                view! { <h1>{d.summary.id} " " <span class=class data-testid="device-status">{status}</span></h1> }.into_any()
-            }))}
+            {move || live.get().map(|r| show(r, |d| view! { <DeviceHeader summary=d.summary/> }.into_any()))}
         </Transition>
         <DeviceDashboardPanel device=Signal::derive(id)/>
         <Transition>
             {move || detail.get().and_then(Result::ok).map(|d| view! { <DeviceFacts detail=d remove/> }.into_any())}
         </Transition>
         <crate::Hydrated/>
+    }
+}
+
+/// The device's id, status and when it was last seen (and its clock, when it is ahead).
+#[component]
+fn DeviceHeader(summary: DeviceSummary) -> impl IntoView {
+    let d = summary;
+    let seen = match (d.last_seen.as_deref(), d.seen_ago_seconds) {
+        (Some(t), Some(ago)) => format!("Last seen {} ({})", format_age(ago), format_time(t)),
+        _ => "Never seen".to_string(),
+    };
+    view! {
+        <h1>{d.id} " " <span class=d.status.badge() data-testid="device-status">{d.status.label()}</span></h1>
+        <p class="seen" data-testid="device-seen">{seen}</p>
+        // To the nearest minute: a clock 3 h ahead is measured a few seconds short of it.
+        {d.clock_ahead_seconds.map(|ahead| (ahead + 30) / 60 * 60).map(|ahead| view! {
+            <p class="banner warn" data-testid="clock-skew">
+                {format!("Its clock is {} ahead: its latest points are stamped in the future, so they count as seen when they arrived.", format_duration(ahead))}
+            </p>
+        })}
     }
 }
 
@@ -52,16 +78,6 @@ fn DeviceFacts(detail: Detail, remove: ServerAction<RemoveDevice>) -> impl IntoV
             <h2>"Registration"</h2>
             <dl class="facts">
                 <dt>"Registered"</dt><dd>{d.created_at.as_deref().map(format_time).unwrap_or_default()}</dd>
-                <dt>"Last seen"</dt><dd>{match (d.last_seen.as_deref(), d.seen_ago_seconds) {
-                    (Some(t), Some(ago)) => format!("{} ({})", format_time(t), format_age(ago)),
-                    _ => "never".to_string(),
-                }}</dd>
-                {d.clock_ahead_seconds.map(|ahead| view! {
-                    <dt>"Clock"</dt>
-                    <dd class="skew" data-testid="clock-skew">
-                        {format!("{} ahead: its latest points were stamped in the future, so they count as seen when they arrived", format_duration(ahead))}
-                    </dd>
-                })}
                 <dt>"Token id"</dt><dd><code>{d.key.clone().unwrap_or_else(|| "none (removed)".into())}</code></dd>
             </dl>
         </section>

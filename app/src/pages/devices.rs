@@ -1,7 +1,9 @@
 //! The device list, the registration form and the devices waiting for approval.
 
 use crate::api::{find_devices, list_pending_devices, DismissDevice, RegisterDevice};
-use crate::components::{format_age, format_time, level_badge, show, ErrorBanner, Loading};
+use crate::components::{
+    format_age, format_time, level_badge, show, ticks, ErrorBanner, Loading, FLEET_REFRESH,
+};
 use crate::models::{
     AppError, DeviceId, DeviceStatus, FleetPage, FleetQuery, PendingDevices, FLEET_PAGE_SIZE,
 };
@@ -40,9 +42,10 @@ pub fn Devices() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
         }
     };
+    let tick = ticks(FLEET_REFRESH);
     let devices = Resource::new(
-        move || (search(), register.version().get()),
-        |(search, _)| async move { find_devices(search.query()?).await },
+        move || (search(), register.version().get(), tick.get()),
+        |(search, _, _)| async move { find_devices(search.query()?).await },
     );
     let pending = Resource::new(
         move || (register.version().get(), dismiss.version().get()),

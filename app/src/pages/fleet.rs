@@ -2,12 +2,13 @@
 //! status, and the ones that went stale or offline most recently.
 
 use crate::api::get_fleet_overview;
-use crate::components::{format_age, show, Loading};
+use crate::components::{format_age, show, ticks, Loading, FLEET_REFRESH};
 use leptos::prelude::*;
 
 #[component]
 pub fn FleetStatus() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_fleet_overview());
+    let tick = ticks(FLEET_REFRESH);
+    let overview = Resource::new(move || tick.get(), |_| get_fleet_overview());
     view! {
         <section class="card">
             <h2>"Devices"</h2>

@@ -4,7 +4,7 @@
 
 use crate::api::{app_health, app_metrics};
 use crate::charts::TimeChart;
-use crate::components::{format_duration, format_time, run_every, show, Loading};
+use crate::components::{format_duration, format_time, show, ticks, Loading};
 use crate::models::{CheckStatus, HealthReport, Series};
 use crate::pages::fleet::FleetStatus;
 use crate::range_bar::{use_range, use_refresh_tick, RangeBar};
@@ -30,8 +30,7 @@ const CHARTS: [(&str, &str, &str); 5] = [
 
 #[component]
 pub fn Health() -> impl IntoView {
-    let (checks_tick, set_checks_tick) = signal(0u64);
-    Effect::new(move |_| run_every(CHECK_EVERY, move || set_checks_tick.update(|t| *t += 1)));
+    let checks_tick = ticks(CHECK_EVERY);
     let report = Resource::new(move || checks_tick.get(), |_| app_health());
     let selection = use_range();
     let tick = use_refresh_tick(selection);

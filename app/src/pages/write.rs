@@ -2,7 +2,7 @@
 //! now, a back-fill of the last days, or a continuous writer that runs in the server.
 
 use crate::api::{get_writer_status, StartBackfill, StartWriter, StopWriter, WritePointNow};
-use crate::components::{run_every, ErrorBanner};
+use crate::components::{ticks, ErrorBanner};
 use crate::device_picker::DevicePicker;
 use crate::models::{AppError, DeviceId, DeviceSelection, WriterStatus};
 use leptos::prelude::*;
@@ -13,8 +13,7 @@ use std::time::Duration;
 pub fn WriteData() -> impl IntoView {
     let selected = RwSignal::new(Vec::<String>::new());
     // The writer's status, refreshed every second once the page is live.
-    let tick = RwSignal::new(0u64);
-    Effect::new(move |_| run_every(Duration::from_secs(1), move || tick.update(|t| *t += 1)));
+    let tick = ticks(Duration::from_secs(1));
     let status = LocalResource::new(move || {
         tick.track();
         get_writer_status()
