@@ -44,4 +44,7 @@ test("the Health page shows InfluxDB healthy and charts the app's own metrics", 
     .toBeGreaterThan(0);
   await expect(page.getByTestId("metric-charts")).toContainText("Requests");
   await expect(page.getByTestId("metric-charts")).toContainText("Memory");
+  // Narrow charts keep their time labels apart: looked at, not asserted.
+  await page.setViewportSize({ width: 700, height: 900 });
+  await page.screenshot({ path: "test-results/health-narrow.png", fullPage: true });
 });

@@ -63,8 +63,7 @@ pub fn router(
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(crate::error::server_fn_status));
     let measure = axum::middleware::from_fn_with_state(service.clone(), crate::health_api::measure);
-    let gate =
-        axum::middleware::from_fn_with_state((accounts.clone(), setup.clone()), auth::gate);
+    let gate = axum::middleware::from_fn_with_state((accounts.clone(), setup.clone()), auth::gate);
     let gateway = crate::gateway_api::routes()
         .with_state(service.clone())
         .route_layer(measure.clone());

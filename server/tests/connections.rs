@@ -135,8 +135,7 @@ async fn a_request_past_its_time_bound_gets_503_on_every_listener() {
             .await
             .map(|r| r.status())
     };
-    let ((web, web_took), (store, store_took), health) =
-        tokio::join!(sign_in, store_write, probe);
+    let ((web, web_took), (store, store_took), health) = tokio::join!(sign_in, store_write, probe);
     assert_eq!(health.unwrap(), 200, "the server answers meanwhile");
     for (answer, took) in [(web, web_took), (store, store_took)] {
         assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");

@@ -65,7 +65,10 @@ async fn beyond_loopback_the_first_admin_needs_the_code_from_the_log() {
     command
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .args(["--listen", &format!("0.0.0.0:{port}")])
-        .args(["--tsdb-listen", &format!("127.0.0.1:{}", common::free_port())])
+        .args([
+            "--tsdb-listen",
+            &format!("127.0.0.1:{}", common::free_port()),
+        ])
         .args(["--config", "/nonexistent.ini", "--data-dir"])
         .arg(dir.path())
         .env_remove("INFLUX_URL")
@@ -99,7 +102,12 @@ async fn beyond_loopback_the_first_admin_needs_the_code_from_the_log() {
         assert_eq!(r.status(), 303);
         assert_eq!(location(&r), "/setup?code=asked");
     }
-    let form = page("/setup?code=asked").await.unwrap().text().await.unwrap();
+    let form = page("/setup?code=asked")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(form.contains(r#"name="code""#), "{form}");
 
     let set_up = |code: &str| {

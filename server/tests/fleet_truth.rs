@@ -35,7 +35,12 @@ struct Views {
 }
 
 async fn views(s: &Server, id: &str) -> Views {
-    let page = call(s, "find_devices", &format!("query[prefix]={id}&query[page]=0")).await;
+    let page = call(
+        s,
+        "find_devices",
+        &format!("query[prefix]={id}&query[page]=0"),
+    )
+    .await;
     let listed = page["devices"]
         .as_array()
         .unwrap()
@@ -72,7 +77,12 @@ async fn views(s: &Server, id: &str) -> Views {
 fn lines(id: &str, times: impl IntoIterator<Item = DateTime<Utc>>) -> String {
     times
         .into_iter()
-        .map(|t| format!("environment,clientId={id} Temperature=21.5 {}\n", t.timestamp()))
+        .map(|t| {
+            format!(
+                "environment,clientId={id} Temperature=21.5 {}\n",
+                t.timestamp()
+            )
+        })
         .collect()
 }
 
@@ -85,33 +95,57 @@ async fn a_buffered_upload_and_late_data_are_seen_alike_in_every_view_at_once() 
     let s = common::start().await;
     let device = Device::new(&s, "buffered-1").await;
     let before = views(&s, "buffered-1").await;
-    assert_eq!((before.list.0, before.page.0, before.tiles), (None, None, None));
+    assert_eq!(
+        (before.list.0, before.page.0, before.tiles),
+        (None, None, None)
+    );
 
     // An hour of readings kept through an outage, sent at once when it ends.
     let newest = whole_seconds(Utc::now() - Duration::hours(1));
     let times = (0..60).map(|m| newest - Duration::minutes(59 - m));
-    assert_eq!(device.write(lines("buffered-1", times)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        device.write(lines("buffered-1", times)).await.0,
+        StatusCode::NO_CONTENT
+    );
     let v = views(&s, "buffered-1").await;
     assert_eq!(v.list.0, Some(newest), "{v:?}");
     assert_eq!(v.page.0, Some(newest), "{v:?}");
     assert_eq!(v.tiles, Some(newest), "{v:?}");
     assert_eq!(v.list.1, v.page.1);
-    assert_eq!(v.list.1, "Offline", "an hour quiet at a 1-min interval: {v:?}");
+    assert_eq!(
+        v.list.1, "Offline",
+        "an hour quiet at a 1-min interval: {v:?}"
+    );
     assert_eq!(v.overview, Some(Some(newest)), "{v:?}");
     assert!(v.clock_ahead.is_null());
 
     // Older points arriving later move nothing back.
     let older = [newest - Duration::hours(3)];
-    assert_eq!(device.write(lines("buffered-1", older)).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        device.write(lines("buffered-1", older)).await.0,
+        StatusCode::NO_CONTENT
+    );
     let v = views(&s, "buffered-1").await;
-    assert_eq!((v.list.0, v.page.0, v.tiles), (Some(newest), Some(newest), Some(newest)));
+    assert_eq!(
+        (v.list.0, v.page.0, v.tiles),
+        (Some(newest), Some(newest), Some(newest))
+    );
 
     // A reading now: online everywhere, and off the Overview's quiet list.
     let now = whole_seconds(Utc::now());
-    assert_eq!(device.write(lines("buffered-1", [now])).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        device.write(lines("buffered-1", [now])).await.0,
+        StatusCode::NO_CONTENT
+    );
     let v = views(&s, "buffered-1").await;
-    assert_eq!((v.list.0, v.page.0, v.tiles), (Some(now), Some(now), Some(now)));
-    assert_eq!((&v.list.1, &v.page.1), (&Value::from("Online"), &Value::from("Online")));
+    assert_eq!(
+        (v.list.0, v.page.0, v.tiles),
+        (Some(now), Some(now), Some(now))
+    );
+    assert_eq!(
+        (&v.list.1, &v.page.1),
+        (&Value::from("Online"), &Value::from("Online"))
+    );
     assert_eq!(v.overview, None);
 }
 
@@ -121,10 +155,16 @@ async fn a_clock_ahead_counts_as_seen_on_arrival_and_shows_its_skew() {
     let device = Device::new(&s, "ahead-1").await;
     let sent = Utc::now();
     let ahead = whole_seconds(sent + Duration::hours(3));
-    assert_eq!(device.write(lines("ahead-1", [ahead])).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        device.write(lines("ahead-1", [ahead])).await.0,
+        StatusCode::NO_CONTENT
+    );
     let v = views(&s, "ahead-1").await;
     let seen = v.list.0.expect("seen");
-    assert!(seen <= Utc::now() && seen >= sent - Duration::seconds(1), "{v:?}");
+    assert!(
+        seen <= Utc::now() && seen >= sent - Duration::seconds(1),
+        "{v:?}"
+    );
     assert_eq!(v.page.0, v.list.0);
     assert_eq!(v.list.1, "Online");
     let skew = v.clock_ahead.as_i64().expect("a clock skew");
@@ -134,7 +174,10 @@ async fn a_clock_ahead_counts_as_seen_on_arrival_and_shows_its_skew() {
 
     // Its clock fixed: no skew shown any more.
     let now = whole_seconds(Utc::now());
-    assert_eq!(device.write(lines("ahead-1", [now])).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        device.write(lines("ahead-1", [now])).await.0,
+        StatusCode::NO_CONTENT
+    );
     assert!(views(&s, "ahead-1").await.clock_ahead.is_null());
 }
 
@@ -143,15 +186,26 @@ async fn a_device_seen_long_ago_says_when_even_after_a_restart() {
     let s = common::start().await;
     let device = Device::new(&s, "old-1").await;
     let long_ago = whole_seconds(Utc::now() - Duration::days(45));
-    assert_eq!(device.write(lines("old-1", [long_ago])).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        device.write(lines("old-1", [long_ago])).await.0,
+        StatusCode::NO_CONTENT
+    );
     let v = views(&s, "old-1").await;
-    assert_eq!((v.list.0, v.page.0), (Some(long_ago), Some(long_ago)), "{v:?}");
+    assert_eq!(
+        (v.list.0, v.page.0),
+        (Some(long_ago), Some(long_ago)),
+        "{v:?}"
+    );
     assert_eq!(v.list.1, "Offline");
 
     // A new server loads the index from InfluxDB: the point is older than any window.
     let s = common::start_in(s.stop()).await;
     let v = views(&s, "old-1").await;
-    assert_eq!((v.list.0, v.page.0), (Some(long_ago), Some(long_ago)), "{v:?}");
+    assert_eq!(
+        (v.list.0, v.page.0),
+        (Some(long_ago), Some(long_ago)),
+        "{v:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,25 +214,41 @@ async fn a_device_removed_and_registered_again_is_seen_as_its_data_says() {
     let now = whole_seconds(Utc::now());
     for id in ["kept-1", "erased-1"] {
         let device = Device::new(&s, id).await;
-        assert_eq!(device.write(lines(id, [now])).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            device.write(lines(id, [now])).await.0,
+            StatusCode::NO_CONTENT
+        );
     }
     for (id, delete) in [("kept-1", false), ("erased-1", true)] {
         let form = format!("id={id}&delete_telemetry={delete}");
-        assert_eq!(s.call("remove_device", &form).await.status(), StatusCode::OK);
+        assert_eq!(
+            s.call("remove_device", &form).await.status(),
+            StatusCode::OK
+        );
         let v = views(&s, id).await;
         assert_eq!(v.list.1, "Removed", "{v:?}");
     }
     // Registered again: its history kept, or erased with its data.
-    let (kept, erased) = (Device::new(&s, "kept-1").await, Device::new(&s, "erased-1").await);
+    let (kept, erased) = (
+        Device::new(&s, "kept-1").await,
+        Device::new(&s, "erased-1").await,
+    );
     let v = views(&s, "kept-1").await;
-    assert_eq!((v.list.0, v.page.0, v.tiles), (Some(now), Some(now), Some(now)), "{v:?}");
+    assert_eq!(
+        (v.list.0, v.page.0, v.tiles),
+        (Some(now), Some(now), Some(now)),
+        "{v:?}"
+    );
     let v = views(&s, "erased-1").await;
     assert_eq!((v.list.0, v.page.0, v.tiles), (None, None, None), "{v:?}");
     assert_eq!(v.list.1, v.page.1);
     // Both write again as new devices.
     for (device, id) in [(kept, "kept-1"), (erased, "erased-1")] {
         let later = whole_seconds(Utc::now());
-        assert_eq!(device.write(lines(id, [later])).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            device.write(lines(id, [later])).await.0,
+            StatusCode::NO_CONTENT
+        );
         assert_eq!(views(&s, id).await.list.0, Some(later));
     }
 }

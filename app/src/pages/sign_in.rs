@@ -46,7 +46,7 @@ pub fn Setup() -> impl IntoView {
     let code = move || {
         (query.read().get("code").as_deref() == Some("asked")).then(|| {
             view! {
-                <label for="code">"Setup code (printed in the server's log at start)"</label>
+                <label for="code">"Setup code, from the server's log"</label>
                 <input id="code" name="code" autocomplete="off" spellcheck="false" required/>
             }
         })

@@ -344,7 +344,10 @@ pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Resul
     b.gateway.forget(id);
     if delete_telemetry {
         // To the last time InfluxDB can hold: points stamped in the future go too.
-        let (epoch, end) = (DateTime::UNIX_EPOCH, DateTime::from_timestamp_nanos(i64::MAX));
+        let (epoch, end) = (
+            DateTime::UNIX_EPOCH,
+            DateTime::from_timestamp_nanos(i64::MAX),
+        );
         for predicate in layout::delete_predicates(id) {
             b.client
                 .delete(&b.settings.telemetry_bucket, epoch, end, &predicate)

@@ -40,7 +40,10 @@ pub async fn serve<L>(
 where
     L: Listener<Addr = SocketAddr>,
 {
-    let app = app.layer(axum::middleware::from_fn_with_state(request_timeout, bounded));
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        request_timeout,
+        bounded,
+    ));
     let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());

@@ -133,7 +133,10 @@ mod tests {
         });
         assert!(budget.charge_bytes(2 << 20).is_ok());
         let err = budget.charge_bytes(1).unwrap_err().to_string();
-        assert!(err.starts_with("query exceeded its memory limit of 2 MiB"), "{err}");
+        assert!(
+            err.starts_with("query exceeded its memory limit of 2 MiB"),
+            "{err}"
+        );
         assert!(budget.charge_bytes(usize::MAX).is_err());
     }
 

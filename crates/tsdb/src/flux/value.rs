@@ -97,7 +97,11 @@ impl Value {
         match self {
             Value::Str(s) => s.len(),
             Value::Array(items) => items.iter().map(|v| slot + v.deep_bytes()).sum(),
-            Value::Record(r) => r.0.iter().map(|(k, v)| slot + k.len() + v.deep_bytes()).sum(),
+            Value::Record(r) => {
+                r.0.iter()
+                    .map(|(k, v)| slot + k.len() + v.deep_bytes())
+                    .sum()
+            }
             _ => 0,
         }
     }
