@@ -70,15 +70,7 @@ async fn the_device_protocol_and_the_device_token_scope() {
     assert!(!descriptions.contains("IoTCenterDevice"), "{descriptions}");
 
     // The list has the device, never a token; the text form has one key per line.
-    let list: Value = s
-        .client()
-        .get(format!("{}/api/devices", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = common::get_as(&format!("{}/api/devices", s.url), &s.token).await;
     assert_eq!(list[0]["deviceId"], "ESP32-A0B1C2D3E4F5");
     assert!(!list.to_string().contains(token));
     let text = http

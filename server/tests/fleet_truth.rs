@@ -11,12 +11,6 @@ use common::Server;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-async fn call(s: &Server, name: &str, form: &str) -> Value {
-    let r = s.call(name, form).await;
-    assert_eq!(r.status(), StatusCode::OK, "{name}");
-    r.json().await.unwrap()
-}
-
 fn time(v: &Value) -> Option<DateTime<Utc>> {
     v.as_str()
         .map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc))
@@ -35,12 +29,8 @@ struct Views {
 }
 
 async fn views(s: &Server, id: &str) -> Views {
-    let page = call(
-        s,
-        "find_devices",
-        &format!("query[prefix]={id}&query[page]=0"),
-    )
-    .await;
+    let query = format!("query[prefix]={id}&query[page]=0");
+    let page = s.call_json("find_devices", &query).await;
     let listed = page["devices"]
         .as_array()
         .unwrap()
@@ -48,16 +38,18 @@ async fn views(s: &Server, id: &str) -> Views {
         .find(|d| d["id"] == id)
         .unwrap_or_else(|| panic!("{id} not listed: {page}"))
         .clone();
-    let detail = call(s, "get_device", &format!("id={id}")).await;
+    let detail = s.call_json("get_device", &format!("id={id}")).await;
     let summary = &detail["summary"];
-    let dashboard = call(s, "device_dashboard", &format!("id={id}&window[range]=30d")).await;
+    let dashboard = s
+        .call_json("device_dashboard", &format!("id={id}&window[range]=30d"))
+        .await;
     let tiles = dashboard["last_values"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|v| time(&v["time"]))
         .max();
-    let overview = call(s, "get_fleet_overview", "").await;
+    let overview = s.call_json("get_fleet_overview", "").await;
     let late = overview["recently_late"]
         .as_array()
         .unwrap()

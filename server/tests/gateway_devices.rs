@@ -60,11 +60,8 @@ async fn a_reference_device_works_unchanged_against_what_api_env_tells_it() {
         .unwrap();
     assert_eq!(write.status(), StatusCode::NO_CONTENT);
     let dashboard: Value = s
-        .call("device_dashboard", &format!("id={id}&window[range]=1h"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .call_json("device_dashboard", &format!("id={id}&window[range]=1h"))
+        .await;
     let latest: Vec<(&str, f64)> = dashboard["last_values"]
         .as_array()
         .unwrap()
@@ -79,15 +76,7 @@ async fn a_reference_device_works_unchanged_against_what_api_env_tells_it() {
     assert!(latest.contains(&("Temperature", 21.2)), "{dashboard}");
     assert!(latest.contains(&("CO2", 512.0)), "{dashboard}");
     // The device list says it was seen just now.
-    let devices: Value = s
-        .client()
-        .get(format!("{}/api/devices", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, devices) = common::get_as(&format!("{}/api/devices", s.url), &s.token).await;
     assert_eq!(devices[0]["deviceId"], id);
 }
 

@@ -26,12 +26,7 @@ async fn sigterm_during_a_continuous_write_stops_cleanly_and_writes_the_metrics(
     // The metrics flush every 10 s and the server ran less: what is there was written at
     // the stop. Read at once after a restart, before the new process flushes its own.
     let s = start_in(s.stop()).await;
-    let metrics: Value = s
-        .call("app_metrics", "window[range]=1h")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let metrics: Value = s.call_json("app_metrics", "window[range]=1h").await;
     let requests = metrics
         .as_array()
         .unwrap()

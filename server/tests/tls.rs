@@ -67,11 +67,8 @@ async fn reaches_influxdb_over_tls_with_its_ca_and_refuses_it_without() {
     let wrote = s.call("write_point_now", "devices[0]=tls-1").await;
     assert_eq!(wrote.status(), 200);
     let dashboard: Value = s
-        .call("device_dashboard", "id=tls-1&window[range]=1h")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .call_json("device_dashboard", "id=tls-1&window[range]=1h")
+        .await;
     let fields: Vec<&str> = dashboard["last_values"]
         .as_array()
         .unwrap()
@@ -128,11 +125,8 @@ async fn the_device_listener_serves_devices_over_tls() {
         .unwrap();
     assert_eq!(write.status(), StatusCode::NO_CONTENT);
     let dashboard: Value = s
-        .call("device_dashboard", "id=tls-2&window[range]=1h")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .call_json("device_dashboard", "id=tls-2&window[range]=1h")
+        .await;
     assert_eq!(
         dashboard["last_values"][0]["field"], "Temperature",
         "{dashboard}"

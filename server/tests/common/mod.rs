@@ -44,6 +44,13 @@ impl Server {
             .unwrap()
     }
 
+    /// Calls the server function `name` as the admin; its JSON answer (it must be 200).
+    pub async fn call_json(&self, name: &str, form: &str) -> serde_json::Value {
+        let r = self.call(name, form).await;
+        assert_eq!(r.status(), reqwest::StatusCode::OK, "{name}({form})");
+        r.json().await.unwrap()
+    }
+
     /// Asks the server to stop as systemd and containers do (SIGTERM) and waits, at most
     /// `secs` seconds, for its exit code.
     pub fn terminate(&mut self, secs: u64) -> Option<i32> {
