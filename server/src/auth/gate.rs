@@ -1,6 +1,7 @@
 //! The gate: public paths pass; everything else needs a caller. A browser asking for a page
 //! is sent to sign in (or to set up, while there are no users); anything else gets 401.
 
+use super::setup::ASKED;
 use super::{AuthSession, SetupCode};
 use crate::error::ApiError;
 use axum::extract::{Request, State};
@@ -51,14 +52,6 @@ fn wants_page(req: &Request) -> bool {
             .is_some_and(|a| a.contains("text/html"))
 }
 
-/// The setup page; `?code=asked` makes it ask for the code printed in the log.
-fn setup_page(code: &SetupCode) -> &'static str {
-    match code.code() {
-        Some(_) => "/setup?code=asked",
-        None => "/setup",
-    }
-}
-
 pub async fn gate(
     State((accounts, code)): State<(Accounts, SetupCode)>,
     auth: AuthSession,
@@ -74,9 +67,9 @@ pub async fn gate(
         if accounts.has_users().unwrap_or(true) {
             return Redirect::to("/login").into_response();
         }
-        let asks = req.uri().query().is_some_and(|q| q.contains("code=asked"));
-        if wants_page(&req) && !asks && code.code().is_some() {
-            return Redirect::to(setup_page(&code)).into_response();
+        let asked = req.uri().query().is_some_and(|q| q.contains(ASKED));
+        if wants_page(&req) && !asked && code.code().is_some() {
+            return Redirect::to(&code.page("")).into_response();
         }
     }
     match caller {
@@ -87,7 +80,7 @@ pub async fn gate(
         None if is_public(&path) => next.run(req).await,
         None if wants_page(&req) => {
             if !accounts.has_users().unwrap_or(true) {
-                return Redirect::to(setup_page(&code)).into_response();
+                return Redirect::to(&code.page("")).into_response();
             }
             let next_page = req.uri().path_and_query().map_or("/", |p| p.as_str());
             let query = form_urlencoded::Serializer::new(String::new())

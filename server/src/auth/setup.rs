@@ -18,6 +18,9 @@ const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// 12 characters of 5 bits: 60 bits, far past guessing through a throttled form.
 const LENGTH: usize = 12;
 
+/// What tells the setup page to ask for the code.
+pub(super) const ASKED: &str = "code=asked";
+
 /// The code `/setup` asks for, if it asks for one.
 #[derive(Clone, Default)]
 pub struct SetupCode(Option<Arc<str>>);
@@ -45,6 +48,21 @@ impl SetupCode {
     /// The code, to print in the log.
     pub fn code(&self) -> Option<&str> {
         self.0.as_deref()
+    }
+
+    /// The setup page, with `error` to show if not empty, asking for the code if there is one.
+    pub(super) fn page(&self, error: &str) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if !error.is_empty() {
+            query.append_pair("error", error);
+        }
+        if self.0.is_some() {
+            query.append_pair("code", "asked");
+        }
+        match query.finish() {
+            q if q.is_empty() => "/setup".into(),
+            q => format!("/setup?{q}"),
+        }
     }
 
     /// Whether `typed` is the code (any case, dashes and spaces ignored), or no code is asked.
@@ -78,14 +96,7 @@ pub(super) async fn set_up(
     Form(form): Form<SetupForm>,
 ) -> Response {
     // Back to the form with the reason, still asking for the code if it does.
-    let again = |error: &str| {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("error", error);
-        if code.code().is_some() {
-            query.append_pair("code", "asked");
-        }
-        Redirect::to(&format!("/setup?{}", query.finish())).into_response()
-    };
+    let again = |error: &str| Redirect::to(&code.page(error)).into_response();
     if !code.admits(&form.code) {
         return again("wrong setup code: it is printed in the server's log at start");
     }
