@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # cargo-leptos finds wasm-opt (npm `binaryen`) and wasm-bindgen on PATH instead of downloading them.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test tools browser wasm-target cargo-leptos wasm-bindgen
+.PHONY: run test tools browser mqtt-clients wasm-target cargo-leptos wasm-bindgen
 
 ## Build in release mode and serve http://127.0.0.1:5000. `--split --lib-features split`:
 ## pages other than a device's load their part of the wasm on first visit (app/src/pages.rs).
@@ -22,7 +22,7 @@ run: tools
 
 ## Run every test: the Rust workspace, the official InfluxDB Python client against tsdb and
 ## through the gateway, then Playwright against a freshly built server.
-test: tools browser .venv/bin/pytest
+test: tools browser mqtt-clients .venv/bin/pytest
 	# TLS is rustls: no OpenSSL or native-tls anywhere in the build.
 	! cargo tree --workspace -e normal 2>/dev/null | grep -E 'openssl-sys|native-tls'
 	cargo test --workspace
@@ -68,3 +68,8 @@ end2end/node_modules/.package-lock.json: end2end/package-lock.json
 browser:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update \
 	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
+
+# The MQTT tests publish with Debian's mosquitto_pub.
+mqtt-clients:
+	@test -x /usr/bin/mosquitto_pub || { $(SUDO) apt-get update \
+	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y mosquitto-clients; }

@@ -36,6 +36,13 @@ pub struct Cli {
     /// loopback while devices reach this one
     #[arg(long, env = "IOT_CENTER_DEVICE_LISTEN")]
     pub device_listen: Option<SocketAddr>,
+    /// Where devices publish line protocol over MQTT (3.1.1), or `off`; default
+    /// 127.0.0.1:1883 (skipped with a warning when that port is taken)
+    #[arg(long, env = "MQTT_LISTEN")]
+    pub mqtt_listen: Option<String>,
+    /// The MQTT topic devices publish to (besides `devices/<id>/telemetry`)
+    #[arg(long, env = "MQTT_TOPIC")]
+    pub mqtt_topic: Option<String>,
     /// Serve the device listener over HTTPS with this certificate chain (PEM), so devices
     /// fetch their configuration and write over TLS
     #[arg(long, env = "DEVICE_TLS_CERT", requires = "device_tls_key")]

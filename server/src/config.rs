@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 mod devices;
 
+pub use devices::Mqtt;
+
 #[derive(Clone, PartialEq)]
 pub enum Influx {
     /// No `INFLUX_URL`: run the embedded store on this address, within these limits, over
@@ -55,6 +57,8 @@ pub struct Config {
     pub device_listen: Option<SocketAddr>,
     /// Its certificate chain and key, when it serves HTTPS.
     pub device_tls: Option<(PathBuf, PathBuf)>,
+    /// The MQTT listener, unless it is off.
+    pub mqtt: Option<Mqtt>,
     pub device_registration: Policy,
     /// IoT Center's URL as devices are told it, when set (else the listener's address).
     pub device_influx_url: Option<String>,
@@ -86,6 +90,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("device_listen", &self.device_listen)
+            .field("mqtt", &self.mqtt)
             .field("device_tls", &self.device_tls)
             .field("device_registration", &self.device_registration)
             .field("device_influx_url", &self.device_influx_url)
@@ -287,6 +292,7 @@ impl Config {
             cli.device_listen.is_some(),
             file,
         )?;
+        let mqtt = devices::mqtt(cli.mqtt_listen, cli.mqtt_topic, file)?;
         let device_registration = pick(cli.device_registration, "DEVICE_REGISTRATION")
             .map_or(Ok(Policy::default()), |p| p.parse())
             .map_err(ConfigError::Invalid)?;
@@ -295,6 +301,7 @@ impl Config {
             device_influx_url: pick(cli.device_influx_url, "DEVICE_INFLUX_URL"),
             device_listen: cli.device_listen,
             device_tls,
+            mqtt,
             device_registration,
             provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
             allowed_hosts,

@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod gateway_api;
 mod health_api;
+mod mqtt;
 mod shutdown;
 mod startup;
 mod surface;
@@ -28,6 +29,30 @@ async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))
+}
+
+/// The MQTT listener, bound where the settings say. The default address taken (a broker
+/// already runs there) turns MQTT off with a warning; an address asked for must be bound.
+/// The settings then name the bound address (port 0 becomes a port).
+async fn bind_mqtt(config: &mut config::Config) -> anyhow::Result<Option<tokio::net::TcpListener>> {
+    let Some(mqtt) = config.mqtt.as_mut() else {
+        return Ok(None);
+    };
+    match tokio::net::TcpListener::bind(mqtt.listen).await {
+        Ok(listener) => {
+            mqtt.listen = listener.local_addr()?;
+            Ok(Some(listener))
+        }
+        Err(e) if !mqtt.asked => {
+            tracing::warn!(
+                "MQTT off: {} is taken ({e}); set MQTT_LISTEN to serve it elsewhere",
+                mqtt.listen
+            );
+            config.mqtt = None;
+            Ok(None)
+        }
+        Err(e) => Err(e).with_context(|| format!("listening for MQTT on {}", mqtt.listen)),
+    }
 }
 
 /// Open registration hands a token to whoever asks: fine on loopback, worth a warning where
@@ -117,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
         )?),
         None => None,
     };
+    let mqtt_listener = bind_mqtt(&mut config).await?;
     // Devices write to this server: they are told where it listens for them.
     let for_devices = device_listener.as_ref().unwrap_or(&listener).local_addr()?;
     config
@@ -160,6 +186,19 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let setup = setup_code(&config, listen, &accounts)?;
+    if let (Some(listener), Some(mqtt)) = (mqtt_listener, &config.mqtt) {
+        tracing::info!(
+            "MQTT for devices on mqtt://{}, topic {}",
+            listener.local_addr()?,
+            mqtt.topic
+        );
+        tokio::spawn(mqtt::serve(
+            listener,
+            service.clone(),
+            mqtt.topic.clone(),
+            stopping.clone(),
+        ));
+    }
     let auth = auth::layer(&config.data_dir, accounts.clone())?;
     let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);
     let app = web::router(

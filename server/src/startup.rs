@@ -28,6 +28,12 @@ pub struct Connection {
 /// this machine's name. Over TLS a name, as certificates name hosts: `localhost` on
 /// loopback (`DEVICE_INFLUX_URL` when the certificate says otherwise).
 pub fn reachable(tls: bool, addr: SocketAddr) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{}", host_port(tls, addr))
+}
+
+/// [`reachable`] without the scheme: `host:port`.
+pub fn host_port(tls: bool, addr: SocketAddr) -> String {
     let host = match addr.ip() {
         ip if ip.is_unspecified() => {
             crate::surface::hostname().unwrap_or_else(|| "localhost".into())
@@ -36,8 +42,7 @@ pub fn reachable(tls: bool, addr: SocketAddr) -> String {
         IpAddr::V6(ip) => format!("[{ip}]"),
         IpAddr::V4(ip) => ip.to_string(),
     };
-    let scheme = if tls { "https" } else { "http" };
-    format!("{scheme}://{host}:{}", addr.port())
+    format!("{host}:{}", addr.port())
 }
 
 /// The embedded store while it runs: stopped last, after the application's final writes.
@@ -369,6 +374,10 @@ async fn connect(config: &Config, connection: &Connection) -> anyhow::Result<Bac
         measurement_interval: 60,
         status_thresholds: config.status_thresholds,
         configuration_refresh: 3600,
+        mqtt: config.mqtt.as_ref().map(|m| iot_core::MqttAdvert {
+            url: format!("mqtt://{}", host_port(false, m.listen)),
+            topic: m.topic.clone(),
+        }),
     };
     let backend = Backend::new(client, settings);
     let retired = iot_core::registry::retire_influx_authorizations(&backend)

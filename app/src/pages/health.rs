@@ -85,6 +85,12 @@ fn Checks(report: HealthReport) -> impl IntoView {
                     {m.last_write.as_deref().map_or_else(|| "not written yet".to_string(), |t| format!("last written {}", format_time(t)))}
                     {format!(" · {} waiting · {} dropped", m.buffered_points, m.dropped_points)}
                 </dd>
+                <dt>"Device writes"</dt>
+                <dd data-testid="gateway">
+                    {format!("{} stored · ", report.gateway.accepted)}
+                    <span class=(report.gateway.refused > 0).then_some("warn")>{format!("{} refused", report.gateway.refused)}</span>
+                    " (HTTP and MQTT, since the start)"
+                </dd>
                 <dt>"Alert notifications"</dt>
                 <dd data-testid="notifications">
                     {format!("{} delivered · {} tries repeated · ", n.delivered, n.retried)}

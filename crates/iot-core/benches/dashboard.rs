@@ -76,6 +76,7 @@ async fn main() {
         measurement_interval: 60,
         status_thresholds: Default::default(),
         configuration_refresh: 3_600,
+        mqtt: None,
     };
     // Where a 30-day dashboard's time goes: each of its queries alone.
     let month = TimeRange::last(Duration::from_secs(30 * 86_400));

@@ -88,10 +88,12 @@ impl DeviceEnv {
             write_endpoint: "/influx".into(),
             kafka_url: None,
             kafka_topic: None,
-            mqtt_url: None,
-            mqtt_topic: None,
-            mqtt_user: None,
-            mqtt_password: None,
+            // A device publishes as itself: its id as user (and client id), its token as
+            // password.
+            mqtt_url: settings.mqtt.as_ref().map(|m| m.url.clone()),
+            mqtt_topic: settings.mqtt.as_ref().map(|m| m.topic.clone()),
+            mqtt_user: settings.mqtt.as_ref().map(|_| reg.id.to_string()),
+            mqtt_password: settings.mqtt.as_ref().map(|_| reg.token.clone()),
             mqtt_options: None,
         }
     }
@@ -148,6 +150,7 @@ mod tests {
             measurement_interval: 60,
             status_thresholds: Default::default(),
             configuration_refresh: 3600,
+            mqtt: None,
         };
         let reg = Registration {
             id: DeviceId::parse("ESP32-A0B1C2D3E4F5").unwrap(),

@@ -73,6 +73,9 @@ struct Device {
     /// How far ahead of the gateway's clock its newest request's points were, if past
     /// [`CLOCK_TOLERANCE`].
     clock_ahead: Option<TimeDelta>,
+    /// When this server last registered or removed it: a look that started before then read
+    /// an older registry row, and leaves this one as it is.
+    noted: Option<DateTime<Utc>>,
 }
 
 impl State {
@@ -238,20 +241,30 @@ impl FleetIndex {
         let rows = registry::registry_rows(b, None, true, since).await?;
         let seen = registry::last_seen(b, None, since).await?;
         let mut state = self.write();
+        let noted_meanwhile = |d: &Device| d.noted.is_some_and(|t| t >= started);
         if since.is_none() {
-            // Registrations are read anew; what the gateway saw stays (a look does not see
-            // points stamped in the future), unless a removal deleted the device's telemetry.
+            // Registrations are read anew, but for those this server made during the look;
+            // what the gateway saw stays (a look does not see points stamped in the future),
+            // unless a removal deleted the device's telemetry.
             let before = std::mem::take(&mut state.devices);
             state.tokens.clear();
             state.loaded = Some(Instant::now());
             for (id, old) in before {
-                if rows.contains_key(&id) {
+                if noted_meanwhile(&old) {
+                    if let Some(token) = old.token {
+                        state.tokens.insert(token, id.clone());
+                    }
+                    state.devices.insert(id, old);
+                } else if rows.contains_key(&id) {
                     let device = state.devices.entry(id).or_default();
                     (device.last_seen, device.clock_ahead) = (old.last_seen, old.clock_ahead);
                 }
             }
         }
         for (id, mut fields) in rows {
+            if state.devices.get(&id).is_some_and(noted_meanwhile) {
+                continue;
+            }
             let token = fields.remove(REGISTRY_TOKEN);
             let device = state.devices.entry(id.clone()).or_default();
             device.fields.extend(fields);
@@ -277,7 +290,9 @@ impl FleetIndex {
     pub fn note(&self, id: &DeviceId, key: &str, token: &str, created_at: &str) {
         let now = Utc::now();
         let mut state = self.write();
-        let fields = &mut state.devices.entry(id.to_string()).or_default().fields;
+        let device = state.devices.entry(id.to_string()).or_default();
+        device.noted = Some(now);
+        let fields = &mut device.fields;
         fields.insert(REGISTRY_KEY.into(), (key.into(), now));
         fields.insert(REGISTRY_CREATED_AT.into(), (created_at.into(), now));
         state.set_token(id.as_str(), (!key.is_empty()).then_some(token));

@@ -15,7 +15,8 @@ mod usage;
 use crate::Backend;
 use chrono::Utc;
 pub use influx_client::Precision;
-use iot_models::DeviceId;
+use iot_models::{DeviceId, GatewayDelivery};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// What one device may send. Every bound has a default a user can change (the README's table).
@@ -208,6 +209,8 @@ pub struct Gateway {
     pub bounds: Bounds,
     usage: usage::Usage,
     batcher: batcher::Batcher,
+    accepted: AtomicU64,
+    refused: AtomicU64,
 }
 
 /// Bodies past this size are checked on a blocking thread, not on the one serving requests.
@@ -239,7 +242,51 @@ impl Gateway {
         target: &Target,
         body: String,
     ) -> Result<(), Refused> {
-        let precision = target.precision(&b.settings)?;
+        let precision = target.precision(&b.settings).map_err(|r| self.refuse(r))?;
+        self.write_in(b, id, precision, body).await
+    }
+
+    /// [`Gateway::write`] for a face that names no bucket (MQTT): into the telemetry bucket,
+    /// timestamps in `precision`.
+    pub async fn write_in(
+        &self,
+        b: &Backend,
+        id: &DeviceId,
+        precision: Precision,
+        body: String,
+    ) -> Result<(), Refused> {
+        match self.checked_write(b, id, precision, body).await {
+            Ok(()) => {
+                self.accepted.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            // InfluxDB away is no fault of the device's.
+            Err(away @ Refused::Unavailable(_)) => Err(away),
+            Err(refused) => Err(self.refuse(refused)),
+        }
+    }
+
+    /// Counts a write refused, here or by a face before it came here (an MQTT topic).
+    pub fn refuse(&self, refused: Refused) -> Refused {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        refused
+    }
+
+    /// What the gateway did with devices' writes since the start.
+    pub fn delivery(&self) -> GatewayDelivery {
+        GatewayDelivery {
+            accepted: self.accepted.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+        }
+    }
+
+    async fn checked_write(
+        &self,
+        b: &Backend,
+        id: &DeviceId,
+        precision: Precision,
+        body: String,
+    ) -> Result<(), Refused> {
         if body.len() > self.bounds.max_bytes {
             return Err(lines::too_large(self.bounds.max_bytes));
         }

@@ -44,9 +44,17 @@ fn not_connected(s: &Service) -> HealthCheck {
 }
 
 pub async fn report(s: &Service, notifications: NotificationDelivery) -> HealthReport {
-    let (check, metrics) = match s.get() {
-        Some(b) => (influxdb(b).await, b.metrics.delivery()),
-        None => (not_connected(s), MetricsDelivery::default()),
+    let (check, metrics, gateway) = match s.get() {
+        Some(b) => (
+            influxdb(b).await,
+            b.metrics.delivery(),
+            b.gateway.delivery(),
+        ),
+        None => (
+            not_connected(s),
+            MetricsDelivery::default(),
+            Default::default(),
+        ),
     };
     let message = match check.status {
         CheckStatus::Pass => "ready for writes",
@@ -61,6 +69,7 @@ pub async fn report(s: &Service, notifications: NotificationDelivery) -> HealthR
         checks: vec![check],
         metrics,
         notifications,
+        gateway,
     }
 }
 

@@ -60,6 +60,16 @@ pub struct Settings {
     pub status_thresholds: StatusThresholds,
     /// Seconds between a device's configuration fetches.
     pub configuration_refresh: u64,
+    /// The MQTT listener devices may publish to, if one runs.
+    pub mqtt: Option<MqttAdvert>,
+}
+
+/// Where devices publish over MQTT, as their configuration says it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MqttAdvert {
+    /// `mqtt://host:port` (or `mqtts://`).
+    pub url: String,
+    pub topic: String,
 }
 
 /// Everything server functions and the device API need, shared by the whole server.

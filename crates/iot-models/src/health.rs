@@ -45,6 +45,16 @@ pub struct NotificationDelivery {
     pub failed: u64,
 }
 
+/// What the device gateway did with devices' writes since the start (HTTP and MQTT alike).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GatewayDelivery {
+    /// Writes stored.
+    pub accepted: u64,
+    /// Writes refused by a check or a bound (each wait at the rate bound counts), nothing
+    /// of them stored.
+    pub refused: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HealthReport {
     /// `name` and `message` as InfluxDB's `/health` has them: client libraries that probe
@@ -61,4 +71,6 @@ pub struct HealthReport {
     pub metrics: MetricsDelivery,
     #[serde(default)]
     pub notifications: NotificationDelivery,
+    #[serde(default)]
+    pub gateway: GatewayDelivery,
 }

@@ -1,9 +1,10 @@
-//! The settings of what devices reach: the gateway's per-device bounds and the device
-//! listener's TLS.
+//! The settings of what devices reach: the gateway's per-device bounds, the device
+//! listener's TLS, the MQTT listener.
 
 use super::{number, ConfigError, FileSettings};
 use crate::cli::DeviceBoundArgs;
 use iot_core::gateway::Bounds;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Each device's bounds at the gateway: flags (or the environment), then config.ini, then
@@ -35,6 +36,49 @@ pub fn bounds(args: DeviceBoundArgs, file: &FileSettings) -> Result<Bounds, Conf
     }
     .checked()
     .map_err(ConfigError::Invalid)
+}
+
+/// The MQTT listener: where, and whether it was asked for (a default address that is taken
+/// only turns MQTT off), and its topic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mqtt {
+    pub listen: SocketAddr,
+    pub asked: bool,
+    pub topic: String,
+}
+
+/// The MQTT listener's settings: flag (or environment), then config.ini, then
+/// `127.0.0.1:1883` and topic `iot_center`; `off` turns it off.
+pub fn mqtt(
+    listen: Option<String>,
+    topic: Option<String>,
+    file: &FileSettings,
+) -> Result<Option<Mqtt>, ConfigError> {
+    let topic = topic
+        .or_else(|| file.get("MQTT_TOPIC"))
+        .unwrap_or_else(|| "iot_center".into());
+    if topic.is_empty() || topic.contains(['+', '#']) {
+        return Err(ConfigError::Invalid(format!(
+            "MQTT_TOPIC {topic:?} must be a topic name, without the wildcards + and #"
+        )));
+    }
+    match listen.or_else(|| file.get("MQTT_LISTEN")) {
+        Some(off) if off == "off" => Ok(None),
+        Some(addr) => Ok(Some(Mqtt {
+            listen: addr.parse().map_err(|_| {
+                ConfigError::Invalid(format!(
+                    "MQTT_LISTEN {addr:?} is not an address (host:port) or off"
+                ))
+            })?,
+            asked: true,
+            topic,
+        })),
+        None => Ok(Some(Mqtt {
+            listen: SocketAddr::from(([127, 0, 0, 1], 1883)),
+            asked: false,
+            topic,
+        })),
+    }
 }
 
 /// The device listener's certificate chain and key: both or neither, and only with a

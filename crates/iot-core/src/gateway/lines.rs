@@ -34,6 +34,25 @@ pub fn too_large(max_bytes: usize) -> Refused {
     ))
 }
 
+/// The precision of a body that does not say it (MQTT): by the digits of its largest
+/// timestamp, as InfluxDB 3's `auto` reads them — up to 10 seconds, 11–13 milliseconds,
+/// 14–16 microseconds, more nanoseconds (any time from 1973 to 2286 is read right). Without
+/// timestamps it does not matter: nanoseconds.
+pub fn inferred_precision(body: &str) -> Precision {
+    let digits = split_lines(body)
+        .filter_map(|line| line.trim().rsplit_once(' '))
+        .map(|(_, last)| last.trim_start_matches('-'))
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        .map(|t| t.trim_start_matches('0').len())
+        .max();
+    match digits {
+        Some(0..=10) => Precision::S,
+        Some(11..=13) => Precision::Ms,
+        Some(14..=16) => Precision::Us,
+        _ => Precision::Ns,
+    }
+}
+
 /// Checks every line of `body` for device `id`; `now` (nanoseconds) stamps lines without a
 /// time. The first line that fails refuses the whole body.
 pub fn check(
@@ -287,5 +306,21 @@ mod tests {
             check(&lines(4), &id(), Precision::Ns, 0, &bounds),
             Err(Refused::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn a_precision_not_given_is_read_from_the_timestamps() {
+        for (body, precision) in [
+            ("m v=1 1765000000", Precision::S),
+            ("m v=1 1765000000123", Precision::Ms),
+            ("m v=1 1765000000123456", Precision::Us),
+            ("m v=1 1765000000123456789", Precision::Ns),
+            ("m v=1 100000000", Precision::S),
+            ("m v=1", Precision::Ns),
+            ("m s=\"at 1765000000123\"", Precision::Ns),
+            ("m v=1 1765000000\nm v=2 1765000000123456789", Precision::Ns),
+        ] {
+            assert_eq!(inferred_precision(body), precision, "{body:?}");
+        }
     }
 }

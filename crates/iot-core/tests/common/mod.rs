@@ -64,6 +64,7 @@ pub async fn start() -> Fixture {
         measurement_interval: 60,
         status_thresholds: Default::default(),
         configuration_refresh: 3_600,
+        mqtt: None,
     };
     Fixture {
         backend: Arc::new(Backend::new(client, settings)),
