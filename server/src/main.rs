@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod gateway_api;
 mod health_api;
+mod live_api;
 mod mqtt;
 mod shutdown;
 mod startup;

@@ -301,6 +301,7 @@ impl Gateway {
                 .map_err(|e| Refused::Unavailable(format!("checking the lines failed: {e}")))??
         };
         self.usage.admit(&self.bounds, id, &checked)?;
+        let watched = b.live.watched(id).then(|| checked.body.clone());
         self.batcher
             .write(
                 &b.client,
@@ -315,6 +316,9 @@ impl Gateway {
             chrono::DateTime::from_timestamp_nanos(now),
         );
         b.latest.forget(id.as_str());
+        if let Some(lines) = watched {
+            b.live.publish(id, &lines, precision.nanos());
+        }
         Ok(())
     }
 

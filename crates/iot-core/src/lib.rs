@@ -26,6 +26,7 @@ pub mod fleet;
 pub mod gateway;
 pub mod health;
 pub mod layout;
+pub mod live;
 pub mod local_db;
 pub mod metrics;
 pub mod password_pool;
@@ -89,6 +90,8 @@ pub struct Backend {
     pub charts: read_cache::ReadCache<telemetry::Charted>,
     /// Devices' latest values, for a second.
     pub latest: read_cache::ReadCache<Vec<iot_models::LastValue>>,
+    /// The points the gateway just stored, for the pages watching each device.
+    pub live: live::Live,
     registrations: registry::RegistrationLocks,
 }
 
@@ -104,6 +107,7 @@ impl Backend {
             gateway: gateway::Gateway::default(),
             charts: Default::default(),
             latest: Default::default(),
+            live: Default::default(),
             registrations: Default::default(),
         }
     }

@@ -67,6 +67,9 @@ pub struct DeviceDetail {
 /// A time range a user can pick.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RangeChoice {
+    S10,
+    S30,
+    M1,
     M5,
     H1,
     H6,
@@ -76,7 +79,10 @@ pub enum RangeChoice {
 }
 
 impl RangeChoice {
-    pub const ALL: [RangeChoice; 6] = [
+    pub const ALL: [RangeChoice; 9] = [
+        RangeChoice::S10,
+        RangeChoice::S30,
+        RangeChoice::M1,
         RangeChoice::M5,
         RangeChoice::H1,
         RangeChoice::H6,
@@ -87,6 +93,9 @@ impl RangeChoice {
 
     pub fn label(self) -> &'static str {
         match self {
+            RangeChoice::S10 => "10s",
+            RangeChoice::S30 => "30s",
+            RangeChoice::M1 => "1m",
             RangeChoice::M5 => "5m",
             RangeChoice::H1 => "1h",
             RangeChoice::H6 => "6h",
@@ -98,6 +107,9 @@ impl RangeChoice {
 
     pub fn seconds(self) -> u64 {
         match self {
+            RangeChoice::S10 => 10,
+            RangeChoice::S30 => 30,
+            RangeChoice::M1 => 60,
             RangeChoice::M5 => 300,
             RangeChoice::H1 => 3_600,
             RangeChoice::H6 => 6 * 3_600,
@@ -107,9 +119,23 @@ impl RangeChoice {
         }
     }
 
+    /// A live window: drawn as points arrive (pushed by the server), not re-read.
+    pub fn is_live(self) -> bool {
+        self.seconds() <= 300
+    }
+
     pub fn parse(label: &str) -> Option<RangeChoice> {
         RangeChoice::ALL.into_iter().find(|r| r.label() == label)
     }
+}
+
+/// One value a device just wrote, pushed to the pages watching it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LivePoint {
+    pub field: String,
+    /// Milliseconds since the epoch.
+    pub time_ms: i64,
+    pub value: f64,
 }
 
 /// The latest value of one field.
