@@ -11,8 +11,10 @@ export const freshURL = `http://127.0.0.1:${freshPort}`;
 export const admin = { name: "admin", password: "e2e-admin-password" };
 /** The provisioning secret: a device sending it registers itself; others wait for approval. */
 export const deviceSecret = "e2e-fleet-secret";
+// Each server's MQTT listener on a port of its own, next to its web port.
 const serve = (dir: string, listen: number) =>
   `./target/debug/iot-center --listen 127.0.0.1:${listen} --tsdb-listen 127.0.0.1:0` +
+  ` --mqtt-listen 127.0.0.1:${listen + 100}` +
   ` --data-dir ${dir} --config /nonexistent/config.ini --device-provisioning-secret ${deviceSecret}` +
   // Alert rules checked every second, so a test sees one fire within seconds.
   ` --alert-evaluate-every 1` +

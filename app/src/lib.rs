@@ -14,6 +14,7 @@ mod charts;
 mod components;
 mod device_picker;
 mod layout;
+mod live;
 pub mod models;
 mod pages;
 mod range_bar;

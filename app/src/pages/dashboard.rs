@@ -1,6 +1,8 @@
 //! A device's dashboard, on its page and on the Query page: the range bar, a tile with the
 //! latest value of each field and its age, a chart per field, and a CSV download of what is
-//! shown. Charts stay in place when live refresh brings new data.
+//! shown. Charts stay in place when live refresh brings new data. In a live window (10 s to
+//! 5 min) the points the server pushes are drawn as they arrive (`live.rs`), without
+//! re-reading; while the push is down, the dashboard is read again every 2 s instead.
 
 use crate::api::device_dashboard;
 use crate::charts::TimeChart;
@@ -8,7 +10,8 @@ use crate::components::{
     format_age, format_duration, format_ms, format_value, resolution_text, run_every, ErrorBanner,
     Loading,
 };
-use crate::models::{device_id, unit, AppError, Dashboard, DeviceStatus};
+use crate::live::{use_live, LiveFeed};
+use crate::models::{device_id, unit, AppError, Dashboard, DeviceStatus, LastValue, RangeChoice};
 use crate::range_bar::{use_range, use_refresh_tick, RangeBar};
 use leptos::prelude::*;
 
@@ -25,19 +28,78 @@ pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoVi
             device_dashboard(id, s.window()?).await
         },
     );
+    let live_window = Memo::new(move |_| {
+        RangeChoice::parse(&selection.get().range).filter(|r| r.is_live())
+    });
+    let feed = use_live(device, Signal::derive(move || live_window.get().is_some()));
+    Effect::new(move |_| {
+        run_every(std::time::Duration::from_secs(2), move || {
+            if live_window.get_untracked().is_some() && !feed.connected.get_untracked() {
+                data.refetch();
+            }
+        })
+    });
+    // A field the charts do not have yet: read the dashboard again to chart it.
+    Effect::new(move |_| {
+        let charted = data.with(|d| match d {
+            Some(Ok(d)) => Some(d.series.iter().map(|s| s.field.clone()).collect::<Vec<_>>()),
+            _ => None,
+        });
+        let new = charted.is_some_and(|charted| {
+            feed.points.with(|p| p.iter().any(|p| !charted.contains(&p.field)))
+        });
+        if new {
+            data.refetch();
+        }
+    });
+    let window_ms = Signal::derive(move || live_window.get().map(|r| r.seconds() as i64 * 1_000));
     view! {
         <section class="card dashboard">
             <RangeBar selection/>
+            {move || live_window.get().map(|_| {
+                let connected = feed.connected.get();
+                view! {
+                    <p class=if connected { "live-state on" } else { "live-state" } data-testid="live-state">
+                        {if connected { "● Live: points are drawn as they arrive" } else { "Connecting… (read every 2 s meanwhile)" }}
+                    </p>
+                }
+            })}
             <Transition fallback=Loading>
-                <DashboardBody data/>
+                <DashboardBody data feed window_ms/>
             </Transition>
         </section>
     }
 }
 
+/// One field's rows: what was read, then the points pushed since that are newer, within the
+/// live window (counted back from the newest point) when there is one.
+fn field_rows(
+    d: Option<&Dashboard>,
+    live: &[crate::models::LivePoint],
+    field: &str,
+    window_ms: Option<i64>,
+) -> Vec<(i64, Vec<Option<f64>>)> {
+    let mut rows: Vec<(i64, f64)> = d
+        .iter()
+        .flat_map(|d| &d.series)
+        .filter(|s| s.field == field)
+        .flat_map(|s| s.points.iter().copied())
+        .collect();
+    let read_until = rows.last().map_or(i64::MIN, |(t, _)| *t);
+    rows.extend(
+        live.iter()
+            .filter(|p| p.field == field && p.time_ms > read_until)
+            .map(|p| (p.time_ms, p.value)),
+    );
+    if let (Some(window), Some((newest, _))) = (window_ms, rows.last().copied()) {
+        rows.retain(|(t, _)| *t >= newest - window);
+    }
+    rows.into_iter().map(|(t, v)| (t, vec![Some(v)])).collect()
+}
+
 /// Rebuilt only when what is charted changes; each chart and tile follows the data itself.
 #[component]
-fn DashboardBody(data: DashboardResource) -> impl IntoView {
+fn DashboardBody(data: DashboardResource, feed: LiveFeed, window_ms: Signal<Option<i64>>) -> impl IntoView {
     let fields = Memo::new(move |_| {
         data.get()
             .map(|r| r.map(|d| d.series.iter().map(|s| s.field.clone()).collect::<Vec<_>>()))
@@ -48,7 +110,7 @@ fn DashboardBody(data: DashboardResource) -> impl IntoView {
             Err(error) => view! { <ErrorBanner error/> }.into_any(),
             Ok(fields) if fields.is_empty() => view! {
                 <ActiveAlerts dashboard/>
-                <Tiles dashboard/>
+                <Tiles dashboard feed/>
                 <ActivityLine dashboard/>
                 <p class="muted empty" data-testid="no-data">
                     "No data in this range — write some on the " <a href="/write">"Write data"</a> " page."
@@ -64,12 +126,9 @@ fn DashboardBody(data: DashboardResource) -> impl IntoView {
                         let rows = {
                             let field = field.clone();
                             Signal::derive(move || {
+                                let window = window_ms.get();
                                 dashboard.with(|d| {
-                                    d.iter()
-                                        .flat_map(|d| &d.series)
-                                        .filter(|s| s.field == field)
-                                        .flat_map(|s| s.points.iter().map(|&(t, v)| (t, vec![Some(v)])))
-                                        .collect::<Vec<_>>()
+                                    feed.points.with(|live| field_rows(d.as_ref(), live, &field, window))
                                 })
                             })
                         };
@@ -87,7 +146,7 @@ fn DashboardBody(data: DashboardResource) -> impl IntoView {
                     .collect_view();
                 view! {
                     <ActiveAlerts dashboard/>
-                    <Tiles dashboard/>
+                    <Tiles dashboard feed/>
                     <div class="charts" data-testid="charts">{charts}</div>
                     <ActivityLine dashboard/>
                     <p class="chart-foot muted">
@@ -163,9 +222,26 @@ fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
     }
 }
 
+/// `v`, or the newest point pushed for its field since, if newer.
+fn newest(v: LastValue, live: &[crate::models::LivePoint]) -> LastValue {
+    let read = chrono::DateTime::parse_from_rfc3339(&v.time).map_or(i64::MIN, |t| t.timestamp_millis());
+    live.iter()
+        .rev()
+        .find(|p| p.field == v.field && p.time_ms > read)
+        .and_then(|p| {
+            let time = chrono::DateTime::from_timestamp_millis(p.time_ms)?;
+            Some(LastValue {
+                field: v.field.clone(),
+                value: p.value,
+                time: time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            })
+        })
+        .unwrap_or(v)
+}
+
 /// The latest value of each field with its age, greyed once the device is late.
 #[component]
-fn Tiles(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
+fn Tiles(dashboard: Signal<Option<Dashboard>>, feed: LiveFeed) -> impl IntoView {
     let (clock, set_clock) = signal(None::<i64>);
     // The browser's clock, every second; the server's clock (from the data) until then, so the
     // server's HTML and the first browser render agree.
@@ -179,7 +255,7 @@ fn Tiles(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
             let now_ms = clock.get().unwrap_or(d.resolution.now_ms);
             view! {
                 <div class="tiles" data-testid="last-values">
-                    {d.last_values.into_iter().map(|v| {
+                    {d.last_values.into_iter().map(|v| feed.points.with(|live| newest(v, live))).map(|v| {
                         let age = chrono::DateTime::parse_from_rfc3339(&v.time)
                             .map(|t| (now_ms - t.timestamp_millis()).max(0) / 1000)
                             .ok();

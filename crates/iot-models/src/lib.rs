@@ -138,6 +138,23 @@ pub struct LivePoint {
     pub value: f64,
 }
 
+impl LivePoint {
+    /// The point as a live stream carries it: `time_ms value field` (the field last, as it
+    /// may hold spaces), small to send and to read without a JSON parser in the browser.
+    pub fn to_line(&self) -> String {
+        format!("{} {} {}", self.time_ms, self.value, self.field)
+    }
+
+    pub fn parse_line(line: &str) -> Option<LivePoint> {
+        let mut parts = line.splitn(3, ' ');
+        Some(LivePoint {
+            time_ms: parts.next()?.parse().ok()?,
+            value: parts.next()?.parse().ok()?,
+            field: parts.next().filter(|f| !f.is_empty())?.to_string(),
+        })
+    }
+}
+
 /// The latest value of one field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LastValue {
