@@ -69,7 +69,8 @@ browser:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update \
 	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
 
-# The MQTT tests publish with Debian's mosquitto_pub.
+# The MQTT tests publish with Debian's mosquitto_pub, and bridge from its Mosquitto broker
+# (started by the tests themselves, never as a service).
 mqtt-clients:
-	@test -x /usr/bin/mosquitto_pub || { $(SUDO) apt-get update \
-	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y mosquitto-clients; }
+	@test -x /usr/bin/mosquitto_pub -a -x /usr/sbin/mosquitto || { $(SUDO) apt-get update \
+	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y mosquitto mosquitto-clients; }

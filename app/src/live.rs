@@ -53,7 +53,9 @@ impl Stream {
 fn open(id: &str, feed: LiveFeed) -> Option<Stream> {
     let source = web_sys::EventSource::new(&format!("/api/live/{id}")).ok()?;
     let on_points = Closure::<dyn FnMut(_)>::new(move |e: web_sys::MessageEvent| {
-        let Some(text) = e.data().as_string() else { return };
+        let Some(text) = e.data().as_string() else {
+            return;
+        };
         feed.points.update(|points| {
             points.extend(text.lines().filter_map(LivePoint::parse_line));
             if points.len() > KEPT {
@@ -61,8 +63,10 @@ fn open(id: &str, feed: LiveFeed) -> Option<Stream> {
             }
         });
     });
-    let on_open = Closure::<dyn FnMut(_)>::new(move |_: web_sys::MessageEvent| feed.connected.set(true));
-    let on_error = Closure::<dyn FnMut(_)>::new(move |_: web_sys::MessageEvent| feed.connected.set(false));
+    let on_open =
+        Closure::<dyn FnMut(_)>::new(move |_: web_sys::MessageEvent| feed.connected.set(true));
+    let on_error =
+        Closure::<dyn FnMut(_)>::new(move |_: web_sys::MessageEvent| feed.connected.set(false));
     source
         .add_event_listener_with_callback("points", on_points.as_ref().unchecked_ref())
         .ok()?;

@@ -43,6 +43,16 @@ pub struct Cli {
     /// The MQTT topic devices publish to (besides `devices/<id>/telemetry`)
     #[arg(long, env = "MQTT_TOPIC")]
     pub mqtt_topic: Option<String>,
+    /// A broker the fleet already publishes to (`mqtt://host:port`): IoT Center subscribes
+    /// to the devices' topic there and stores what registered devices publish
+    #[arg(long, env = "MQTT_URL")]
+    pub mqtt_url: Option<String>,
+    /// The user IoT Center subscribes as, at `--mqtt-url`
+    #[arg(long, env = "MQTT_USERNAME")]
+    pub mqtt_username: Option<String>,
+    /// Its password
+    #[arg(long, env = "MQTT_PASSWORD", hide_env_values = true)]
+    pub mqtt_password: Option<String>,
     /// Serve the device listener over HTTPS with this certificate chain (PEM), so devices
     /// fetch their configuration and write over TLS
     #[arg(long, env = "DEVICE_TLS_CERT", requires = "device_tls_key")]

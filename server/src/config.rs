@@ -59,6 +59,8 @@ pub struct Config {
     pub device_tls: Option<(PathBuf, PathBuf)>,
     /// The MQTT listener, unless it is off.
     pub mqtt: Option<Mqtt>,
+    /// The bridge to a fleet's broker, if there is one.
+    pub mqtt_bridge: Option<crate::mqtt_bridge::Bridge>,
     pub device_registration: Policy,
     /// IoT Center's URL as devices are told it, when set (else the listener's address).
     pub device_influx_url: Option<String>,
@@ -91,6 +93,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("device_listen", &self.device_listen)
             .field("mqtt", &self.mqtt)
+            .field("mqtt_bridge", &self.mqtt_bridge)
             .field("device_tls", &self.device_tls)
             .field("device_registration", &self.device_registration)
             .field("device_influx_url", &self.device_influx_url)
@@ -292,7 +295,15 @@ impl Config {
             cli.device_listen.is_some(),
             file,
         )?;
-        let mqtt = devices::mqtt(cli.mqtt_listen, cli.mqtt_topic, file)?;
+        let topic = devices::topic(cli.mqtt_topic, file)?;
+        let mqtt = devices::mqtt(cli.mqtt_listen, topic.clone(), file)?;
+        let mqtt_bridge = devices::bridge(
+            cli.mqtt_url,
+            cli.mqtt_username,
+            cli.mqtt_password,
+            &topic,
+            file,
+        )?;
         let device_registration = pick(cli.device_registration, "DEVICE_REGISTRATION")
             .map_or(Ok(Policy::default()), |p| p.parse())
             .map_err(ConfigError::Invalid)?;
@@ -302,6 +313,7 @@ impl Config {
             device_listen: cli.device_listen,
             device_tls,
             mqtt,
+            mqtt_bridge,
             device_registration,
             provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
             allowed_hosts,

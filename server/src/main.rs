@@ -12,6 +12,7 @@ mod gateway_api;
 mod health_api;
 mod live_api;
 mod mqtt;
+mod mqtt_bridge;
 mod shutdown;
 mod startup;
 mod surface;
@@ -199,6 +200,11 @@ async fn main() -> anyhow::Result<()> {
             mqtt.topic.clone(),
             stopping.clone(),
         ));
+    }
+    if let Some(bridge) = config.mqtt_bridge.clone() {
+        let broker = format!("{}:{}", bridge.host, bridge.port);
+        service.set_bridge(iot_models::BridgeState::down(&broker, "connecting"));
+        tokio::spawn(mqtt_bridge::run(bridge, service.clone()));
     }
     let auth = auth::layer(&config.data_dir, accounts.clone())?;
     let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);

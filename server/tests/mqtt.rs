@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{device_env, free_port, Server};
-use std::process::{Command, Output};
+use common::{device_env, free_port, mosquitto_pub, Server};
+use std::process::Output;
 use std::time::Duration;
 
 /// A server with its MQTT listener on a port of its own, devices at most `max_bytes` a write.
@@ -19,12 +19,12 @@ async fn server(max_bytes: usize) -> (Server, u16) {
 
 /// `mosquitto_pub` as device `id` with `password`, to `topic` at QoS `qos`.
 fn publish(port: u16, id: &str, password: &str, topic: &str, qos: u8, message: &str) -> Output {
-    Command::new("mosquitto_pub")
-        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-V", "mqttv311"])
-        .args(["-i", id, "-u", id, "-P", password, "-t", topic])
-        .args(["-q", &qos.to_string(), "-m", message])
-        .output()
-        .expect("mosquitto_pub (Debian's mosquitto-clients; make test installs it)")
+    let qos = qos.to_string();
+    let login = ["-i", id, "-u", id, "-P", password];
+    mosquitto_pub(
+        port,
+        &[&login[..], &["-t", topic, "-q", &qos, "-m", message]].concat(),
+    )
 }
 
 fn now_s() -> i64 {
@@ -100,11 +100,20 @@ async fn wrong_credentials_other_devices_reserved_names_and_oversized_messages_s
         let out = publish(port, id, password, "iot_center", 1, &line("mqtt-2"));
         assert!(!out.status.success(), "{id} with {password} was let in");
     }
-    let anonymous = Command::new("mosquitto_pub")
-        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-i", "mqtt-2"])
-        .args(["-t", "iot_center", "-q", "1", "-m", &line("mqtt-2")])
-        .output()
-        .unwrap();
+    let message = line("mqtt-2");
+    let anonymous = mosquitto_pub(
+        port,
+        &[
+            "-i",
+            "mqtt-2",
+            "-t",
+            "iot_center",
+            "-q",
+            "1",
+            "-m",
+            &message,
+        ],
+    );
     assert!(!anonymous.status.success());
 
     // Let in, but the message is refused (and acknowledged: sending it again would not help).

@@ -28,9 +28,8 @@ pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoVi
             device_dashboard(id, s.window()?).await
         },
     );
-    let live_window = Memo::new(move |_| {
-        RangeChoice::parse(&selection.get().range).filter(|r| r.is_live())
-    });
+    let live_window =
+        Memo::new(move |_| RangeChoice::parse(&selection.get().range).filter(|r| r.is_live()));
     let feed = use_live(device, Signal::derive(move || live_window.get().is_some()));
     Effect::new(move |_| {
         run_every(std::time::Duration::from_secs(2), move || {
@@ -46,7 +45,8 @@ pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoVi
             _ => None,
         });
         let new = charted.is_some_and(|charted| {
-            feed.points.with(|p| p.iter().any(|p| !charted.contains(&p.field)))
+            feed.points
+                .with(|p| p.iter().any(|p| !charted.contains(&p.field)))
         });
         if new {
             data.refetch();
@@ -99,7 +99,11 @@ fn field_rows(
 
 /// Rebuilt only when what is charted changes; each chart and tile follows the data itself.
 #[component]
-fn DashboardBody(data: DashboardResource, feed: LiveFeed, window_ms: Signal<Option<i64>>) -> impl IntoView {
+fn DashboardBody(
+    data: DashboardResource,
+    feed: LiveFeed,
+    window_ms: Signal<Option<i64>>,
+) -> impl IntoView {
     let fields = Memo::new(move |_| {
         data.get()
             .map(|r| r.map(|d| d.series.iter().map(|s| s.field.clone()).collect::<Vec<_>>()))
@@ -224,7 +228,8 @@ fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
 
 /// `v`, or the newest point pushed for its field since, if newer.
 fn newest(v: LastValue, live: &[crate::models::LivePoint]) -> LastValue {
-    let read = chrono::DateTime::parse_from_rfc3339(&v.time).map_or(i64::MIN, |t| t.timestamp_millis());
+    let read =
+        chrono::DateTime::parse_from_rfc3339(&v.time).map_or(i64::MIN, |t| t.timestamp_millis());
     live.iter()
         .rev()
         .find(|p| p.field == v.field && p.time_ms > read)

@@ -91,6 +91,15 @@ fn Checks(report: HealthReport) -> impl IntoView {
                     <span class=(report.gateway.refused > 0).then_some("warn")>{format!("{} refused", report.gateway.refused)}</span>
                     " (HTTP and MQTT, since the start)"
                 </dd>
+                {report.mqtt_bridge.clone().map(|bridge| view! {
+                    <dt>"MQTT bridge"</dt>
+                    <dd data-testid="mqtt-bridge">
+                        <span class=if bridge.connected { "badge ok" } else { "badge bad" }>
+                            {if bridge.connected { "connected" } else { "down" }}
+                        </span>
+                        {format!(" {} · {}", bridge.broker, bridge.message)}
+                    </dd>
+                })}
                 <dt>"Alert notifications"</dt>
                 <dd data-testid="notifications">
                     {format!("{} delivered · {} tries repeated · ", n.delivered, n.retried)}

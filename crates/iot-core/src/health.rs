@@ -70,6 +70,7 @@ pub async fn report(s: &Service, notifications: NotificationDelivery) -> HealthR
         metrics,
         notifications,
         gateway,
+        mqtt_bridge: s.bridge(),
     }
 }
 

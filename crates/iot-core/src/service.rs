@@ -13,6 +13,8 @@ pub struct Service {
     waiting: Mutex<String>,
     /// When the server started, for its uptime.
     pub started: Instant,
+    /// The bridge to a fleet's MQTT broker, if there is one.
+    bridge: Mutex<Option<iot_models::BridgeState>>,
 }
 
 impl Default for Service {
@@ -21,11 +23,24 @@ impl Default for Service {
             backend: OnceLock::new(),
             waiting: Mutex::new("connecting to InfluxDB".into()),
             started: Instant::now(),
+            bridge: Mutex::new(None),
         }
     }
 }
 
 impl Service {
+    /// The MQTT bridge's state now.
+    pub fn set_bridge(&self, state: iot_models::BridgeState) {
+        *self.bridge.lock().unwrap_or_else(|e| e.into_inner()) = Some(state);
+    }
+
+    pub fn bridge(&self) -> Option<iot_models::BridgeState> {
+        self.bridge
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// A service already connected (tests and tools that connect first).
     pub fn connected(backend: Arc<Backend>) -> Service {
         let service = Service::default();

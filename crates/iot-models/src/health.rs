@@ -55,6 +55,34 @@ pub struct GatewayDelivery {
     pub refused: u64,
 }
 
+/// The bridge to a fleet's MQTT broker, when there is one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BridgeState {
+    /// `host:port`.
+    pub broker: String,
+    pub connected: bool,
+    /// Why it is not, and when it tries again.
+    pub message: String,
+}
+
+impl BridgeState {
+    pub fn connected(broker: &str) -> BridgeState {
+        BridgeState {
+            broker: broker.into(),
+            connected: true,
+            message: "subscribed".into(),
+        }
+    }
+
+    pub fn down(broker: &str, why: &str) -> BridgeState {
+        BridgeState {
+            broker: broker.into(),
+            connected: false,
+            message: why.into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HealthReport {
     /// `name` and `message` as InfluxDB's `/health` has them: client libraries that probe
@@ -73,4 +101,6 @@ pub struct HealthReport {
     pub notifications: NotificationDelivery,
     #[serde(default)]
     pub gateway: GatewayDelivery,
+    #[serde(default)]
+    pub mqtt_bridge: Option<BridgeState>,
 }

@@ -3,6 +3,7 @@
 
 use super::{number, ConfigError, FileSettings};
 use crate::cli::DeviceBoundArgs;
+use crate::mqtt_bridge::Bridge;
 use iot_core::gateway::Bounds;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,13 +48,9 @@ pub struct Mqtt {
     pub topic: String,
 }
 
-/// The MQTT listener's settings: flag (or environment), then config.ini, then
-/// `127.0.0.1:1883` and topic `iot_center`; `off` turns it off.
-pub fn mqtt(
-    listen: Option<String>,
-    topic: Option<String>,
-    file: &FileSettings,
-) -> Result<Option<Mqtt>, ConfigError> {
+/// The topic devices publish to, on the listener and at a bridged broker: flag (or
+/// environment), then config.ini, then `iot_center`.
+pub fn topic(topic: Option<String>, file: &FileSettings) -> Result<String, ConfigError> {
     let topic = topic
         .or_else(|| file.get("MQTT_TOPIC"))
         .unwrap_or_else(|| "iot_center".into());
@@ -62,6 +59,16 @@ pub fn mqtt(
             "MQTT_TOPIC {topic:?} must be a topic name, without the wildcards + and #"
         )));
     }
+    Ok(topic)
+}
+
+/// The MQTT listener's settings: flag (or environment), then config.ini, then
+/// `127.0.0.1:1883`; `off` turns it off.
+pub fn mqtt(
+    listen: Option<String>,
+    topic: String,
+    file: &FileSettings,
+) -> Result<Option<Mqtt>, ConfigError> {
     match listen.or_else(|| file.get("MQTT_LISTEN")) {
         Some(off) if off == "off" => Ok(None),
         Some(addr) => Ok(Some(Mqtt {
@@ -79,6 +86,27 @@ pub fn mqtt(
             topic,
         })),
     }
+}
+
+/// The bridge to a fleet's broker, when `MQTT_URL` names one (flag, environment, then
+/// config.ini), subscribing to `topic`.
+pub fn bridge(
+    url: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    topic: &str,
+    file: &FileSettings,
+) -> Result<Option<Bridge>, ConfigError> {
+    let Some(url) = url
+        .or_else(|| file.get("MQTT_URL"))
+        .filter(|u| !u.is_empty())
+    else {
+        return Ok(None);
+    };
+    let mut bridge = Bridge::parse(&url, topic).map_err(ConfigError::Invalid)?;
+    bridge.username = username.or_else(|| file.get("MQTT_USERNAME"));
+    bridge.password = password.or_else(|| file.get("MQTT_PASSWORD"));
+    Ok(Some(bridge))
 }
 
 /// The device listener's certificate chain and key: both or neither, and only with a

@@ -437,3 +437,13 @@ pub async fn not_ready_because(s: &Server, why: &str) -> String {
     assert!(check.contains(why), "{health}");
     answer["reason"].as_str().unwrap().to_string()
 }
+
+/// `mosquitto_pub` (Debian's mosquitto-clients; `make test` installs it) to the broker or
+/// listener on `port` with `args`.
+pub fn mosquitto_pub(port: u16, args: &[&str]) -> std::process::Output {
+    Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-V", "mqttv311"])
+        .args(args)
+        .output()
+        .expect("mosquitto_pub")
+}

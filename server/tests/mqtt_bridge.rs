@@ -1,0 +1,128 @@
+//! The bridge to a fleet's own broker, against Debian's Mosquitto run by the test: what
+//! registered devices publish there is stored, nothing else is, and the bridge comes back
+//! after the broker restarts.
+
+mod common;
+
+use common::{device_env, free_port, Server};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Mosquitto on `port` (loopback, anonymous: its defaults without a configuration file).
+async fn broker(port: u16) -> Child {
+    let child = Command::new("mosquitto")
+        .args(["-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mosquitto (Debian's mosquitto; make test installs it)");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("mosquitto did not start");
+}
+
+/// Publishes `message` to the broker on `port`, as a device with no credentials.
+fn publish(port: u16, topic: &str, message: &str) {
+    let out = common::mosquitto_pub(port, &["-q", "1", "-t", topic, "-m", message]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The bridge's state in `/health`, once `connected` is as wanted (within 40 s).
+async fn bridge_state(s: &Server, connected: bool) -> serde_json::Value {
+    for _ in 0..400 {
+        let (_, health) = common::get_as(&format!("{}/health", s.url), &s.token).await;
+        if health["mqtt_bridge"]["connected"] == connected {
+            return health["mqtt_bridge"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the bridge never became connected = {connected}");
+}
+
+/// How many values of `id` the store holds, once it holds `want` (within 5 s).
+async fn values(s: &Server, id: &str, want: usize) -> usize {
+    let mut n = 0;
+    for _ in 0..50 {
+        n = s.values_of(id).await;
+        if n == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registered_devices_publishing_to_the_fleets_broker_are_stored() {
+    let port = free_port();
+    let mut mosquitto = broker(port).await;
+    let url = format!("mqtt://127.0.0.1:{port}");
+    let s = common::start_with(&[("MQTT_URL", &url), ("MQTT_LISTEN", "off")]).await;
+    let state = bridge_state(&s, true).await;
+    assert_eq!(state["broker"], format!("127.0.0.1:{port}"));
+    device_env(&s, "br-1").await;
+    let t = chrono::Utc::now().timestamp();
+
+    // The flat topic, by each line's clientId; and a device's own topic.
+    publish(
+        port,
+        "iot_center",
+        &format!("environment,clientId=br-1 Temperature=21.5 {t}"),
+    );
+    assert_eq!(values(&s, "br-1", 1).await, 1);
+    let own = format!("environment Temperature=22.5 {}", t + 1);
+    publish(port, "devices/br-1/telemetry", &own);
+    assert_eq!(values(&s, "br-1", 2).await, 2);
+
+    // An unregistered device, a line naming no device, another device's topic for br-1's
+    // lines: refused, nothing stored.
+    publish(
+        port,
+        "iot_center",
+        &format!("environment,clientId=stranger-1 Temperature=1 {t}"),
+    );
+    publish(
+        port,
+        "iot_center",
+        &format!("environment Temperature=2 {t}"),
+    );
+    let other = format!("environment,clientId=br-1 Temperature=3 {}", t + 2);
+    publish(port, "devices/br-2/telemetry", &other);
+    // Then one that is stored: everything before it has been handled.
+    publish(
+        port,
+        "iot_center",
+        &format!("environment,clientId=br-1 Temperature=4 {}", t + 3),
+    );
+    assert_eq!(values(&s, "br-1", 3).await, 3);
+    assert_eq!(s.telemetry_values().await, 3);
+
+    // The broker goes away and comes back: so does the bridge.
+    mosquitto.kill().unwrap();
+    mosquitto.wait().unwrap();
+    let down = bridge_state(&s, false).await;
+    assert!(
+        down["message"].as_str().unwrap().contains("trying again"),
+        "{down}"
+    );
+    let mut mosquitto = broker(port).await;
+    bridge_state(&s, true).await;
+    publish(
+        port,
+        "iot_center",
+        &format!("environment,clientId=br-1 Temperature=5 {}", t + 4),
+    );
+    assert_eq!(values(&s, "br-1", 4).await, 4);
+    mosquitto.kill().unwrap();
+}
