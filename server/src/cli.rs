@@ -43,6 +43,16 @@ pub struct Cli {
     /// The MQTT topic devices publish to (besides `devices/<id>/telemetry`)
     #[arg(long, env = "MQTT_TOPIC")]
     pub mqtt_topic: Option<String>,
+    /// Let MQTT devices connect with their client id alone, as the reference's Arduino
+    /// firmware reconnects (anyone who knows a device's id can then write as it)
+    #[arg(long, env = "MQTT_CLIENT_ID_ONLY")]
+    pub mqtt_client_id_only: bool,
+    /// Serve MQTT over TLS (mqtts) with this certificate chain (PEM)
+    #[arg(long, env = "MQTT_TLS_CERT", requires = "mqtt_tls_key")]
+    pub mqtt_tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --mqtt-tls-cert
+    #[arg(long, env = "MQTT_TLS_KEY", requires = "mqtt_tls_cert")]
+    pub mqtt_tls_key: Option<PathBuf>,
     /// A broker the fleet already publishes to (`mqtt://host:port`): IoT Center subscribes
     /// to the devices' topic there and stores what registered devices publish
     #[arg(long, env = "MQTT_URL")]

@@ -292,11 +292,26 @@ impl Config {
         let device_tls = devices::tls(
             cli.device_tls_cert,
             cli.device_tls_key,
+            &devices::DEVICE_LISTENER,
             cli.device_listen.is_some(),
             file,
         )?;
         let topic = devices::topic(cli.mqtt_topic, file)?;
-        let mqtt = devices::mqtt(cli.mqtt_listen, topic.clone(), file)?;
+        let mut mqtt = devices::mqtt(cli.mqtt_listen, topic.clone(), file)?;
+        let mqtt_tls = devices::tls(
+            cli.mqtt_tls_cert,
+            cli.mqtt_tls_key,
+            &devices::MQTT_LISTENER,
+            mqtt.is_some(),
+            file,
+        )?;
+        if let Some(mqtt) = mqtt.as_mut() {
+            mqtt.tls = mqtt_tls;
+            mqtt.client_id_only = cli.mqtt_client_id_only
+                || file
+                    .get("MQTT_CLIENT_ID_ONLY")
+                    .is_some_and(|v| v == "true" || v == "1");
+        }
         let mqtt_bridge = devices::bridge(
             cli.mqtt_url,
             cli.mqtt_username,

@@ -190,16 +190,38 @@ async fn main() -> anyhow::Result<()> {
     let setup = setup_code(&config, listen, &accounts)?;
     if let (Some(listener), Some(mqtt)) = (mqtt_listener, &config.mqtt) {
         tracing::info!(
-            "MQTT for devices on mqtt://{}, topic {}",
+            "MQTT for devices on {}://{}, topic {}",
+            if mqtt.tls.is_some() { "mqtts" } else { "mqtt" },
             listener.local_addr()?,
             mqtt.topic
         );
-        tokio::spawn(mqtt::serve(
-            listener,
-            service.clone(),
-            mqtt.topic.clone(),
-            stopping.clone(),
-        ));
+        if mqtt.client_id_only {
+            tracing::warn!(
+                "MQTT_CLIENT_ID_ONLY: MQTT devices may connect with their client id alone; \
+                 anyone who can reach the listener and knows a device's id can write as it"
+            );
+        }
+        let options = mqtt::Options {
+            topic: mqtt.topic.clone(),
+            client_id_only: mqtt.client_id_only,
+        };
+        let (service, stopping) = (service.clone(), stopping.clone());
+        match &mqtt.tls {
+            Some((cert, key)) => {
+                let tls = tsdb::tls::server_config(cert, key).context(
+                    "the MQTT listener's TLS certificate (--mqtt-tls-cert, --mqtt-tls-key)",
+                )?;
+                let listener = tsdb::tls::TlsListener::new(listener, tls)?;
+                tokio::spawn(mqtt::serve(listener, service, options, stopping));
+            }
+            None => {
+                // A PUBACK is small and waited for: sent at once, not after the next segment.
+                let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                tokio::spawn(mqtt::serve(listener, service, options, stopping));
+            }
+        }
     }
     if let Some(bridge) = config.mqtt_bridge.clone() {
         let broker = format!("{}:{}", bridge.host, bridge.port);

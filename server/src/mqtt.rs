@@ -12,6 +12,7 @@
 //! and bring its own authentication and configuration besides the gateway's.
 
 use crate::shutdown::Stopping;
+use axum::serve::Listener;
 use bytes::BytesMut;
 use iot_core::gateway::{lines, Refused};
 use iot_core::Service;
@@ -24,7 +25,6 @@ use rumqttc::mqttbytes::{Error as CodecError, QoS};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tsdb::serve::{HEADER_TIMEOUT, MAX_CONNECTIONS};
 
@@ -36,25 +36,17 @@ const RATE_WAITS: usize = 10;
 
 /// Serves MQTT on `listener` until a stop is asked for: at most [`MAX_CONNECTIONS`] at once,
 /// each with [`HEADER_TIMEOUT`] to send its CONNECT.
-pub async fn serve(
-    listener: TcpListener,
-    service: Arc<Service>,
-    topic: String,
-    stopping: Stopping,
-) {
+pub async fn serve<L>(mut listener: L, service: Arc<Service>, options: Options, stopping: Stopping)
+where
+    L: Listener<Addr = std::net::SocketAddr>,
+{
     let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let topic: Arc<str> = topic.into();
+    let options = Arc::new(options);
     let stop = stopping.asked();
     tokio::pin!(stop);
     loop {
-        let (tcp, client) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    tracing::debug!("MQTT accept: {e}");
-                    continue;
-                }
-            },
+        let (io, client) = tokio::select! {
+            accepted = listener.accept() => accepted,
             _ = &mut stop => return,
         };
         let Ok(slot) = open.clone().try_acquire_owned() else {
@@ -65,12 +57,10 @@ pub async fn serve(
         };
         let session = Session {
             service: service.clone(),
-            topic: topic.clone(),
+            options: options.clone(),
         };
-        // A PUBACK is small and waited for: sent at once, not after the next segment.
-        let _ = tcp.set_nodelay(true);
         tokio::spawn(async move {
-            if let Err(end) = session.run(tcp).await {
+            if let Err(end) = session.run(io).await {
                 tracing::debug!("MQTT connection from {client}: {end}");
             }
             drop(slot);
@@ -91,10 +81,26 @@ enum End {
     Refused(String),
 }
 
+/// What the listener accepts.
+pub struct Options {
+    /// The flat topic devices publish to (besides `devices/<id>/telemetry`).
+    pub topic: String,
+    /// The reference's Arduino firmware reconnects with its client id alone: take a
+    /// registered device's id as enough (anyone who knows an id can then write as it).
+    pub client_id_only: bool,
+}
+
+/// How a device proved who it is.
+enum Credential {
+    Token(String),
+    /// Its id alone ([`Options::client_id_only`]).
+    ClientId,
+}
+
 /// One device's connection.
 struct Session {
     service: Arc<Service>,
-    topic: Arc<str>,
+    options: Arc<Options>,
 }
 
 impl Session {
@@ -113,7 +119,7 @@ impl Session {
             Some(Packet::Connect(connect)) => connect,
             _ => return Err(End::Refused("the first packet was no CONNECT".into())),
         };
-        let (b, id, password) = match self.authenticate(&connect).await {
+        let (b, id, credential) = match self.authenticate(&connect).await {
             Ok(device) => device,
             Err(code) => {
                 conn.send(|out| ConnAck::new(code, false).write(out))
@@ -138,9 +144,8 @@ impl Session {
             match packet {
                 Packet::Publish(publish) => {
                     // A removed device's token stops working at once, mid-connection too.
-                    let still = b.gateway.device_of_token(&b, &password).await;
-                    if still.as_ref().ok() != Some(&id) {
-                        return Err(End::Refused(format!("{id}'s token no longer works")));
+                    if !allowed(&b, &id, &credential).await {
+                        return Err(End::Refused(format!("{id} may no longer write")));
                     }
                     let (qos, pkid) = (publish.qos, publish.pkid);
                     if qos == QoS::ExactlyOnce {
@@ -170,27 +175,35 @@ impl Session {
         }
     }
 
-    /// The device a CONNECT is from, with the backend and its token; else why not, as MQTT
-    /// says it.
+    /// The device a CONNECT is from, with the backend and how it proved it; else why not,
+    /// as MQTT says it.
     async fn authenticate(
         &self,
         connect: &Connect,
-    ) -> Result<(Arc<iot_core::Backend>, DeviceId, String), ConnectReturnCode> {
+    ) -> Result<(Arc<iot_core::Backend>, DeviceId, Credential), ConnectReturnCode> {
         let b = self
             .service
             .backend()
             .map_err(|_| ConnectReturnCode::ServiceUnavailable)?;
         let id = DeviceId::parse(&connect.client_id).map_err(|_| ConnectReturnCode::BadClientId)?;
-        let login = connect
-            .login
-            .as_ref()
-            .filter(|l| l.username == connect.client_id)
-            .ok_or(ConnectReturnCode::BadUserNamePassword)?;
-        match b.gateway.device_of_token(&b, &login.password).await {
-            Ok(device) if device == id => Ok((b.clone(), id, login.password.clone())),
-            Ok(_) => Err(ConnectReturnCode::NotAuthorized),
-            Err(Refused::Unavailable(_)) => Err(ConnectReturnCode::ServiceUnavailable),
-            Err(_) => Err(ConnectReturnCode::BadUserNamePassword),
+        let credential = match &connect.login {
+            None if self.options.client_id_only => Credential::ClientId,
+            Some(login) if login.username == connect.client_id => {
+                Credential::Token(login.password.clone())
+            }
+            _ => return Err(ConnectReturnCode::BadUserNamePassword),
+        };
+        if let Credential::Token(token) = &credential {
+            match b.gateway.device_of_token(&b, token).await {
+                Ok(device) if device == id => {}
+                Ok(_) => return Err(ConnectReturnCode::NotAuthorized),
+                Err(Refused::Unavailable(_)) => return Err(ConnectReturnCode::ServiceUnavailable),
+                Err(_) => return Err(ConnectReturnCode::BadUserNamePassword),
+            }
+        }
+        match allowed(&b, &id, &credential).await {
+            true => Ok((b, id, credential)),
+            false => Err(ConnectReturnCode::NotAuthorized),
         }
     }
 
@@ -203,10 +216,10 @@ impl Session {
         publish: Publish,
     ) -> Result<(), Refused> {
         let own = format!("devices/{id}/telemetry");
-        if publish.topic != *self.topic && publish.topic != own {
+        if publish.topic != self.options.topic && publish.topic != own {
             return Err(b.gateway.refuse(Refused::Forbidden(format!(
                 "topic {:?}: devices publish to {:?} or {own:?}",
-                publish.topic, self.topic
+                publish.topic, self.options.topic
             ))));
         }
         let body = String::from_utf8(publish.payload.to_vec()).map_err(|_| {
@@ -225,6 +238,19 @@ impl Session {
             message: format!("{id} kept past its rate bound"),
             retry_after: Duration::ZERO,
         })
+    }
+}
+
+/// Whether device `id` may write now: its token is still its own, or (by its id alone) it
+/// is still registered.
+async fn allowed(b: &iot_core::Backend, id: &DeviceId, credential: &Credential) -> bool {
+    match credential {
+        Credential::Token(token) => {
+            b.gateway.device_of_token(b, token).await.ok().as_ref() == Some(id)
+        }
+        Credential::ClientId => {
+            matches!(b.fleet.device(b, id).await, Ok(Some((_, d))) if !d.removed)
+        }
     }
 }
 

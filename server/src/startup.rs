@@ -375,7 +375,10 @@ async fn connect(config: &Config, connection: &Connection) -> anyhow::Result<Bac
         status_thresholds: config.status_thresholds,
         configuration_refresh: 3600,
         mqtt: config.mqtt.as_ref().map(|m| iot_core::MqttAdvert {
-            url: format!("mqtt://{}", host_port(false, m.listen)),
+            url: match m.tls {
+                Some(_) => format!("mqtts://{}", host_port(true, m.listen)),
+                None => format!("mqtt://{}", host_port(false, m.listen)),
+            },
             topic: m.topic.clone(),
         }),
     };

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{device_env, free_port, mosquitto_pub, Server};
-use std::process::Output;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 /// A server with its MQTT listener on a port of its own, devices at most `max_bytes` a write.
@@ -191,4 +191,77 @@ async fn the_rumqttc_client_publishes_at_least_once() {
         }
     }
     assert_eq!(s.values_of("mqtt-4").await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_a_device_publishes_to_mqtts_and_plain_mqtt_is_refused() {
+    let ca = common::test_ca::TestCa::new();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let (cert, key) = (ca.path("cert.pem"), ca.path("key.pem"));
+    let s = common::start_with(&[
+        ("MQTT_LISTEN", &listen),
+        ("MQTT_TLS_CERT", cert.to_str().unwrap()),
+        ("MQTT_TLS_KEY", key.to_str().unwrap()),
+    ])
+    .await;
+    let env = device_env(&s, "mqtts-1").await;
+    // Certificates name hosts: loopback is told as localhost.
+    assert_eq!(env["mqtt_url"], format!("mqtts://localhost:{port}"));
+    let token = env["mqtt_password"].as_str().unwrap();
+    let line = format!("environment,clientId=mqtts-1 Temperature=21.5 {}", now_s());
+    let ca_file = ca.path("ca.pem");
+    let tls = Command::new("mosquitto_pub")
+        .args(["-h", "localhost", "-p", &port.to_string(), "-V", "mqttv311"])
+        .args(["--cafile", ca_file.to_str().unwrap()])
+        .args(["-i", "mqtts-1", "-u", "mqtts-1", "-P", token])
+        .args(["-t", "iot_center", "-q", "1", "-m", &line])
+        .output()
+        .unwrap();
+    assert!(
+        tls.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tls.stderr)
+    );
+    assert_eq!(s.values_of("mqtts-1").await, 1);
+    // Plain MQTT to the TLS port: no session, nothing stored.
+    let plain = publish(port, "mqtts-1", token, "iot_center", 1, &line);
+    assert!(!plain.status.success());
+    assert_eq!(s.values_of("mqtts-1").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_client_id_only_a_registered_device_connects_without_credentials() {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let s = common::start_with(&[("MQTT_LISTEN", &listen), ("MQTT_CLIENT_ID_ONLY", "true")]).await;
+    device_env(&s, "arduino-1").await;
+    let anonymous = |id: &str, message: &str| {
+        mosquitto_pub(
+            port,
+            &["-i", id, "-t", "iot_center", "-q", "1", "-m", message],
+        )
+    };
+    let line = |id: &str| format!("environment,clientId={id} Temperature=21.5 {}", now_s());
+    let out = anonymous("arduino-1", &line("arduino-1"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(s.values_of("arduino-1").await, 1);
+    // Still only registered devices, and only their own lines.
+    assert!(!anonymous("unknown-1", &line("unknown-1")).status.success());
+    assert!(anonymous("arduino-1", &line("other-1")).status.success());
+    assert_eq!(s.telemetry_values().await, 1);
+    // A wrong token is still wrong.
+    let wrong = publish(
+        port,
+        "arduino-1",
+        "iotc_wrong",
+        "iot_center",
+        1,
+        &line("arduino-1"),
+    );
+    assert!(!wrong.status.success());
 }

@@ -46,6 +46,10 @@ pub struct Mqtt {
     pub listen: SocketAddr,
     pub asked: bool,
     pub topic: String,
+    /// Its certificate chain and key, when it serves MQTT over TLS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Devices may connect with their client id alone.
+    pub client_id_only: bool,
 }
 
 /// The topic devices publish to, on the listener and at a bridged broker: flag (or
@@ -79,11 +83,15 @@ pub fn mqtt(
             })?,
             asked: true,
             topic,
+            tls: None,
+            client_id_only: false,
         })),
         None => Ok(Some(Mqtt {
             listen: SocketAddr::from(([127, 0, 0, 1], 1883)),
             asked: false,
             topic,
+            tls: None,
+            client_id_only: false,
         })),
     }
 }
@@ -109,29 +117,53 @@ pub fn bridge(
     Ok(Some(bridge))
 }
 
-/// The device listener's certificate chain and key: both or neither, and only with a
-/// device listener (`listener`) to serve them on.
+/// A listener that may serve TLS: its settings' prefix (`DEVICE` for `DEVICE_TLS_CERT`),
+/// its name in messages, and how to turn it on.
+pub struct TlsListener {
+    pub prefix: &'static str,
+    pub name: &'static str,
+    pub turn_on: &'static str,
+}
+
+pub const DEVICE_LISTENER: TlsListener = TlsListener {
+    prefix: "DEVICE",
+    name: "the device listener",
+    turn_on: "set --device-listen too",
+};
+
+pub const MQTT_LISTENER: TlsListener = TlsListener {
+    prefix: "MQTT",
+    name: "the MQTT listener",
+    turn_on: "it is off (MQTT_LISTEN)",
+};
+
+/// A listener's certificate chain and key (flags, then config.ini): both or neither, and
+/// only when the listener runs (`on`) to serve them.
 pub fn tls(
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
-    listener: bool,
+    listener: &TlsListener,
+    on: bool,
     file: &FileSettings,
 ) -> Result<Option<(PathBuf, PathBuf)>, ConfigError> {
+    let prefix = listener.prefix;
     Ok(match (
-    cert.or_else(|| file.get("DEVICE_TLS_CERT").map(PathBuf::from)),
-    key.or_else(|| file.get("DEVICE_TLS_KEY").map(PathBuf::from)),
-) {
+        cert.or_else(|| file.get(&format!("{prefix}_TLS_CERT")).map(PathBuf::from)),
+        key.or_else(|| file.get(&format!("{prefix}_TLS_KEY")).map(PathBuf::from)),
+    ) {
         (None, None) => None,
-        (Some(_), Some(_)) if !listener => {
-            return Err(ConfigError::Invalid(
-                "DEVICE_TLS_CERT is for the device listener: set --device-listen too".into(),
-            ))
+        (Some(_), Some(_)) if !on => {
+            return Err(ConfigError::Invalid(format!(
+                "{prefix}_TLS_CERT is for {}: {}",
+                listener.name, listener.turn_on
+            )))
         }
         (Some(cert), Some(key)) => Some((cert, key)),
         _ => {
-            return Err(ConfigError::Invalid(
-                "the device listener's TLS needs both a certificate and its key (DEVICE_TLS_CERT, DEVICE_TLS_KEY)".into(),
-            ))
+            return Err(ConfigError::Invalid(format!(
+                "{}'s TLS needs both a certificate and its key ({prefix}_TLS_CERT, {prefix}_TLS_KEY)",
+                listener.name
+            )))
         }
     })
 }
@@ -173,15 +205,30 @@ mod tests {
     fn the_device_listeners_tls_needs_both_files_and_a_listener() {
         let none = FileSettings::default();
         let (cert, key) = (Some(PathBuf::from("c.pem")), Some(PathBuf::from("k.pem")));
-        assert_eq!(tls(None, None, false, &none).unwrap(), None);
-        assert!(tls(cert.clone(), key.clone(), true, &none)
-            .unwrap()
-            .is_some());
-        assert!(
-            matches!(tls(cert.clone(), key, false, &none), Err(ConfigError::Invalid(m)) if m.contains("--device-listen"))
+        assert_eq!(
+            tls(None, None, &DEVICE_LISTENER, false, &none).unwrap(),
+            None
         );
         assert!(
-            matches!(tls(cert, None, true, &none), Err(ConfigError::Invalid(m)) if m.contains("both"))
+            tls(cert.clone(), key.clone(), &DEVICE_LISTENER, true, &none)
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            matches!(tls(cert.clone(), key, &DEVICE_LISTENER, false, &none), Err(ConfigError::Invalid(m)) if m.contains("--device-listen"))
+        );
+        assert!(
+            matches!(tls(cert.clone(), None, &DEVICE_LISTENER, true, &none), Err(ConfigError::Invalid(m)) if m.contains("both"))
+        );
+        let mqtt_off = tls(
+            cert,
+            Some(PathBuf::from("k.pem")),
+            &MQTT_LISTENER,
+            false,
+            &none,
+        );
+        assert!(
+            matches!(mqtt_off, Err(ConfigError::Invalid(m)) if m.starts_with("MQTT_TLS_CERT is for the MQTT listener"))
         );
     }
 }
