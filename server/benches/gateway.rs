@@ -12,8 +12,10 @@
 // provisioning secret, stopped when dropped.
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod fleet_support;
 
-use common::{Server, SECRET};
+use common::Server;
+use fleet_support::{register, resident_mb};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,47 +69,6 @@ async fn ingest(url: String, devices: Vec<String>, tokens: Vec<String>) -> f64 {
     }
     let batches: u64 = workers.join_all().await.into_iter().sum();
     (batches * (BATCH * FIELDS) as u64) as f64 / started.elapsed().as_secs_f64()
-}
-
-/// Registers `ids` through the device API, 16 at a time; their tokens.
-async fn register(s: &Server, ids: &[String]) -> Vec<String> {
-    let queue = Arc::new(std::sync::Mutex::new(
-        ids.iter().cloned().enumerate().collect::<Vec<_>>(),
-    ));
-    let tokens = Arc::new(std::sync::Mutex::new(vec![String::new(); ids.len()]));
-    let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..CONNECTIONS {
-        let (queue, tokens, url) = (queue.clone(), tokens.clone(), s.url.clone());
-        workers.spawn(async move {
-            let http = reqwest::Client::new();
-            loop {
-                let Some((n, id)) = queue.lock().unwrap().pop() else {
-                    return;
-                };
-                let env: serde_json::Value = http
-                    .get(format!("{url}/api/env/{id}?secret={SECRET}"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                tokens.lock().unwrap()[n] = env["influx_token"].as_str().unwrap().to_string();
-            }
-        });
-    }
-    workers.join_all().await;
-    Arc::try_unwrap(tokens).unwrap().into_inner().unwrap()
-}
-
-/// The server's resident memory in MB.
-fn resident_mb(s: &Server) -> f64 {
-    std::fs::read_to_string(format!("/proc/{}/status", s.pid()))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// The fleet's points are stamped from this second on (2020-09-13), the batches' in 2023.
