@@ -56,8 +56,7 @@ fn quantile(sorted: &[Duration], q: f64) -> f64 {
 
 /// How many `Temperature` values of devices named `prefix…` the store holds.
 async fn stored(s: &Server, prefix: &str) -> u64 {
-    let flux = format!("from(bucket: \"iot_center\") |> range(start: 0) |> filter(fn: (r) => r._field == \"Temperature\" and strings.hasPrefix(v: r.clientId, prefix: \"{prefix}\")) |> group() |> count()");
-    let flux = format!("import \"strings\"\n{flux}");
+    let flux = format!("from(bucket: \"iot_center\") |> range(start: 0) |> filter(fn: (r) => r._field == \"Temperature\" and r.clientId =~ /^{prefix}/) |> group() |> count()");
     let rows = s.query_store(&flux).await;
     rows.iter()
         .filter_map(|row| row.rsplit(',').next()?.trim().parse::<u64>().ok())
@@ -202,4 +201,6 @@ async fn main() {
     fleet(&s, port).await;
     fast(&s, port).await;
     to_browser(&s, port).await;
+    let (_, health) = common::get_as(&format!("{}/health", s.url), &s.token).await;
+    println!("\ngateway since the start: {}", health["gateway"]);
 }
