@@ -93,6 +93,15 @@ pub async fn register_device(id: DeviceId) -> Result<String, AppError> {
     Ok(id.to_string())
 }
 
+/// Registers the devices a CSV file names (its first column), for fleets that arrive in
+/// thousands: the new tokens come back once, to provision the devices with.
+#[server]
+pub async fn import_devices(csv: String) -> Result<BulkRegistration, AppError> {
+    require(Role::Operator)?;
+    let ids = registry::ids_from_csv(&csv)?;
+    Ok(registry::register_many(&*backend()?, ids).await?)
+}
+
 /// Devices that asked for their configuration and wait for an operator.
 #[server]
 pub async fn list_pending_devices() -> Result<PendingDevices, AppError> {

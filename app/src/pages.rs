@@ -5,6 +5,7 @@ mod buckets;
 mod compare;
 mod dashboard;
 mod device_detail;
+mod device_import;
 mod devices;
 mod fleet;
 mod health;

@@ -75,3 +75,28 @@ test("the device list is searched and paged on the server, in the URL", async ({
   await open(page, `/devices?q=${prefix}&status=online`);
   await expect(page.getByTestId("no-devices")).toContainText("None of the");
 });
+
+test("a fleet is imported from a CSV file, its new tokens offered once", async ({ page }) => {
+  const prefix = freshId("csv");
+  const csv = `deviceId,model\n${prefix}-1,esp32\n${prefix}-2,esp32\n`;
+  await open(page, `/devices?q=${prefix}`);
+  await expect(page.getByTestId("no-devices")).toBeVisible();
+  await page.getByLabel("CSV file").setInputFiles({ name: "fleet.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await expect(page.getByLabel("Ids to register")).toHaveValue(csv);
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByTestId("import-result")).toHaveText("Registered 2 devices.");
+  const href = (await page.getByTestId("import-tokens").getAttribute("href"))!;
+  const tokens = decodeURIComponent(href.slice(href.indexOf(",") + 1));
+  expect(tokens).toMatch(new RegExp(`^id,token\\n${prefix}-1,iotc_[A-Za-z0-9_-]{43}\\n${prefix}-2,iotc_`));
+  // The list shows them without a reload.
+  await expect(page.getByTestId("device-count")).toContainText("1–2 of 2 devices");
+
+  // Again with one more and a bad row: the bad row is named and nothing is registered.
+  await page.getByLabel("Ids to register").fill(`${prefix}-1\n${prefix}-3\nnot an id\n`);
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByRole("alert")).toContainText('line 3: "not an id" is not a device id');
+  await page.getByLabel("Ids to register").fill(`${prefix}-1\n${prefix}-3\n`);
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByTestId("import-result")).toHaveText("Registered 1 device; 1 already had a token and keep it.");
+  await expect(page.getByTestId("device-count")).toContainText("1–3 of 3 devices");
+});

@@ -10,7 +10,7 @@ use reqwest::{header, redirect, StatusCode};
 /// The role each server function needs, and arguments it accepts (roles are checked once
 /// the arguments are read). A server function missing here fails the test: a new one must
 /// say who may call it.
-const NEEDS: [(&str, &str, &str); 35] = [
+const NEEDS: [(&str, &str, &str); 36] = [
     ("find_devices", "viewer", "query[prefix]=dev&query[page]=0"),
     ("get_fleet_overview", "viewer", ""),
     ("list_pending_devices", "viewer", ""),
@@ -34,6 +34,7 @@ const NEEDS: [(&str, &str, &str); 35] = [
     ("list_buckets", "viewer", ""),
     ("whoami", "viewer", ""),
     ("register_device", "operator", "id=dev-x"),
+    ("import_devices", "operator", "csv=dev-z"),
     ("reveal_token", "operator", "id=dev-x"),
     (
         "remove_device",

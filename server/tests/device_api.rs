@@ -139,7 +139,8 @@ async fn the_embedded_store_keeps_its_operator_token_private_and_restarts() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("dev-1") && !page.contains(operator.trim()));
+    assert!(page.contains("dev-1"), "dev-1 not listed: {page}");
+    assert!(!page.contains(operator.trim()));
 
     // A restart on the same data directory finds its store, token and devices again.
     let s = start_in(s.stop()).await;

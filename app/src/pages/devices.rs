@@ -1,6 +1,9 @@
 //! The device list, the registration form and the devices waiting for approval.
 
-use crate::api::{find_devices, list_pending_devices, DismissDevice, RegisterDevice};
+use super::device_import::ImportForm;
+use crate::api::{
+    find_devices, list_pending_devices, DismissDevice, ImportDevices, RegisterDevice,
+};
 use crate::components::{
     format_age, format_time, level_badge, show, ticks, ErrorBanner, Loading, FLEET_REFRESH,
 };
@@ -33,6 +36,7 @@ impl Search {
 pub fn Devices() -> impl IntoView {
     let register = ServerAction::<RegisterDevice>::new();
     let dismiss = ServerAction::<DismissDevice>::new();
+    let import = ServerAction::<ImportDevices>::new();
     let url = use_query_map();
     let search = move || {
         let q = url.read();
@@ -44,8 +48,15 @@ pub fn Devices() -> impl IntoView {
     };
     let tick = ticks(FLEET_REFRESH);
     let devices = Resource::new(
-        move || (search(), register.version().get(), tick.get()),
-        |(search, _, _)| async move { find_devices(search.query()?).await },
+        move || {
+            (
+                search(),
+                register.version().get(),
+                import.version().get(),
+                tick.get(),
+            )
+        },
+        |(search, ..)| async move { find_devices(search.query()?).await },
     );
     let pending = Resource::new(
         move || (register.version().get(), dismiss.version().get()),
@@ -56,6 +67,7 @@ pub fn Devices() -> impl IntoView {
         <h1>"Devices"</h1>
         <p class="lead">"Each device gets its own IoT Center token, which writes its own telemetry through the gateway and opens nothing else."</p>
         <RegisterForm register/>
+        <ImportForm import/>
         <Transition fallback=Loading>
             {move || pending.get().map(|r| show(r, |waiting| view! { <PendingTable waiting register dismiss/> }.into_any()))}
         </Transition>

@@ -39,6 +39,14 @@ const CLOCK_TOLERANCE: TimeDelta = TimeDelta::minutes(1);
 /// whole fleet (milliseconds at 10,000 devices), and a status moves in seconds at the least.
 const OVERVIEW_FOR: Duration = Duration::from_secs(1);
 
+/// A device's registration as the index knows it.
+pub struct Known {
+    /// It has a token that works (it was not removed).
+    pub working: bool,
+    /// When it was first registered.
+    pub created_at: Option<String>,
+}
+
 #[derive(Default)]
 pub struct FleetIndex {
     state: RwLock<State>,
@@ -117,12 +125,26 @@ impl FleetIndex {
 
     /// Every registered device, by id.
     pub async fn summaries(&self, b: &Backend) -> Result<Vec<DeviceSummary>, Error> {
+        self.after(b, None, usize::MAX).await
+    }
+
+    /// Up to `limit` devices by id, the first after `after` (from the first without it):
+    /// the list in pages, as InfluxDB's list APIs page.
+    pub async fn after(
+        &self,
+        b: &Backend,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<DeviceSummary>, Error> {
+        use std::ops::Bound::{Excluded, Unbounded};
         self.loaded(b).await?;
         let now = Utc::now();
         let state = self.read();
+        let from = after.map_or(Unbounded, |id| Excluded(id.to_string()));
         Ok(state
             .devices
-            .iter()
+            .range((from, Unbounded))
+            .take(limit)
             .map(|(id, d)| d.summary(b, id, now))
             .collect())
     }
@@ -141,6 +163,22 @@ impl FleetIndex {
             let registration = registry::registration_from(id, &d.fields);
             (registration, d.summary(b, id.as_str(), now))
         }))
+    }
+
+    /// What the index knows of device `id`'s registration, if anything (loaded or not).
+    pub fn known(&self, id: &DeviceId) -> Option<Known> {
+        let state = self.read();
+        let d = state.devices.get(id.as_str())?;
+        let value = |k: &str| {
+            d.fields
+                .get(k)
+                .map(|(v, _)| v.clone())
+                .filter(|v| !v.is_empty())
+        };
+        Some(Known {
+            working: d.token.is_some() && value(REGISTRY_KEY).is_some(),
+            created_at: value(REGISTRY_CREATED_AT),
+        })
     }
 
     /// The registered device whose token this is.

@@ -15,6 +15,9 @@ use iot_models::{DeviceId, DeviceStatus, DeviceSummary};
 use rand::Rng;
 use std::collections::BTreeMap;
 
+mod bulk;
+pub use bulk::{ids_from_csv, register_many};
+
 /// A registered device with its token, for the device itself or its operator only.
 #[derive(Clone, PartialEq)]
 pub struct Registration {
@@ -157,6 +160,15 @@ impl RegistrationLocks {
         static HASHER: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
         let hash = HASHER.get_or_init(RandomState::new).hash_one(id);
         self.0[(hash % LOCKS as u64) as usize].lock().await
+    }
+
+    /// Every lock, taken in order (so two callers never wait on each other's).
+    async fn hold_all(&self) -> Vec<tokio::sync::MutexGuard<'_, ()>> {
+        let mut all = Vec::with_capacity(LOCKS);
+        for lock in &self.0 {
+            all.push(lock.lock().await);
+        }
+        all
     }
 }
 

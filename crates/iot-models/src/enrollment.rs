@@ -71,6 +71,47 @@ pub struct PendingDevices {
     pub devices: Vec<PendingDevice>,
 }
 
+/// How many devices one bulk registration takes.
+pub const MAX_BULK_DEVICES: usize = 10_000;
+/// The largest device CSV a bulk registration reads (10,000 ids of 64 characters fit).
+pub const MAX_BULK_CSV_BYTES: usize = 1 << 20;
+
+/// What a bulk registration did: the devices registered now, with their new tokens to
+/// provision them, and those that already had a working token (left as they were).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BulkRegistration {
+    pub registered: Vec<IssuedToken>,
+    pub existing: Vec<String>,
+}
+
+/// A device's new IoT Center token.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssuedToken {
+    pub id: String,
+    pub token: String,
+}
+
+impl BulkRegistration {
+    /// The new tokens as CSV (`id,token`), for the tool that provisions the devices.
+    pub fn tokens_csv(&self) -> String {
+        let mut csv = String::from("id,token\n");
+        for t in &self.registered {
+            csv.push_str(&format!("{},{}\n", t.id, t.token));
+        }
+        csv
+    }
+}
+
+/// Tokens never show in logs or panics.
+impl std::fmt::Debug for BulkRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkRegistration")
+            .field("registered", &self.registered.len())
+            .field("existing", &self.existing.len())
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -268,12 +268,13 @@ impl Server {
 /// What `GET /api/env/{id}` gives a device with the provisioning secret (registering it if
 /// needed).
 pub async fn device_env(server: &Server, id: &str) -> serde_json::Value {
-    reqwest::get(format!("{}/api/env/{id}?secret={SECRET}", server.url))
+    let answer = reqwest::get(format!("{}/api/env/{id}?secret={SECRET}", server.url))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .unwrap();
+    let status = answer.status();
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(status, 200, "registering {id}: {body}");
+    body
 }
 
 /// `iot-center` in remote mode as a [`Server`] with an admin token, `extra` arguments added.
