@@ -188,7 +188,8 @@ pub async fn device_measurements(
 ) -> Result<Measurements, AppError> {
     require(Role::Viewer)?;
     let range = time_range(&window);
-    Ok(telemetry::measurements(&*backend()?, &id, &range, page).await?)
+    let page = telemetry::measurements(&*backend()?, &id, &range, page).await?;
+    Ok((*page).clone())
 }
 
 /// A device's charts and latest values over a window.
@@ -212,14 +213,15 @@ pub async fn compare_devices(
     window: TimeWindow,
 ) -> Result<Comparison, AppError> {
     require(Role::Viewer)?;
-    Ok(telemetry::compare(&*backend()?, &devices, &field, &window).await?)
+    let comparison = telemetry::compare(&*backend()?, &devices, &field, &window).await?;
+    Ok((*comparison).clone())
 }
 
 /// Where devices last were, as the map draws them.
 #[server]
 pub async fn device_positions() -> Result<FleetMap, AppError> {
     require(Role::Viewer)?;
-    Ok(telemetry::positions(&*backend()?).await?)
+    Ok((*telemetry::positions(&*backend()?).await?).clone())
 }
 
 /// The application's health, as `GET /health` reports it.

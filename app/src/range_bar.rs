@@ -9,7 +9,7 @@ use leptos_router::params::ParamsMap;
 use std::time::Duration;
 
 /// The range and refresh the URL asks for.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RangeSelection {
     /// A preset label (`1h`) or `custom`.
     pub range: String,

@@ -93,17 +93,45 @@ fn setup_code(
 /// glibc's malloc otherwise raises its mmap threshold past that after the first one and
 /// keeps every hash's memory (measured: +19 MB resident per sign-in, ~200 MB held after a
 /// dozen). A fixed threshold keeps blocks of 16 MiB and more mapped only while in use.
-fn return_large_allocations() {
+///
+/// And one heap arena per core, not glibc's eight: memory a thread freed in one arena is
+/// of no use to threads of the others, and the store's reads and writes run on many
+/// threads (measured with 100,000 devices: 450 MB resident → 330 MB, the device list
+/// faster; one arena for all was 295 MB at half the rate).
+fn tune_allocator() {
     #[cfg(target_env = "gnu")]
-    // SAFETY: mallopt only sets an allocator parameter; glibc locks its arenas to do so.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 16 << 20);
+    {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // SAFETY: mallopt only sets allocator parameters; glibc locks its arenas to do so.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 16 << 20);
+            libc::mallopt(libc::M_ARENA_MAX, cores as libc::c_int);
+        }
     }
+}
+
+/// How often freed memory inside the heap goes back to the system.
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Gives the system back, every [`TRIM_EVERY`], the heap's free pages that glibc keeps
+/// between live blocks: a look over a fleet of 100,000 devices frees a hundred megabytes in
+/// small pieces, which `free` alone never returns (measured: 193 MB resident → 135 MB).
+fn trim_freed_memory() {
+    #[cfg(target_env = "gnu")]
+    tokio::spawn(async {
+        let mut every = tokio::time::interval(TRIM_EVERY);
+        loop {
+            every.tick().await;
+            // SAFETY: malloc_trim only returns free pages; glibc locks its arenas to do so.
+            tokio::task::spawn_blocking(|| unsafe { libc::malloc_trim(0) });
+        }
+    });
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    return_large_allocations();
+    tune_allocator();
+    trim_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

@@ -56,7 +56,12 @@ pub fn Devices() -> impl IntoView {
                 tick.get(),
             )
         },
-        |(search, ..)| async move { find_devices(search.query()?).await },
+        |(search, ..)| async move {
+            let query = search.query()?;
+            find_devices(query.clone())
+                .await
+                .map(|found| (found, query))
+        },
     );
     let pending = Resource::new(
         move || (register.version().get(), dismiss.version().get()),
@@ -76,10 +81,7 @@ pub fn Devices() -> impl IntoView {
             <h2>"Registered devices"</h2>
             <SearchForm search=search()/>
             <Transition fallback=Loading>
-                {move || devices.get().map(|r| show(r, move |found| {
-                    let query = search().query().unwrap_or_default();
-                    view! { <DeviceTable found query/> }.into_any()
-                }))}
+                {move || devices.get().map(|r| show(r, |(found, query)| view! { <DeviceTable found query/> }.into_any()))}
             </Transition>
         </section>
     }

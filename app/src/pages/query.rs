@@ -33,7 +33,9 @@ pub fn QueryData() -> impl IntoView {
                 let id = device_id(&device)?;
                 device_measurements(id, s.window()?, page).await
             };
-            Some(measurements.await)
+            // The selection comes with its records: the view reads no signal while the
+            // page streams (one may be gone when a reader leaves mid-page).
+            Some(measurements.await.map(|m| (m, s)))
         },
     );
     let navigate = use_navigate();
@@ -52,7 +54,7 @@ pub fn QueryData() -> impl IntoView {
         <Show when=move || !device.read().is_empty() fallback=|| view! { <p class="muted">"Choose a device to see its data."</p> }>
             <DeviceDashboardPanel device/>
             <Transition fallback=Loading>
-                {move || records.get().flatten().map(|result| show(result, move |m| view! { <Records m selection=selection.get_untracked()/> }.into_any()))}
+                {move || records.get().flatten().map(|result| show(result, |(m, selection)| view! { <Records m selection/> }.into_any()))}
             </Transition>
         </Show>
     }

@@ -336,8 +336,20 @@ impl Client {
 
     /// Runs Flux; every record of every table, in order. An error table in the result is an error.
     pub async fn query(&self, flux: &str) -> Result<Vec<Record>, Error> {
+        let mut records = Vec::new();
+        self.query_each(flux, |r| records.push(r)).await?;
+        Ok(records)
+    }
+
+    /// Runs Flux and hands each record to `each` as it is read, never holding them all: for
+    /// answers of hundreds of thousands of rows (a fleet's registry), where the records
+    /// would take ten times the memory of their CSV.
+    pub async fn query_each(&self, flux: &str, mut each: impl FnMut(Record)) -> Result<(), Error> {
         let csv = self.query_csv(flux).await?;
-        AnnotatedCsvReader::new(csv.as_bytes()).collect()
+        for record in AnnotatedCsvReader::new(csv.as_bytes()) {
+            each(record?);
+        }
+        Ok(())
     }
 
     /// Runs Flux and deserializes each record (by column name) into `T`.

@@ -316,6 +316,7 @@ impl Gateway {
             chrono::DateTime::from_timestamp_nanos(now),
         );
         b.latest.forget(id.as_str());
+        b.records.forget(id.as_str());
         if let Some(lines) = watched {
             b.live.publish(id, &lines, precision.nanos());
         }

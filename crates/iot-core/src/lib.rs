@@ -90,6 +90,12 @@ pub struct Backend {
     pub charts: read_cache::ReadCache<telemetry::Charted>,
     /// Devices' latest values, for a second.
     pub latest: read_cache::ReadCache<Vec<iot_models::LastValue>>,
+    /// Pages of devices' records, for a second.
+    pub records: read_cache::ReadCache<iot_models::Measurements>,
+    /// Comparisons while their window's step lasts.
+    pub comparisons: read_cache::ReadCache<iot_models::Comparison>,
+    /// The fleet's positions, for a second.
+    pub positions: read_cache::ReadCache<iot_models::FleetMap>,
     /// The points the gateway just stored, for the pages watching each device.
     pub live: live::Live,
     registrations: registry::RegistrationLocks,
@@ -107,6 +113,9 @@ impl Backend {
             gateway: gateway::Gateway::default(),
             charts: Default::default(),
             latest: Default::default(),
+            records: Default::default(),
+            comparisons: Default::default(),
+            positions: Default::default(),
             live: Default::default(),
             registrations: Default::default(),
         }

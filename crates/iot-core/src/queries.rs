@@ -135,6 +135,29 @@ pub fn device_telemetry(bucket: &str, device_id: &str, range: &TimeRange) -> Str
     )
 }
 
+/// One page of a device's rows (fields pivoted by time), newest first: cut by the store,
+/// so a day of data is not sent to be cut here.
+pub fn device_records(
+    bucket: &str,
+    device_id: &str,
+    range: &TimeRange,
+    offset: usize,
+    n: usize,
+) -> String {
+    format!(
+        "{} |> group() |> sort(columns: [\"_time\"], desc: true) |> limit(n: {n}, offset: {offset})",
+        device_telemetry(bucket, device_id, range)
+    )
+}
+
+/// How many rows [`device_records`] pages through.
+pub fn device_record_count(bucket: &str, device_id: &str, range: &TimeRange) -> String {
+    format!(
+        "{} |> group() |> count(column: \"_time\")",
+        device_telemetry(bucket, device_id, range)
+    )
+}
+
 /// The last value of every field of one device within a range.
 pub fn device_last_values(bucket: &str, device_id: &str, range: &TimeRange) -> String {
     format!(

@@ -16,6 +16,7 @@ use rand::Rng;
 use std::collections::BTreeMap;
 
 mod bulk;
+mod fields;
 pub use bulk::{ids_from_csv, register_many};
 
 /// A registered device with its token, for the device itself or its operator only.
@@ -58,7 +59,7 @@ fn now() -> String {
 }
 
 /// A device's latest registry row: field → (value, time).
-pub(crate) type Fields = BTreeMap<String, (String, DateTime<Utc>)>;
+pub(crate) use fields::Fields;
 /// The latest registry row of each device.
 pub(crate) type Rows = BTreeMap<String, Fields>;
 
@@ -76,36 +77,32 @@ pub(crate) async fn registry_rows(
         since,
     );
     let mut rows: Rows = BTreeMap::new();
-    for r in b.client.query(&q).await? {
-        let (Some(device), Some(field), Some(time)) = (
-            r.get(REGISTRY_DEVICE_TAG).and_then(FluxValue::as_str),
-            r.field(),
-            r.time(),
-        ) else {
-            continue;
-        };
-        let value = r
-            .value()
-            .and_then(FluxValue::as_str)
-            .unwrap_or_default()
-            .to_string();
-        rows.entry(device.to_string())
-            .or_default()
-            .insert(field.to_string(), (value, time));
-    }
+    b.client
+        .query_each(&q, |r| {
+            let (Some(device), Some(field), Some(time)) = (
+                r.get(REGISTRY_DEVICE_TAG).and_then(FluxValue::as_str),
+                r.field(),
+                r.time(),
+            ) else {
+                return;
+            };
+            let value = r.value().and_then(FluxValue::as_str).unwrap_or_default();
+            rows.entry(device.to_string())
+                .or_default()
+                .insert(field, value, time);
+        })
+        .await?;
     Ok(rows)
 }
 
-pub(crate) fn registration_from(
-    id: &DeviceId,
-    fields: &BTreeMap<String, (String, DateTime<Utc>)>,
-) -> Registration {
-    let get = |k: &str| fields.get(k).map(|(v, _)| v.clone()).unwrap_or_default();
-    let updated = fields
-        .values()
-        .map(|(_, t)| *t)
-        .max()
-        .unwrap_or_else(Utc::now);
+pub(crate) fn registration_from(id: &DeviceId, fields: &Fields) -> Registration {
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(|(v, _)| v.to_string())
+            .unwrap_or_default()
+    };
+    let updated = fields.updated().unwrap_or_else(Utc::now);
     Registration {
         id: id.clone(),
         key: get(REGISTRY_KEY),
@@ -183,7 +180,7 @@ pub async fn register(b: &Backend, id: &DeviceId) -> Result<Registration, Error>
     }
     let created_at = previous
         .and_then(|f| f.get(REGISTRY_CREATED_AT))
-        .map(|(v, _)| v.clone())
+        .map(|(v, _)| v.to_string())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(now);
     let (key, token) = (new_key(), new_token());
@@ -252,13 +249,15 @@ pub(crate) async fn last_seen(
         None => queries::fleet_last_seen(bucket, &range),
     };
     let mut last_seen: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
-    for r in b.client.query(&seen_query).await? {
-        let device = layout::device_of(&r).or(id.map(DeviceId::as_str));
-        if let (Some(device), Some(t)) = (device, r.time()) {
-            let latest = last_seen.entry(device.to_string()).or_insert(t);
-            *latest = (*latest).max(t);
-        }
-    }
+    b.client
+        .query_each(&seen_query, |r| {
+            let device = layout::device_of(&r).or(id.map(DeviceId::as_str));
+            if let (Some(device), Some(t)) = (device, r.time()) {
+                let latest = last_seen.entry(device.to_string()).or_insert(t);
+                *latest = (*latest).max(t);
+            }
+        })
+        .await?;
     Ok(last_seen)
 }
 
@@ -291,13 +290,11 @@ pub(crate) fn summary_of(
     let get = |k: &str| {
         fields
             .get(k)
-            .map(|(v, _)| v.clone())
+            .map(|(v, _)| v.to_string())
             .filter(|v| !v.is_empty())
     };
     let updated = fields
-        .values()
-        .map(|(_, t)| *t)
-        .max()
+        .updated()
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
     let removed = get(REGISTRY_KEY).is_none();
     let age = seen.map(|t| (now - t).num_seconds());

@@ -2,6 +2,7 @@
 //! types. Storage and Flux both build on it; it depends on neither.
 
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 /// The type of a table column, named as in annotated CSV.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -76,10 +77,12 @@ pub enum Pick {
 #[derive(Debug)]
 pub struct SeriesMeta {
     pub id: i64,
-    pub measurement: String,
+    /// Names are shared by the series that carry them (the index interns them): a bucket
+    /// of 300,000 series holds its measurement, tag keys and field names once.
+    pub measurement: Arc<str>,
     /// Sorted by key.
-    pub tags: Vec<(String, String)>,
-    pub field: String,
+    pub tags: Box<[(Arc<str>, Arc<str>)]>,
+    pub field: Arc<str>,
     pub ty: ColType,
     pub span: Span,
 }

@@ -77,8 +77,10 @@ def data():
     flux_query = f'from(bucket: "{BUCKET}") ' \
                  f'|> range(start: {start}) ' \
                  f'|> filter(fn: (r) => r._measurement == "environment" and r.clientId == "{device_id}") ' \
-                 f'|> group() |> sort(columns: ["_time"], desc: true) |> limit(n: 20)'
-    return render_template("data.html", device_id=device_id, data=query(flux_query))
+                 f'|> sort(columns: ["_time"], desc: true) |> limit(n: 20)'
+    # Fields of different types cannot share a table: the newest 20 of each, merged here.
+    records = sorted(query(flux_query), key=lambda r: r["_time"], reverse=True)[:20]
+    return render_template("data.html", device_id=device_id, data=records)
 
 
 @app.route("/compare")

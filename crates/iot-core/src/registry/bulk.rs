@@ -1,6 +1,5 @@
 //! Registering devices by the thousand, for fleets that arrive that way: the fleet index
-//! says which are known (after one look at what changed), and one registry write registers
-//! the rest. No query per device.
+//! says which are known, and one registry write registers the rest. No query per device.
 
 use super::{new_key, new_token, now, registry_row};
 use crate::{Backend, Error};
@@ -22,10 +21,10 @@ pub async fn register_many(b: &Backend, ids: Vec<DeviceId>) -> Result<BulkRegist
             ids.len()
         )));
     }
-    // No single registration or removal runs meanwhile, and the index holds every other
-    // server's registrations up to now.
+    // No single registration or removal runs meanwhile, so the index is exact for this
+    // server's; another server's show in it within a look (`fleet::REFRESH_EVERY`).
     let _all = b.registrations.hold_all().await;
-    b.fleet.refresh(b).await?;
+    b.fleet.loaded(b).await?;
     let mut unique = HashSet::new();
     let mut outcome = BulkRegistration::default();
     let mut new = Vec::new();

@@ -1,14 +1,34 @@
-//! One field of several devices, on shared windows.
+//! One field of several devices, on shared windows; viewers of one comparison share its
+//! read while the window's step lasts, as a dashboard's.
 
-use super::{read_series, time_range};
+use super::{read_series, step_of, time_range};
 use crate::{Backend, Error};
 use iot_models::{
     align, Comparison, DeviceId, DeviceSelection, ExportRequest, FieldName, Series, TimeWindow,
 };
+use std::sync::Arc;
 
 /// One field of several devices. Windows are at least one measurement interval long, so the
 /// devices' points fall on the same times and their lines can be read against each other.
 pub async fn compare(
+    b: &Backend,
+    selection: &DeviceSelection,
+    field_name: &FieldName,
+    window: &TimeWindow,
+) -> Result<Arc<Comparison>, Error> {
+    let range = time_range(window);
+    let ids: Vec<&str> = selection.ids().iter().map(DeviceId::as_str).collect();
+    let key = (
+        ids.join(","),
+        format!("{field_name} {window:?}"),
+        step_of(&range, chrono::Utc::now()),
+    );
+    b.comparisons
+        .get_or_read(key, || read(b, selection, field_name, window))
+        .await
+}
+
+async fn read(
     b: &Backend,
     selection: &DeviceSelection,
     field_name: &FieldName,

@@ -1,11 +1,11 @@
 //! A device's dashboard: its charts, latest values and activity.
 
-use super::{last_values, range_seconds, read_series, time_range, LAST_VALUES_WITHIN};
+use super::{last_values, read_series, step_of, time_range, LAST_VALUES_WITHIN};
 use crate::{queries, Backend, Error};
 use influx_client::flux::TimeRange;
 use influx_client::FluxValue;
 use iot_models::{
-    gaps, window_for, Activity, Dashboard, DeviceId, ExportRequest, Resolution, Series, TimeWindow,
+    gaps, Activity, Dashboard, DeviceId, ExportRequest, Resolution, Series, TimeWindow,
     POSITION_FIELDS,
 };
 use std::collections::BTreeMap;
@@ -90,12 +90,7 @@ pub async fn dashboard(
     let now = chrono::Utc::now();
     // The charts come from the cache while the window's step lasts; the tiles show the
     // device's latest values whatever the range (its current state), at most a second old.
-    let step = window_for(range_seconds(&range, now)).unwrap_or(1).max(1) as i64;
-    let key = (
-        id.to_string(),
-        format!("{window:?}"),
-        now.timestamp() / step,
-    );
+    let key = (id.to_string(), format!("{window:?}"), step_of(&range, now));
     let latest = TimeRange::last(LAST_VALUES_WITHIN);
     let latest_key = (id.to_string(), "latest".into(), now.timestamp());
     let (charted, last_values) = tokio::try_join!(

@@ -127,13 +127,9 @@ impl KeyMatch {
         match self {
             KeyMatch::Compare { key, text, equal } => {
                 let value = match key.as_str() {
-                    "_measurement" => Some(s.measurement.as_str()),
-                    "_field" => Some(s.field.as_str()),
-                    _ => s
-                        .tags
-                        .iter()
-                        .find(|(k, _)| k == key)
-                        .map(|(_, v)| v.as_str()),
+                    "_measurement" => Some(&*s.measurement),
+                    "_field" => Some(&*s.field),
+                    _ => s.tags.iter().find(|(k, _)| **k == **key).map(|(_, v)| &**v),
                 };
                 value.is_some_and(|v| (v == text) == *equal)
             }
@@ -148,16 +144,16 @@ pub fn series_record(plan: &ReadPlan, s: &SeriesMeta) -> Record {
     let mut r = vec![
         ("_start".to_string(), Value::Time(plan.start)),
         ("_stop".to_string(), Value::Time(plan.stop)),
-        ("_field".to_string(), Value::Str(s.field.clone())),
+        ("_field".to_string(), Value::Str(s.field.to_string())),
         (
             "_measurement".to_string(),
-            Value::Str(s.measurement.clone()),
+            Value::Str(s.measurement.to_string()),
         ),
     ];
     r.extend(
         s.tags
             .iter()
-            .map(|(k, v)| (k.clone(), Value::Str(v.clone()))),
+            .map(|(k, v)| (k.to_string(), Value::Str(v.to_string()))),
     );
     Record(r)
 }
@@ -175,15 +171,15 @@ pub fn series_table(plan: &ReadPlan, s: &SeriesMeta) -> Table {
     let mut key = vec![
         ("_start".to_string(), Value::Time(plan.start)),
         ("_stop".to_string(), Value::Time(plan.stop)),
-        ("_field".to_string(), Value::Str(s.field.clone())),
+        ("_field".to_string(), Value::Str(s.field.to_string())),
         (
             "_measurement".to_string(),
-            Value::Str(s.measurement.clone()),
+            Value::Str(s.measurement.to_string()),
         ),
     ];
     for (k, v) in &s.tags {
         columns.push(Column::new(k, ColType::String));
-        key.push((k.clone(), Value::Str(v.clone())));
+        key.push((k.to_string(), Value::Str(v.to_string())));
     }
     Table {
         columns,

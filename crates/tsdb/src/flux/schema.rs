@@ -52,7 +52,7 @@ pub fn call(it: &mut dyn Runtime, name: &str, args: &Args) -> Result<Value, Flux
     let start = plan.start.max(bucket.expired_before.unwrap_or(i64::MIN));
     let mut values: Vec<String> = Vec::new();
     for s in it.source().series(&bucket, &[])?.iter() {
-        if measurement.as_ref().is_some_and(|m| *m != s.measurement) {
+        if measurement.as_ref().is_some_and(|m| **m != *s.measurement) {
             continue;
         }
         let record = read::series_record(&plan, s);

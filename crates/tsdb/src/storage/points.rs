@@ -5,7 +5,9 @@
 //! stored one.
 
 use super::series_blocks::{delete_from_blocks, merge_into_blocks, points_of};
-use super::series_index::{field_key, lp_type_name, series_key, type_code, SeriesList};
+use super::series_index::{
+    field_key, lp_type_name, series_key, shared_tags, type_code, SeriesList,
+};
 use super::{StorageError, Store};
 use crate::series::{ColType, FieldValue, Pick, SeriesMeta, Span};
 use rusqlite::params;
@@ -58,12 +60,12 @@ impl DeletePredicate {
     fn matches(&self, s: &SeriesMeta) -> bool {
         self.conditions.iter().all(|(key, equal, value)| {
             let actual = if key == "_measurement" {
-                s.measurement.as_str()
+                &*s.measurement
             } else {
                 s.tags
                     .iter()
-                    .find(|(k, _)| k == key)
-                    .map_or("", |(_, v)| v.as_str())
+                    .find(|(k, _)| **k == **key)
+                    .map_or("", |(_, v)| &**v)
             };
             (actual == value) == *equal
         })
@@ -145,9 +147,9 @@ impl Store {
                                         .insert(field_key(bucket_id, &p.measurement, field), ty);
                                     let series = SeriesMeta {
                                         id,
-                                        measurement: p.measurement.clone(),
-                                        tags: p.tags.clone(),
-                                        field: field.clone(),
+                                        measurement: p.measurement.as_str().into(),
+                                        tags: shared_tags(&p.tags),
+                                        field: field.as_str().into(),
                                         ty,
                                         span: Span::default(),
                                     };
@@ -185,9 +187,7 @@ impl Store {
         }
         tx.commit()?;
         let mut index = self.series.write().unwrap_or_else(|e| e.into_inner());
-        for (tags_json, series) in created {
-            index.insert(bucket_id, &tags_json, series);
-        }
+        index.insert(bucket_id, created);
         Ok(outcome)
     }
 
@@ -390,13 +390,25 @@ mod tests {
                 ["a k=a,z=1 x"],
                 "the tag fewest series carry"
             );
-            assert!(store.series_of(&b, &[("k", "c")]).is_empty());
+            assert!(store.series_of(&b, &[("k", "none")]).is_empty());
             assert!(store.series_of(&b, &[("k", "a"), ("z", "2")]).is_empty());
             assert!(store.series_of("no such bucket", &[]).is_empty());
             names(all)
         };
         let before = check(&store);
         assert_eq!(before.len(), 6);
+        // A write of many new series, out of order, merges them into the lists in place.
+        let batch: Vec<Point> = ["n", "c", "m", "b"]
+            .iter()
+            .flat_map(|v| [point("m", &[("k", v)], "y"), point("m", &[("k", v)], "x")])
+            .collect();
+        store.write(&b, &batch).unwrap();
+        let before = check(&store);
+        assert_eq!(before.len(), 13, "one of them was there");
+        assert_eq!(
+            names(store.series_of(&b, &[("k", "c")])),
+            ["m k=c x", "m k=c y"]
+        );
         drop(store);
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(check(&store), before, "the same lists after a reopen");

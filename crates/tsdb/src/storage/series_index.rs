@@ -5,7 +5,7 @@
 use super::StorageError;
 use crate::series::{ColType, SeriesMeta, Span};
 use rusqlite::Connection;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// A list of series shared with the queries reading it, ordered by measurement, tags, field.
@@ -18,6 +18,8 @@ pub struct SeriesIndex {
     pub(super) field_types: HashMap<String, ColType>,
     by_id: HashMap<i64, Arc<SeriesMeta>>,
     by_bucket: HashMap<String, BucketSeries>,
+    /// Every measurement, tag and field name the series carry, once.
+    names: HashSet<Arc<str>>,
 }
 
 /// One bucket's series, all of them and by each tag they carry: a query for one device
@@ -26,24 +28,65 @@ pub struct SeriesIndex {
 #[derive(Default)]
 struct BucketSeries {
     all: SeriesList,
-    by_tag: HashMap<(String, String), SeriesList>,
+    by_tag: HashMap<(Arc<str>, Arc<str>), SeriesList>,
 }
 
 impl BucketSeries {
-    fn insert(&mut self, series: Arc<SeriesMeta>) {
-        for (key, value) in &series.tags {
-            let list = self.by_tag.entry((key.clone(), value.clone())).or_default();
-            insert_ordered(list, &series);
+    /// Adds new series (of one write, or one at a time on load): merged into each list in
+    /// one pass, so a write of 10,000 devices in random order does not shift a list of
+    /// 300,000 once per series.
+    fn insert(&mut self, mut new: Vec<Arc<SeriesMeta>>) {
+        new.sort_by(|a, b| series_order(a, b));
+        let mut by_tag: HashMap<(Arc<str>, Arc<str>), Vec<Arc<SeriesMeta>>> = HashMap::new();
+        for series in &new {
+            for (key, value) in series.tags.iter() {
+                by_tag
+                    .entry((key.clone(), value.clone()))
+                    .or_default()
+                    .push(series.clone());
+            }
         }
-        insert_ordered(&mut self.all, &series);
+        for (tag, series) in by_tag {
+            merge_ordered(self.by_tag.entry(tag).or_default(), series);
+        }
+        merge_ordered(&mut self.all, new);
     }
 }
 
-/// Puts `series` in its place in `list` (at the end when series come in order, as on load).
-fn insert_ordered(list: &mut SeriesList, series: &Arc<SeriesMeta>) {
+/// Merges `new` (in order) into `list` (in order); at the end when series come in order,
+/// as on load.
+fn merge_ordered(list: &mut SeriesList, new: Vec<Arc<SeriesMeta>>) {
+    let Some(first) = new.first() else {
+        return;
+    };
     let list = Arc::make_mut(list);
-    let at = list.partition_point(|s| series_order(s, series).is_lt());
-    list.insert(at, series.clone());
+    if list
+        .last()
+        .is_none_or(|last| series_order(last, first).is_lt())
+    {
+        list.extend(new);
+        return;
+    }
+    let old = std::mem::take(list);
+    list.reserve_exact(old.len() + new.len());
+    let (mut old, mut new) = (old.into_iter().peekable(), new.into_iter().peekable());
+    while let (Some(a), Some(b)) = (old.peek(), new.peek()) {
+        let next = if series_order(a, b).is_le() {
+            old.next()
+        } else {
+            new.next()
+        };
+        list.extend(next);
+    }
+    list.extend(old);
+    list.extend(new);
+}
+
+/// A point's tags as a series holds them (the index then shares each name).
+pub(super) fn shared_tags(tags: &[(String, String)]) -> Box<[(Arc<str>, Arc<str>)]> {
+    tags.iter()
+        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
+        .collect()
 }
 
 pub(super) fn series_order(a: &SeriesMeta, b: &SeriesMeta) -> std::cmp::Ordering {
@@ -94,54 +137,66 @@ pub(super) fn lp_type_name(t: ColType) -> &'static str {
 impl SeriesIndex {
     pub fn load(conn: &Connection) -> Result<SeriesIndex, StorageError> {
         let mut index = SeriesIndex::default();
-        let mut stmt =
-            conn.prepare("SELECT id, bucket_id, measurement, tags, field, type FROM series")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })?;
-        let mut all = Vec::new();
-        for row in rows {
-            let (id, bucket, measurement, tags_json, field, ty) = row?;
+        // Read in about the index's order, so each series goes at the end of its lists (no
+        // list of them all is held first: at 300,000 series it was 70 MB).
+        let mut stmt = conn.prepare(
+            "SELECT id, bucket_id, measurement, tags, field, type FROM series \
+             ORDER BY bucket_id, measurement, tags, field",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (bucket, tags_json): (String, String) = (r.get(1)?, r.get(3)?);
+            let tags: Vec<(String, String)> = serde_json::from_str(&tags_json).unwrap_or_default();
             let series = SeriesMeta {
-                id,
-                measurement,
-                tags: serde_json::from_str(&tags_json).unwrap_or_default(),
-                field,
-                ty: type_from_code(ty),
+                id: r.get(0)?,
+                measurement: r.get::<_, String>(2)?.into(),
+                tags: shared_tags(&tags),
+                field: r.get::<_, String>(4)?.into(),
+                ty: type_from_code(r.get(5)?),
                 span: Span::default(),
             };
-            all.push((bucket, tags_json, series));
-        }
-        // In order, each series goes at the end of its lists.
-        all.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| series_order(&a.2, &b.2)));
-        for (bucket, tags_json, series) in all {
-            index.insert(&bucket, &tags_json, series);
+            index.insert(&bucket, vec![(tags_json, series)]);
         }
         Ok(index)
     }
 
-    /// Adds a series; `tags_json` is its tags as the `series` table stores them.
-    pub(super) fn insert(&mut self, bucket: &str, tags_json: &str, series: SeriesMeta) {
-        let (measurement, field, ty) = (&series.measurement, &series.field, series.ty);
-        self.ids.insert(
-            series_key(bucket, measurement, tags_json, field),
-            (series.id, ty),
-        );
-        self.field_types
-            .insert(field_key(bucket, measurement, field), ty);
-        let series = Arc::new(series);
-        self.by_id.insert(series.id, series.clone());
+    /// The one copy of `name`.
+    fn intern(&mut self, name: &Arc<str>) -> Arc<str> {
+        match self.names.get(name) {
+            Some(known) => known.clone(),
+            None => {
+                self.names.insert(name.clone());
+                name.clone()
+            }
+        }
+    }
+
+    /// Adds new series of one bucket, each with its tags as the `series` table stores them.
+    pub(super) fn insert(&mut self, bucket: &str, created: Vec<(String, SeriesMeta)>) {
+        let mut new = Vec::with_capacity(created.len());
+        for (tags_json, mut series) in created {
+            series.measurement = self.intern(&series.measurement);
+            series.field = self.intern(&series.field);
+            let tags = std::mem::take(&mut series.tags);
+            series.tags = tags
+                .iter()
+                .map(|(k, v)| (self.intern(k), self.intern(v)))
+                .collect();
+            let (measurement, field, ty) = (&series.measurement, &series.field, series.ty);
+            self.ids.insert(
+                series_key(bucket, measurement, &tags_json, field),
+                (series.id, ty),
+            );
+            self.field_types
+                .insert(field_key(bucket, measurement, field), ty);
+            let series = Arc::new(series);
+            self.by_id.insert(series.id, series.clone());
+            new.push(series);
+        }
         self.by_bucket
             .entry(bucket.to_string())
             .or_default()
-            .insert(series);
+            .insert(new);
     }
 
     /// Learns when each series' points lie from its blocks.
@@ -169,7 +224,7 @@ impl SeriesIndex {
         having
             .iter()
             .map(|(k, v)| {
-                let list = bucket.by_tag.get(&(k.to_string(), v.to_string()));
+                let list = bucket.by_tag.get(&(Arc::from(*k), Arc::from(*v)));
                 list.cloned().unwrap_or_default()
             })
             .min_by_key(|list| list.len())
@@ -196,5 +251,7 @@ impl SeriesIndex {
                 self.by_id.remove(&series.id);
             }
         }
+        // Names no series carries any more go too.
+        self.names.retain(|name| Arc::strong_count(name) > 1);
     }
 }
