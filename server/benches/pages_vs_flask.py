@@ -9,8 +9,9 @@ makes one in /tmp/flaskenv when it is missing). It starts the release `iot-cente
 fresh embedded store, registers 20 devices in bulk and writes a day of 1-minute points for
 each through the gateway with their own tokens, starts the Flask app (4 gunicorn workers)
 on the same store with the operator token, and loads each page of both with
-`wrk -t2 -c16 -d10s --latency`. Then it registers devices in bulk up to 100,000 and
-measures the device list page, `/api/devices` and the server's memory.
+`wrk -t2 -c16 -d10s --latency` (`WRK_THREADS`, `WRK_SECONDS`). Then it registers devices in bulk up to 100,000 and
+measures the device list page, `/api/devices` and the server's memory (`FLEET`, default
+100000; `ONLY_FLEET=1` skips the pages).
 """
 
 import hashlib, json, math, os, random, re, subprocess, sys, tempfile, time, urllib.request
@@ -22,6 +23,7 @@ WEB, STORE, FLASK = 18801, 18802, 18803
 DEVICES = [f"dev-{n:02}" for n in range(20)]
 FLEET = int(os.environ.get("FLEET", "100000"))
 SECONDS = os.environ.get("WRK_SECONDS", "10")
+THREADS = os.environ.get("WRK_THREADS", "2")
 
 
 def request(url, token=None, body=None, content_type="application/json"):
@@ -45,7 +47,7 @@ def wait_for(url):
 
 def wrk(url, token=None):
     """Requests per second and p50/p99 in ms, from wrk's report."""
-    args = ["wrk", "-t2", "-c16", f"-d{SECONDS}s", "--latency", url]
+    args = ["wrk", f"-t{THREADS}", "-c16", f"-d{SECONDS}s", "--latency", url]
     if token:
         args[1:1] = ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
@@ -127,7 +129,7 @@ def main():
         ]
         if os.environ.get("ONLY_FLEET"):
             pages = []
-        print(f"\n20 devices, a day of 1-minute points each; wrk -t2 -c16 -d{SECONDS}s\n")
+        print(f"\n20 devices, a day of 1-minute points each; wrk -t{THREADS} -c16 -d{SECONDS}s\n")
         print("| page | IoT Center | gunicorn, 4 workers | ratio |\n|---|---|---|---|")
         for label, ours, theirs in pages:
             size = len(request(f"{web}{ours}", admin)[1])
