@@ -28,7 +28,8 @@ pub fn ImportForm(import: ServerAction<ImportDevices>) -> impl IntoView {
         <section class="card">
             <h2>"Import devices"</h2>
             <p class="hint">{format!(
-                "A CSV file whose first column is the device id (a header row is skipped), up to {MAX_BULK_DEVICES} devices. Devices that already have a token keep it."
+                "A CSV file whose first column is the device id (a header row is skipped), up to {} devices. Devices that already have a token keep it.",
+                thousands(MAX_BULK_DEVICES)
             )}</p>
             <form class="stacked-form" on:submit=submit>
                 <label for="import-file">"CSV file"</label>
@@ -57,6 +58,19 @@ pub fn ImportForm(import: ServerAction<ImportDevices>) -> impl IntoView {
     }
 }
 
+/// `10000` as `10,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// What an import did, with the new tokens as a download.
 #[component]
 fn Imported(done: BulkRegistration) -> impl IntoView {
@@ -68,8 +82,8 @@ fn Imported(done: BulkRegistration) -> impl IntoView {
     );
     view! {
         <p class="answer ok" data-testid="import-result">
-            {format!("Registered {new} device{}", if new == 1 { "" } else { "s" })}
-            {(kept > 0).then(|| format!("; {kept} already had a token and keep it"))}
+            {format!("Registered {} device{}", thousands(new), if new == 1 { "" } else { "s" })}
+            {(kept > 0).then(|| format!("; {} already had a token and keep it", thousands(kept)))}
             "."
         </p>
         {(new > 0).then(|| view! {
@@ -108,4 +122,21 @@ fn read_file(ev: &leptos::ev::Event, into: WriteSignal<String>) -> Result<(), St
     reader
         .read_as_text(&file)
         .map_err(|_| format!("{} could not be read", file.name()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (10000, "10,000"),
+            (1234567, "1,234,567"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(super::thousands(n), text);
+        }
+    }
 }
