@@ -374,13 +374,24 @@ async fn connect(config: &Config, connection: &Connection) -> anyhow::Result<Bac
         measurement_interval: 60,
         status_thresholds: config.status_thresholds,
         configuration_refresh: 3600,
-        mqtt: config.mqtt.as_ref().map(|m| iot_core::MqttAdvert {
-            url: match m.tls {
-                Some(_) => format!("mqtts://{}", host_port(true, m.listen)),
-                None => format!("mqtt://{}", host_port(false, m.listen)),
-            },
-            topic: m.topic.clone(),
-        }),
+        mqtt: config
+            .mqtt
+            .as_ref()
+            .map(|m| iot_core::MqttAdvert {
+                url: match m.tls {
+                    Some(_) => format!("mqtts://{}", host_port(true, m.listen)),
+                    None => format!("mqtt://{}", host_port(false, m.listen)),
+                },
+                topic: m.topic.clone(),
+                device_tokens: true,
+            })
+            .or_else(|| {
+                config.mqtt_bridge.as_ref().map(|b| iot_core::MqttAdvert {
+                    url: format!("mqtt://{}:{}", b.host, b.port),
+                    topic: b.topic.clone(),
+                    device_tokens: false,
+                })
+            }),
     };
     let backend = Backend::new(client, settings);
     let retired = iot_core::registry::retire_influx_authorizations(&backend)

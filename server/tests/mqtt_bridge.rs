@@ -71,7 +71,15 @@ async fn registered_devices_publishing_to_the_fleets_broker_are_stored() {
     let s = common::start_with(&[("MQTT_URL", &url), ("MQTT_LISTEN", "off")]).await;
     let state = bridge_state(&s, true).await;
     assert_eq!(state["broker"], format!("127.0.0.1:{port}"));
-    device_env(&s, "br-1").await;
+    // Devices are told the fleet's broker and topic, never the bridge's own credentials
+    // (nor their IoT Center token as an MQTT password: the broker has its own).
+    let env = device_env(&s, "br-1").await;
+    assert_eq!(env["mqtt_url"], url.as_str(), "{env}");
+    assert_eq!(env["mqtt_topic"], "iot_center");
+    assert!(
+        env["mqtt_user"].is_null() && env["mqtt_password"].is_null(),
+        "{env}"
+    );
     let t = chrono::Utc::now().timestamp();
 
     // The flat topic, by each line's clientId; and a device's own topic.

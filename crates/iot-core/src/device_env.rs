@@ -71,6 +71,7 @@ pub struct DeviceEnv {
 
 impl DeviceEnv {
     pub fn new(settings: &Settings, reg: &Registration) -> DeviceEnv {
+        let own_listener = settings.mqtt.as_ref().filter(|m| m.device_tokens);
         DeviceEnv {
             influx_url: settings.influx_url.clone(),
             influx_org: settings.org.clone(),
@@ -88,12 +89,12 @@ impl DeviceEnv {
             write_endpoint: "/influx".into(),
             kafka_url: None,
             kafka_topic: None,
-            // A device publishes as itself: its id as user (and client id), its token as
-            // password.
+            // At this server's listener a device publishes as itself: its id as user (and
+            // client id), its token as password.
             mqtt_url: settings.mqtt.as_ref().map(|m| m.url.clone()),
             mqtt_topic: settings.mqtt.as_ref().map(|m| m.topic.clone()),
-            mqtt_user: settings.mqtt.as_ref().map(|_| reg.id.to_string()),
-            mqtt_password: settings.mqtt.as_ref().map(|_| reg.token.clone()),
+            mqtt_user: own_listener.map(|_| reg.id.to_string()),
+            mqtt_password: own_listener.map(|_| reg.token.clone()),
             mqtt_options: None,
         }
     }

@@ -61,7 +61,8 @@ pub struct Settings {
     pub status_thresholds: StatusThresholds,
     /// Seconds between a device's configuration fetches.
     pub configuration_refresh: u64,
-    /// The MQTT listener devices may publish to, if one runs.
+    /// Where devices may publish over MQTT: this server's listener, else the fleet's broker
+    /// it bridges from.
     pub mqtt: Option<MqttAdvert>,
 }
 
@@ -71,6 +72,9 @@ pub struct MqttAdvert {
     /// `mqtt://host:port` (or `mqtts://`).
     pub url: String,
     pub topic: String,
+    /// Devices sign in with their id and IoT Center token (this server's listener); at a
+    /// fleet's own broker they bring the broker's credentials, which IoT Center never hands out.
+    pub device_tokens: bool,
 }
 
 /// Everything server functions and the device API need, shared by the whole server.
