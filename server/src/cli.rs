@@ -43,6 +43,10 @@ pub struct Cli {
     /// The MQTT topic devices publish to (besides `devices/<id>/telemetry`)
     #[arg(long, env = "MQTT_TOPIC")]
     pub mqtt_topic: Option<String>,
+    /// MQTT client options devices are given as `mqtt_options`: a JSON object, as the
+    /// reference's (`{"connectTimeout":10000}`)
+    #[arg(long, env = "MQTT_OPTIONS")]
+    pub mqtt_options: Option<String>,
     /// Let MQTT devices connect with their client id alone, as the reference's Arduino
     /// firmware reconnects (anyone who knows a device's id can then write as it)
     #[arg(long, env = "MQTT_CLIENT_ID_ONLY")]

@@ -61,6 +61,8 @@ pub struct Config {
     pub mqtt: Option<Mqtt>,
     /// The bridge to a fleet's broker, if there is one.
     pub mqtt_bridge: Option<crate::mqtt_bridge::Bridge>,
+    /// MQTT client options for devices' configurations (`MQTT_OPTIONS`).
+    pub mqtt_options: Option<String>,
     pub device_registration: Policy,
     /// IoT Center's URL as devices are told it, when set (else the listener's address).
     pub device_influx_url: Option<String>,
@@ -94,6 +96,7 @@ impl std::fmt::Debug for Config {
             .field("device_listen", &self.device_listen)
             .field("mqtt", &self.mqtt)
             .field("mqtt_bridge", &self.mqtt_bridge)
+            .field("mqtt_options", &self.mqtt_options)
             .field("device_tls", &self.device_tls)
             .field("device_registration", &self.device_registration)
             .field("device_influx_url", &self.device_influx_url)
@@ -319,6 +322,7 @@ impl Config {
             &topic,
             file,
         )?;
+        let mqtt_options = devices::mqtt_options(cli.mqtt_options, file)?;
         let device_registration = pick(cli.device_registration, "DEVICE_REGISTRATION")
             .map_or(Ok(Policy::default()), |p| p.parse())
             .map_err(ConfigError::Invalid)?;
@@ -329,6 +333,7 @@ impl Config {
             device_tls,
             mqtt,
             mqtt_bridge,
+            mqtt_options,
             device_registration,
             provisioning_secret: pick(cli.device_provisioning_secret, "DEVICE_PROVISIONING_SECRET"),
             allowed_hosts,

@@ -203,11 +203,14 @@ async fn over_tls_a_device_publishes_to_mqtts_and_plain_mqtt_is_refused() {
         ("MQTT_LISTEN", &listen),
         ("MQTT_TLS_CERT", cert.to_str().unwrap()),
         ("MQTT_TLS_KEY", key.to_str().unwrap()),
+        ("MQTT_OPTIONS", r#"{"connectTimeout":10000}"#),
     ])
     .await;
     let env = device_env(&s, "mqtts-1").await;
     // Certificates name hosts: loopback is told as localhost.
     assert_eq!(env["mqtt_url"], format!("mqtts://localhost:{port}"));
+    // The client options, as the reference hands them on.
+    assert_eq!(env["mqtt_options"], r#"{"connectTimeout":10000}"#);
     let token = env["mqtt_password"].as_str().unwrap();
     let line = format!("environment,clientId=mqtts-1 Temperature=21.5 {}", now_s());
     let ca_file = ca.path("ca.pem");

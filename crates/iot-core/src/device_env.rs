@@ -95,7 +95,7 @@ impl DeviceEnv {
             mqtt_topic: settings.mqtt.as_ref().map(|m| m.topic.clone()),
             mqtt_user: own_listener.map(|_| reg.id.to_string()),
             mqtt_password: own_listener.map(|_| reg.token.clone()),
-            mqtt_options: None,
+            mqtt_options: settings.mqtt.as_ref().and_then(|m| m.options.clone()),
         }
     }
 

@@ -75,6 +75,8 @@ pub struct MqttAdvert {
     /// Devices sign in with their id and IoT Center token (this server's listener); at a
     /// fleet's own broker they bring the broker's credentials, which IoT Center never hands out.
     pub device_tokens: bool,
+    /// Client options for devices (`MQTT_OPTIONS`), a JSON object as written.
+    pub options: Option<String>,
 }
 
 /// Everything server functions and the device API need, shared by the whole server.

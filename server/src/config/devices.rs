@@ -66,6 +66,40 @@ pub fn topic(topic: Option<String>, file: &FileSettings) -> Result<String, Confi
     Ok(topic)
 }
 
+/// The most MQTT client options a device's configuration carries.
+const MAX_MQTT_OPTIONS: usize = 4096;
+
+/// The MQTT client options devices are given, as the reference's `MQTT_OPTIONS`: flag (or
+/// environment), then config.ini; a JSON object of up to 4 KiB, kept as written.
+pub fn mqtt_options(
+    options: Option<String>,
+    file: &FileSettings,
+) -> Result<Option<String>, ConfigError> {
+    let Some(options) = options
+        .or_else(|| file.get("MQTT_OPTIONS"))
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+    else {
+        return Ok(None);
+    };
+    let invalid = |why: String| {
+        ConfigError::Invalid(format!(
+            "MQTT_OPTIONS must be a JSON object of client options, as {{\"connectTimeout\":10000}}: {why}"
+        ))
+    };
+    if options.len() > MAX_MQTT_OPTIONS {
+        return Err(invalid(format!(
+            "it is {} bytes, more than {MAX_MQTT_OPTIONS}",
+            options.len()
+        )));
+    }
+    match serde_json::from_str::<serde_json::Value>(&options) {
+        Ok(serde_json::Value::Object(_)) => Ok(Some(options)),
+        Ok(other) => Err(invalid(format!("{other} is not an object"))),
+        Err(e) => Err(invalid(e.to_string())),
+    }
+}
+
 /// The MQTT listener's settings: flag (or environment), then config.ini, then
 /// `127.0.0.1:1883`; `off` turns it off.
 pub fn mqtt(

@@ -281,3 +281,27 @@ fn config_ini_is_read_from_its_app_section() {
         FileSettings::default()
     );
 }
+
+#[test]
+fn mqtt_options_are_a_json_object_within_4_kib() {
+    let c = Config::resolve(Cli::default(), &FileSettings::default()).unwrap();
+    assert_eq!(c.mqtt_options, None);
+    let f = file(&[("MQTT_OPTIONS", " {\"connectTimeout\":10000} ")]);
+    let c = Config::resolve(Cli::default(), &f).unwrap();
+    assert_eq!(
+        c.mqtt_options.as_deref(),
+        Some("{\"connectTimeout\":10000}")
+    );
+    let at = format!("{{\"k\":\"{}\"}}", "x".repeat(4096 - 8));
+    assert_eq!(at.len(), 4096);
+    assert!(Config::resolve(Cli::default(), &file(&[("MQTT_OPTIONS", &at)])).is_ok());
+    let past = format!("{{\"k\":\"{}\"}}", "x".repeat(4096 - 7));
+    for (bad, why) in [
+        (past.as_str(), "more than 4096"),
+        ("[1, 2]", "is not an object"),
+        ("connectTimeout=10", "expected value"),
+    ] {
+        let e = Config::resolve(Cli::default(), &file(&[("MQTT_OPTIONS", bad)])).unwrap_err();
+        assert!(e.to_string().contains(why), "{bad}: {e}");
+    }
+}
