@@ -161,9 +161,13 @@ pub async fn start_backfill(devices: DeviceSelection, days: u32) -> Result<(), A
 }
 
 #[server]
-pub async fn start_writer(devices: DeviceSelection, interval_seconds: u64) -> Result<(), AppError> {
+pub async fn start_writer(
+    devices: DeviceSelection,
+    interval_seconds: u64,
+    over: WriteOver,
+) -> Result<(), AppError> {
     require(Role::Operator)?;
-    Ok(writer::start_continuous(backend()?, devices, interval_seconds).await?)
+    Ok(writer::start_continuous(backend()?, devices, interval_seconds, over).await?)
 }
 
 #[server]

@@ -64,10 +64,10 @@ test("the continuous writer runs in the server, across page reloads, until stopp
   await page.getByLabel("Every (s)").fill("1");
   await page.getByRole("button", { name: "Start" }).click();
   const state = page.getByTestId("writer-state");
-  await expect(state).toContainText(`Writing every 1 s for ${id}`);
+  await expect(state).toContainText(`Writing every 1 s over HTTP for ${id}`);
 
   await open(page, "/write");
-  await expect(state).toContainText(`Writing every 1 s for ${id}`);
+  await expect(state).toContainText(`Writing every 1 s over HTTP for ${id}`);
   await open(page, `/data?device=${id}&range=5m`);
   await expect(page.getByTestId("last-values")).toContainText("Temperature");
 

@@ -46,7 +46,7 @@ const NEEDS: [(&str, &str, &str); 36] = [
     (
         "start_writer",
         "operator",
-        "devices[0]=dev-x&interval_seconds=60",
+        "devices[0]=dev-x&interval_seconds=60&over=Http",
     ),
     ("stop_writer", "operator", ""),
     ("list_accounts", "admin", ""),

@@ -268,3 +268,57 @@ async fn with_client_id_only_a_registered_device_connects_without_credentials() 
     );
     assert!(!wrong.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_write_pages_virtual_device_publishes_over_mqtt_as_a_device_does() {
+    let (s, _) = server(8 << 20).await;
+    device_env(&s, "mqtt-writer").await;
+    let start = s
+        .call(
+            "start_writer",
+            "devices[0]=mqtt-writer&interval_seconds=1&over=Mqtt",
+        )
+        .await;
+    assert!(
+        start.status().is_success(),
+        "{}",
+        start.text().await.unwrap()
+    );
+    // Its points reach the store through the listener, counted as the gateway's.
+    let mut stored = 0;
+    for _ in 0..100 {
+        stored = s.values_of("mqtt-writer").await;
+        if stored >= 7 * 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        stored >= 14,
+        "two points of seven fields, got {stored} values"
+    );
+    let status = s.call_json("get_writer_status", "").await;
+    assert_eq!(status["over"], "Mqtt", "{status}");
+    assert_eq!(status["last_error"], serde_json::Value::Null, "{status}");
+    assert!(s.call("stop_writer", "").await.status().is_success());
+
+    // With the listener off it says so at once, and writes nothing.
+    let off = common::start_with(&[("MQTT_LISTEN", "off")]).await;
+    device_env(&off, "mqtt-writer").await;
+    let refused = off
+        .call(
+            "start_writer",
+            "devices[0]=mqtt-writer&interval_seconds=1&over=Mqtt",
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("MQTT listener is off"));
+    assert_eq!(
+        off.call_json("get_writer_status", "").await["continuous_devices"],
+        serde_json::json!([])
+    );
+}

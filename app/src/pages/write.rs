@@ -4,7 +4,7 @@
 use crate::api::{get_writer_status, StartBackfill, StartWriter, StopWriter, WritePointNow};
 use crate::components::{ticks, ErrorBanner};
 use crate::device_picker::DevicePicker;
-use crate::models::{AppError, DeviceId, DeviceSelection, WriterStatus};
+use crate::models::{AppError, DeviceId, DeviceSelection, WriteOver, WriterStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::time::Duration;
@@ -115,6 +115,7 @@ fn Continuous(
     let start = ServerAction::<StartWriter>::new();
     let stop = ServerAction::<StopWriter>::new();
     let (interval, set_interval) = signal(10u64);
+    let (over, set_over) = signal(WriteOver::Http);
     let current = move || status.get().and_then(|s| s.ok()).unwrap_or_default();
     view! {
         <section class="card">
@@ -124,8 +125,12 @@ fn Continuous(
                 <label for="interval">"Every (s)"</label>
                 <input id="interval" type="number" min="1" max="3600" prop:value=move || interval.get().to_string()
                     on:input=move |ev| set_interval.set(event_target_value(&ev).parse().unwrap_or(0))/>
+                <label for="over">"Over"</label>
+                <select id="over" on:change=move |ev| set_over.set(if event_target_value(&ev) == "MQTT" { WriteOver::Mqtt } else { WriteOver::Http })>
+                    {[WriteOver::Http, WriteOver::Mqtt].map(|o| view! { <option value=o.label() selected=move || over.get() == o>{o.label()}</option> })}
+                </select>
                 <button disabled=move || chosen(selected).is_none() || !(1..=3600).contains(&interval.get())
-                    on:click=move |_| if let Some(devices) = chosen(selected) { start.dispatch(StartWriter { devices, interval_seconds: interval.get_untracked() }); }>
+                    on:click=move |_| if let Some(devices) = chosen(selected) { start.dispatch(StartWriter { devices, interval_seconds: interval.get_untracked(), over: over.get_untracked() }); }>
                     "Start"
                 </button>
                 <button class="secondary" disabled=move || current().continuous_devices.is_empty()
@@ -139,7 +144,7 @@ fn Continuous(
                     if s.continuous_devices.is_empty() {
                         format!("Stopped. {} points written since the server started.", s.points_written)
                     } else {
-                        format!("Writing every {} s for {}. {} points written.", s.interval_seconds, s.continuous_devices.join(", "), s.points_written)
+                        format!("Writing every {} s over {} for {}. {} points written.", s.interval_seconds, s.over.label(), s.continuous_devices.join(", "), s.points_written)
                     }
                 }}
             </p>

@@ -1,6 +1,7 @@
 //! Writes for the virtual devices, through the gateway as any device's, within its bounds:
 //! one point now, a back-fill of the last days at 1-minute steps, or a continuous writer
-//! that runs until stopped (it lives in the server, so it survives page reloads).
+//! that runs until stopped (it lives in the server, so it survives page reloads), over HTTP
+//! or MQTT.
 
 use super::gateway::{Refused, Target};
 use super::registry;
@@ -9,10 +10,12 @@ use super::Backend;
 use crate::Error;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use influx_client::Point;
-use iot_models::{DeviceId, DeviceSelection, WriterStatus};
+use iot_models::{DeviceId, DeviceSelection, WriteOver, WriterStatus};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
+
+mod mqtt;
 
 /// Points per write request of a back-fill, unless the gateway takes fewer lines a request.
 const BATCH: usize = 5_000;
@@ -39,18 +42,25 @@ impl Writer {
 async fn registered(b: &Backend, id: &DeviceId) -> Result<(), Error> {
     match registry::lookup(b, id).await? {
         Some(_) => Ok(()),
-        None => Err(Error::NotFound(format!(
-            "device {id} is not registered (or was removed)"
-        ))),
+        None => Err(not_registered(id)),
     }
+}
+
+fn not_registered(id: &DeviceId) -> Error {
+    Error::NotFound(format!("device {id} is not registered (or was removed)"))
+}
+
+/// Points as line protocol text.
+fn line_of(points: &[Point]) -> Result<String, Error> {
+    let body =
+        influx_client::to_line_protocol(points).map_err(|e| Error::Internal(e.to_string()))?;
+    String::from_utf8(body).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// Writes `points` as device `id` through the gateway; past its rate it waits as a device
 /// told `429` would.
 async fn write_as(b: &Backend, id: &DeviceId, points: &[Point]) -> Result<(), Error> {
-    let body =
-        influx_client::to_line_protocol(points).map_err(|e| Error::Internal(e.to_string()))?;
-    let body = String::from_utf8(body).map_err(|e| Error::Internal(e.to_string()))?;
+    let body = line_of(points)?;
     let target = Target {
         bucket: Some(b.settings.telemetry_bucket.clone()),
         precision: Some("s".into()),
@@ -72,13 +82,29 @@ async fn write_as(b: &Backend, id: &DeviceId, points: &[Point]) -> Result<(), Er
 
 /// Writes one point per device, stamped now; returns how many were written.
 pub async fn write_now(b: &Backend, devices: &DeviceSelection) -> Result<usize, Error> {
+    send_now(b, devices, WriteOver::Http).await
+}
+
+/// One point per device, stamped now, sent `over` HTTP or MQTT.
+async fn send_now(b: &Backend, devices: &DeviceSelection, over: WriteOver) -> Result<usize, Error> {
     let ids = devices.ids();
     let now = Utc::now();
     let home = (b.settings.default_lat, b.settings.default_lon);
     for id in ids {
-        registered(b, id).await?;
         let p = point(id, now, &reading(id, now, home, &mut rand::rng()));
-        write_as(b, id, &[p]).await?;
+        match over {
+            WriteOver::Http => {
+                registered(b, id).await?;
+                write_as(b, id, &[p]).await?;
+            }
+            WriteOver::Mqtt => {
+                let token = registry::lookup(b, id)
+                    .await?
+                    .ok_or_else(|| not_registered(id))?
+                    .token;
+                mqtt::publish(b, id, &token, line_of(std::slice::from_ref(&p))?).await?;
+            }
+        }
     }
     b.writer.update(|s| s.points_written += ids.len() as u64);
     Ok(ids.len())
@@ -150,6 +176,7 @@ pub async fn start_continuous(
     b: Arc<Backend>,
     devices: DeviceSelection,
     interval_seconds: u64,
+    over: WriteOver,
 ) -> Result<(), Error> {
     if !(1..=3600).contains(&interval_seconds) {
         return Err(Error::Invalid(
@@ -159,10 +186,17 @@ pub async fn start_continuous(
     for id in devices.ids() {
         registered(&b, id).await?;
     }
+    // Over MQTT only while IoT Center's listener runs: said now, not at every tick.
+    if over == WriteOver::Mqtt && !b.settings.mqtt.as_ref().is_some_and(|m| m.device_tokens) {
+        return Err(Error::Invalid(
+            "IoT Center's MQTT listener is off (MQTT_LISTEN): write over HTTP".into(),
+        ));
+    }
     stop_continuous(&b);
     b.writer.update(|s| {
         s.continuous_devices = devices.ids().iter().map(DeviceId::to_string).collect();
         s.interval_seconds = interval_seconds;
+        s.over = over;
         s.last_error = None;
     });
     let task_backend = b.clone();
@@ -170,7 +204,7 @@ pub async fn start_continuous(
         let mut tick = tokio::time::interval(Duration::from_secs(interval_seconds));
         loop {
             tick.tick().await;
-            let result = write_now(&task_backend, &devices).await;
+            let result = send_now(&task_backend, &devices, over).await;
             task_backend
                 .writer
                 .update(|s| s.last_error = result.err().map(|e| e.to_string()));

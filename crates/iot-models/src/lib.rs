@@ -191,12 +191,31 @@ pub struct BucketRow {
     pub kind: String,
 }
 
+/// How the continuous writer's virtual devices send their points: as devices do, to the
+/// gateway over HTTP, or to IoT Center's MQTT listener.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WriteOver {
+    #[default]
+    Http,
+    Mqtt,
+}
+
+impl WriteOver {
+    pub fn label(self) -> &'static str {
+        match self {
+            WriteOver::Http => "HTTP",
+            WriteOver::Mqtt => "MQTT",
+        }
+    }
+}
+
 /// The state of the built-in virtual devices' writer.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WriterStatus {
     /// Devices the continuous writer writes for; empty when it is stopped.
     pub continuous_devices: Vec<String>,
     pub interval_seconds: u64,
+    pub over: WriteOver,
     pub points_written: u64,
     pub last_error: Option<String>,
     /// A back-fill in progress: (points written, points to write).
