@@ -164,7 +164,8 @@ pub async fn start_backfill(devices: DeviceSelection, days: u32) -> Result<(), A
 pub async fn start_writer(
     devices: DeviceSelection,
     interval_seconds: u64,
-    over: WriteOver,
+    // Over HTTP when not said (as before MQTT was offered).
+    #[server(default)] over: WriteOver,
 ) -> Result<(), AppError> {
     require(Role::Operator)?;
     Ok(writer::start_continuous(backend()?, devices, interval_seconds, over).await?)
