@@ -57,10 +57,15 @@ pub struct Cli {
     /// The private key (PEM) of --mqtt-tls-cert
     #[arg(long, env = "MQTT_TLS_KEY", requires = "mqtt_tls_cert")]
     pub mqtt_tls_key: Option<PathBuf>,
-    /// A broker the fleet already publishes to (`mqtt://host:port`): IoT Center subscribes
-    /// to the devices' topic there and stores what registered devices publish
+    /// A broker the fleet already publishes to (`mqtt://host:port`, or `mqtts://` over TLS):
+    /// IoT Center subscribes to the devices' topic there and stores what registered devices
+    /// publish
     #[arg(long, env = "MQTT_URL")]
     pub mqtt_url: Option<String>,
+    /// The CA certificates (PEM) an `mqtts://` broker's certificate is checked against
+    /// (default: the platform's roots)
+    #[arg(long, env = "MQTT_CA_FILE")]
+    pub mqtt_ca_file: Option<PathBuf>,
     /// The user IoT Center subscribes as, at `--mqtt-url`
     #[arg(long, env = "MQTT_USERNAME")]
     pub mqtt_username: Option<String>,

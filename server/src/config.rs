@@ -316,9 +316,12 @@ impl Config {
                     .is_some_and(|v| v == "true" || v == "1");
         }
         let mqtt_bridge = devices::bridge(
-            cli.mqtt_url,
-            cli.mqtt_username,
-            cli.mqtt_password,
+            devices::BridgeArgs {
+                url: cli.mqtt_url,
+                username: cli.mqtt_username,
+                password: cli.mqtt_password,
+                ca_file: cli.mqtt_ca_file,
+            },
             &topic,
             file,
         )?;

@@ -252,9 +252,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     if let Some(bridge) = config.mqtt_bridge.clone() {
-        let broker = format!("{}:{}", bridge.host, bridge.port);
-        service.set_bridge(iot_models::BridgeState::down(&broker, "connecting"));
-        tokio::spawn(mqtt_bridge::run(bridge, service.clone()));
+        let transport = bridge.transport().map_err(anyhow::Error::msg)?;
+        service.set_bridge(iot_models::BridgeState::down(&bridge.url(), "connecting"));
+        tokio::spawn(mqtt_bridge::run(bridge, transport, service.clone()));
     }
     let auth = auth::layer(&config.data_dir, accounts.clone())?;
     let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);

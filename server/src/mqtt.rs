@@ -18,7 +18,7 @@ use iot_core::gateway::{lines, Refused};
 use iot_core::Service;
 use iot_models::DeviceId;
 use rumqttc::mqttbytes::v4::{
-    read, ConnAck, Connect, ConnectReturnCode, Packet, PingResp, PubAck, Publish, SubAck,
+    ConnAck, Connect, ConnectReturnCode, Packet, PingResp, PubAck, Publish, SubAck,
     SubscribeReasonCode, UnsubAck,
 };
 use rumqttc::mqttbytes::{Error as CodecError, QoS};
@@ -267,7 +267,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// The next packet, `None` once the device closed the connection.
     async fn next(&mut self, idle: Duration) -> Result<Option<Packet>, End> {
         loop {
-            match read(&mut self.input, self.max_packet) {
+            match Packet::read(&mut self.input, self.max_packet) {
                 Ok(packet) => return Ok(Some(packet)),
                 Err(CodecError::InsufficientBytes(_)) => {}
                 Err(e) => return Err(End::Codec(e)),

@@ -7,15 +7,21 @@
 //! is the `devices/<id>/telemetry` topic's, or each line's `clientId` on the flat topic — each
 //! device's within its bounds. A message is acknowledged (QoS 1) once stored or refused;
 //! the connection is made again with backoff (1 s, doubling to 30 s), its state on the
-//! Health page.
+//! Health page. `mqtts://` connects over TLS (rustls, ring), trusting `MQTT_CA_FILE`'s
+//! certificates or else the platform's roots.
 
 use iot_core::gateway::{lines, Refused};
 use iot_core::Service;
 use iot_models::{BridgeState, DeviceId};
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS, SubscribeReasonCode};
+use rumqttc::{
+    AsyncClient, Event, MqttOptions, Packet, Publish, QoS, SubscribeReasonCode, TlsConfiguration,
+    Transport,
+};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_rustls::rustls::{self, pki_types::pem::PemObject, pki_types::CertificateDer};
 
 /// Messages written at once; the next waits (and the broker holds the rest).
 const IN_FLIGHT: usize = 64;
@@ -28,22 +34,33 @@ pub struct Bridge {
     pub username: Option<String>,
     pub password: Option<String>,
     pub topic: String,
+    /// Over TLS (`mqtts://`).
+    pub tls: bool,
+    /// The certificates (PEM) a TLS broker's is checked against, instead of the platform's.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Bridge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "mqtt://{}:{} topic {}", self.host, self.port, self.topic)
+        write!(f, "{} topic {}", self.url(), self.topic)
     }
 }
 
 impl Bridge {
-    /// `mqtt://host[:port]` (or `tcp://`); TLS to the broker is not built in.
+    /// `mqtt://host[:port]` (or `tcp://`; port 1883), `mqtts://host[:port]` (or `ssl://`;
+    /// port 8883).
     pub fn parse(url: &str, topic: &str) -> Result<Bridge, String> {
-        let rest = url
-            .strip_prefix("mqtt://")
-            .or_else(|| url.strip_prefix("tcp://"))
+        let schemes = [
+            ("mqtt://", false),
+            ("tcp://", false),
+            ("mqtts://", true),
+            ("ssl://", true),
+        ];
+        let (rest, tls) = schemes
+            .iter()
+            .find_map(|(scheme, tls)| url.strip_prefix(scheme).map(|rest| (rest, *tls)))
             .ok_or_else(|| {
-                format!("MQTT_URL {url:?}: mqtt://host[:port] (mqtts:// is not supported yet)")
+                format!("MQTT_URL {url:?}: mqtt://host[:port] or mqtts://host[:port]")
             })?;
         let rest = rest.trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {
@@ -52,7 +69,7 @@ impl Bridge {
                 port.parse()
                     .map_err(|_| format!("MQTT_URL {url:?}: the port is not a number"))?,
             ),
-            None => (rest, 1883),
+            None => (rest, if tls { 8883 } else { 1883 }),
         };
         if host.is_empty() {
             return Err(format!("MQTT_URL {url:?} names no host"));
@@ -63,7 +80,50 @@ impl Bridge {
             username: None,
             password: None,
             topic: topic.to_string(),
+            tls,
+            ca_file: None,
         })
+    }
+
+    /// The broker's address as a URL (`mqtt://` or `mqtts://`).
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "mqtts" } else { "mqtt" };
+        format!("{scheme}://{}:{}", self.host, self.port)
+    }
+
+    /// How the bridge reaches the broker: TCP, or TLS trusting the CA file's certificates
+    /// (or the platform's roots). An error names the file and what is wrong with it.
+    pub fn transport(&self) -> Result<Transport, String> {
+        if !self.tls {
+            return Ok(Transport::Tcp);
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        match &self.ca_file {
+            Some(path) => {
+                let certs = CertificateDer::pem_file_iter(path)
+                    .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                    .map_err(|e| format!("MQTT_CA_FILE {}: {e}", path.display()))?;
+                let (added, _) = roots.add_parsable_certificates(certs);
+                if added == 0 {
+                    return Err(format!(
+                        "MQTT_CA_FILE {} holds no certificate",
+                        path.display()
+                    ));
+                }
+            }
+            None => {
+                roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Transport::tls_with_config(TlsConfiguration::Rustls(
+            Arc::new(config),
+        )))
     }
 
     /// The topic filters subscribed to, shared between instances or not.
@@ -76,11 +136,12 @@ impl Bridge {
     }
 }
 
-/// Runs the bridge for as long as the server does.
-pub async fn run(bridge: Bridge, service: Arc<Service>) {
+/// Runs the bridge for as long as the server does (its transport was checked at start).
+pub async fn run(bridge: Bridge, transport: Transport, service: Arc<Service>) {
     let id: u32 = rand::random();
     let mut options = MqttOptions::new(format!("iot-center-{id:08x}"), &bridge.host, bridge.port);
     options
+        .set_transport(transport)
         .set_keep_alive(Duration::from_secs(30))
         .set_manual_acks(true)
         .set_max_packet_size(16 << 20, 64 << 10);
@@ -95,7 +156,7 @@ pub async fn run(bridge: Bridge, service: Arc<Service>) {
         match events.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_secs(1);
-                service.set_bridge(BridgeState::connected(&bridge_name(&bridge)));
+                service.set_bridge(BridgeState::connected(&bridge.url()));
                 tracing::info!("MQTT bridge connected to {bridge:?}");
                 for filter in bridge.filters(shared) {
                     if let Err(e) = client.subscribe(filter, QoS::AtLeastOnce).await {
@@ -104,10 +165,7 @@ pub async fn run(bridge: Bridge, service: Arc<Service>) {
                 }
             }
             Ok(Event::Incoming(Packet::SubAck(ack))) => {
-                let refused = ack
-                    .return_codes
-                    .iter()
-                    .any(|c| *c == SubscribeReasonCode::Failure);
+                let refused = ack.return_codes.contains(&SubscribeReasonCode::Failure);
                 if refused && shared {
                     tracing::warn!("MQTT bridge: the broker refused a shared subscription: subscribing plainly (each instance then stores each message)");
                     shared = false;
@@ -133,7 +191,7 @@ pub async fn run(bridge: Bridge, service: Arc<Service>) {
             Ok(_) => {}
             Err(e) => {
                 service.set_bridge(BridgeState::down(
-                    &bridge_name(&bridge),
+                    &bridge.url(),
                     &format!("{e}; trying again in {} s", backoff.as_secs()),
                 ));
                 tracing::warn!(
@@ -145,10 +203,6 @@ pub async fn run(bridge: Bridge, service: Arc<Service>) {
             }
         }
     }
-}
-
-fn bridge_name(bridge: &Bridge) -> String {
-    format!("{}:{}", bridge.host, bridge.port)
 }
 
 /// One message's lines, each registered device's through the gateway; what is refused is
@@ -164,10 +218,10 @@ async fn store(service: &Service, topic: &str, publish: &Publish) {
             None => Err(b.gateway.refuse(Refused::Forbidden(
                 "a line without clientId on the shared topic".into(),
             ))),
-            Some(id) => match b.fleet.device(&b, &id).await {
+            Some(id) => match b.fleet.device(b, &id).await {
                 Ok(Some((_, summary))) if !summary.removed => {
                     let precision = lines::inferred_precision(&lines);
-                    b.gateway.write_in(&b, &id, precision, lines).await
+                    b.gateway.write_in(b, &id, precision, lines).await
                 }
                 Ok(_) => Err(b.gateway.refuse(Refused::Unauthorized)),
                 Err(e) => Err(Refused::Unavailable(e.to_string())),
@@ -225,7 +279,13 @@ mod tests {
         let b = Bridge::parse("mqtt://broker.example:1884", "iot_center").unwrap();
         assert_eq!((b.host.as_str(), b.port), ("broker.example", 1884));
         assert_eq!(Bridge::parse("tcp://10.0.0.1", "t").unwrap().port, 1883);
-        assert!(Bridge::parse("mqtts://broker.example", "t").is_err());
+        let tls = Bridge::parse("mqtts://broker.example", "t").unwrap();
+        assert_eq!(
+            (tls.tls, tls.port, tls.url()),
+            (true, 8883, "mqtts://broker.example:8883".into())
+        );
+        assert!(Bridge::parse("ssl://broker.example:8884", "t").unwrap().tls);
+        assert!(Bridge::parse("http://broker.example", "t").is_err());
         assert!(Bridge::parse("mqtt://:1883", "t").is_err());
 
         let body = "m,clientId=a v=1 1\nm,clientId=b v=2 2\nm v=3 3\nm,clientId=a v=4 4\n";
@@ -236,5 +296,19 @@ mod tests {
         let own = by_device("iot_center", "devices/c/telemetry", "m v=1 1");
         assert_eq!(own.len(), 1);
         assert!(by_device("iot_center", "elsewhere", body).is_empty());
+    }
+
+    #[test]
+    fn a_ca_file_that_is_missing_or_holds_no_certificate_is_named() {
+        let mut b = Bridge::parse("mqtts://broker.example", "t").unwrap();
+        assert!(b.transport().is_ok(), "the platform's roots");
+        b.ca_file = Some("/nonexistent/ca.pem".into());
+        let e = b.transport().err().unwrap();
+        assert!(e.starts_with("MQTT_CA_FILE /nonexistent/ca.pem:"), "{e}");
+        let empty = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(empty.path(), "not a certificate\n").unwrap();
+        b.ca_file = Some(empty.path().to_path_buf());
+        let e = b.transport().err().unwrap();
+        assert!(e.ends_with("holds no certificate"), "{e}");
     }
 }

@@ -385,13 +385,15 @@ async fn connect(config: &Config, connection: &Connection) -> anyhow::Result<Bac
                 topic: m.topic.clone(),
                 device_tokens: true,
                 options: config.mqtt_options.clone(),
+                write_here: m.client_id_only,
             })
             .or_else(|| {
                 config.mqtt_bridge.as_ref().map(|b| iot_core::MqttAdvert {
-                    url: format!("mqtt://{}:{}", b.host, b.port),
+                    url: b.url(),
                     topic: b.topic.clone(),
                     device_tokens: false,
                     options: config.mqtt_options.clone(),
+                    write_here: true,
                 })
             }),
     };

@@ -39,6 +39,9 @@ async fn a_device_publishes_with_its_configuration_and_its_points_are_stored() {
     assert_eq!(env["mqtt_topic"], "iot_center");
     assert_eq!(env["mqtt_user"], "mqtt-1");
     assert_eq!(env["mqtt_password"], env["influx_token"]);
+    // The reference's firmware reconnects with its client id alone, which this listener
+    // refuses: devices are told to keep writing over HTTP.
+    assert_eq!(env["write_endpoint"], "/influx");
     let token = env["mqtt_password"].as_str().unwrap();
 
     // QoS 1: mosquitto_pub ends once the PUBACK came, which is after InfluxDB has the point.
@@ -238,7 +241,8 @@ async fn with_client_id_only_a_registered_device_connects_without_credentials() 
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let s = common::start_with(&[("MQTT_LISTEN", &listen), ("MQTT_CLIENT_ID_ONLY", "true")]).await;
-    device_env(&s, "arduino-1").await;
+    let env = device_env(&s, "arduino-1").await;
+    assert_eq!(env["write_endpoint"], "/mqtt", "{env}");
     let anonymous = |id: &str, message: &str| {
         mosquitto_pub(
             port,

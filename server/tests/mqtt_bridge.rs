@@ -10,8 +10,13 @@ use std::time::Duration;
 
 /// Mosquitto on `port` (loopback, anonymous: its defaults without a configuration file).
 async fn broker(port: u16) -> Child {
-    let child = Command::new("mosquitto")
-        .args(["-p", &port.to_string()])
+    broker_with(&["-p", &port.to_string()], port).await
+}
+
+/// Mosquitto started with `args`, once it accepts connections on `port`.
+async fn broker_with(args: &[&str], port: u16) -> Child {
+    let mut child = Command::new("mosquitto")
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -25,6 +30,8 @@ async fn broker(port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("mosquitto did not start");
 }
 
@@ -70,12 +77,13 @@ async fn registered_devices_publishing_to_the_fleets_broker_are_stored() {
     let url = format!("mqtt://127.0.0.1:{port}");
     let s = common::start_with(&[("MQTT_URL", &url), ("MQTT_LISTEN", "off")]).await;
     let state = bridge_state(&s, true).await;
-    assert_eq!(state["broker"], format!("127.0.0.1:{port}"));
+    assert_eq!(state["broker"], url.as_str());
     // Devices are told the fleet's broker and topic, never the bridge's own credentials
     // (nor their IoT Center token as an MQTT password: the broker has its own).
     let env = device_env(&s, "br-1").await;
     assert_eq!(env["mqtt_url"], url.as_str(), "{env}");
     assert_eq!(env["mqtt_topic"], "iot_center");
+    assert_eq!(env["write_endpoint"], "/mqtt");
     assert!(
         env["mqtt_user"].is_null() && env["mqtt_password"].is_null(),
         "{env}"
@@ -132,5 +140,69 @@ async fn registered_devices_publishing_to_the_fleets_broker_are_stored() {
         &format!("environment,clientId=br-1 Temperature=5 {}", t + 4),
     );
     assert_eq!(values(&s, "br-1", 4).await, 4);
+    mosquitto.kill().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_over_tls_is_bridged_when_its_certificate_is_trusted() {
+    let ca = common::test_ca::TestCa::new();
+    let (plain, tls) = (free_port(), free_port());
+    let conf = ca.path("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "per_listener_settings false\nallow_anonymous true\n\
+             listener {plain} 127.0.0.1\n\
+             listener {tls} 127.0.0.1\ncertfile {}\nkeyfile {}\n",
+            ca.path("cert.pem").display(),
+            ca.path("key.pem").display()
+        ),
+    )
+    .unwrap();
+    let mut mosquitto = broker_with(&["-c", conf.to_str().unwrap()], tls).await;
+    let url = format!("mqtts://localhost:{tls}");
+    let ca_file = ca.path("ca.pem");
+    let s = common::start_with(&[
+        ("MQTT_URL", &url),
+        ("MQTT_CA_FILE", ca_file.to_str().unwrap()),
+        ("MQTT_LISTEN", "off"),
+    ])
+    .await;
+    assert_eq!(bridge_state(&s, true).await["broker"], url.as_str());
+    let env = device_env(&s, "tls-1").await;
+    assert_eq!(env["mqtt_url"], url.as_str(), "{env}");
+    let t = chrono::Utc::now().timestamp();
+    publish(
+        plain,
+        "iot_center",
+        &format!("environment,clientId=tls-1 Temperature=21.5 {t}"),
+    );
+    assert_eq!(values(&s, "tls-1", 1).await, 1);
+
+    // Trusting only the platform's roots, the test CA's certificate is refused: the bridge
+    // stays down and says why.
+    let untrusting = common::start_with(&[("MQTT_URL", &url), ("MQTT_LISTEN", "off")]).await;
+    let mut down = serde_json::Value::Null;
+    for _ in 0..100 {
+        let (_, health) =
+            common::get_as(&format!("{}/health", untrusting.url), &untrusting.token).await;
+        down = health["mqtt_bridge"].clone();
+        if down["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("trying again"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(down["connected"], false, "{down}");
+    assert!(
+        down["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("certificate"),
+        "{down}"
+    );
     mosquitto.kill().unwrap();
 }

@@ -122,13 +122,17 @@ fn Continuous(
             <h2>"Continuous"</h2>
             <p>"Writes a point per device every few seconds until stopped, whether or not this page is open."</p>
             <div class="inline-form">
-                <label for="interval">"Every (s)"</label>
-                <input id="interval" type="number" min="1" max="3600" prop:value=move || interval.get().to_string()
-                    on:input=move |ev| set_interval.set(event_target_value(&ev).parse().unwrap_or(0))/>
-                <label for="over">"Over"</label>
-                <select id="over" on:change=move |ev| set_over.set(if event_target_value(&ev) == "MQTT" { WriteOver::Mqtt } else { WriteOver::Http })>
-                    {[WriteOver::Http, WriteOver::Mqtt].map(|o| view! { <option value=o.label() selected=move || over.get() == o>{o.label()}</option> })}
-                </select>
+                <span class="field-pair">
+                    <label for="interval">"Every (s)"</label>
+                    <input id="interval" type="number" min="1" max="3600" prop:value=move || interval.get().to_string()
+                        on:input=move |ev| set_interval.set(event_target_value(&ev).parse().unwrap_or(0))/>
+                </span>
+                <span class="field-pair">
+                    <label for="over">"Over"</label>
+                    <select id="over" on:change=move |ev| set_over.set(if event_target_value(&ev) == "MQTT" { WriteOver::Mqtt } else { WriteOver::Http })>
+                        {[WriteOver::Http, WriteOver::Mqtt].map(|o| view! { <option value=o.label() selected=move || over.get() == o>{o.label()}</option> })}
+                    </select>
+                </span>
                 <button disabled=move || chosen(selected).is_none() || !(1..=3600).contains(&interval.get())
                     on:click=move |_| if let Some(devices) = chosen(selected) { start.dispatch(StartWriter { devices, interval_seconds: interval.get_untracked(), over: over.get_untracked() }); }>
                     "Start"

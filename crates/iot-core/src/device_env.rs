@@ -86,7 +86,10 @@ impl DeviceEnv {
             updated_at: reg.updated_at.clone(),
             server_time: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
             configuration_refresh: settings.configuration_refresh,
-            write_endpoint: "/influx".into(),
+            write_endpoint: match &settings.mqtt {
+                Some(m) if m.write_here => "/mqtt".into(),
+                _ => "/influx".into(),
+            },
             kafka_url: None,
             kafka_topic: None,
             // At this server's listener a device publishes as itself: its id as user (and

@@ -77,6 +77,10 @@ pub struct MqttAdvert {
     pub device_tokens: bool,
     /// Client options for devices (`MQTT_OPTIONS`), a JSON object as written.
     pub options: Option<String>,
+    /// The reference's firmware can stay on MQTT here, so devices are told
+    /// `write_endpoint: /mqtt`: its reconnects (client id only) are accepted, or the broker
+    /// is the fleet's own. Else they keep writing over HTTP (`/influx`).
+    pub write_here: bool,
 }
 
 /// Everything server functions and the device API need, shared by the whole server.

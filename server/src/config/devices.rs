@@ -130,24 +130,45 @@ pub fn mqtt(
     }
 }
 
+/// The bridge's settings from the flags (or the environment).
+pub struct BridgeArgs {
+    pub url: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub ca_file: Option<PathBuf>,
+}
+
 /// The bridge to a fleet's broker, when `MQTT_URL` names one (flag, environment, then
 /// config.ini), subscribing to `topic`.
 pub fn bridge(
-    url: Option<String>,
-    username: Option<String>,
-    password: Option<String>,
+    args: BridgeArgs,
     topic: &str,
     file: &FileSettings,
 ) -> Result<Option<Bridge>, ConfigError> {
-    let Some(url) = url
+    let ca_file = args
+        .ca_file
+        .or_else(|| file.get("MQTT_CA_FILE").map(PathBuf::from));
+    let Some(url) = args
+        .url
         .or_else(|| file.get("MQTT_URL"))
         .filter(|u| !u.is_empty())
     else {
-        return Ok(None);
+        return match ca_file {
+            Some(_) => Err(ConfigError::Invalid(
+                "MQTT_CA_FILE is set but MQTT_URL is not: it is for an mqtts:// broker".into(),
+            )),
+            None => Ok(None),
+        };
     };
     let mut bridge = Bridge::parse(&url, topic).map_err(ConfigError::Invalid)?;
-    bridge.username = username.or_else(|| file.get("MQTT_USERNAME"));
-    bridge.password = password.or_else(|| file.get("MQTT_PASSWORD"));
+    if ca_file.is_some() && !bridge.tls {
+        return Err(ConfigError::Invalid(format!(
+            "MQTT_CA_FILE is set but MQTT_URL {url:?} is not mqtts://: the CA would not be used"
+        )));
+    }
+    bridge.username = args.username.or_else(|| file.get("MQTT_USERNAME"));
+    bridge.password = args.password.or_else(|| file.get("MQTT_PASSWORD"));
+    bridge.ca_file = ca_file;
     Ok(Some(bridge))
 }
 

@@ -305,3 +305,34 @@ fn mqtt_options_are_a_json_object_within_4_kib() {
         assert!(e.to_string().contains(why), "{bad}: {e}");
     }
 }
+
+#[test]
+fn a_bridged_broker_over_tls_takes_a_ca_file_only_for_mqtts() {
+    let f = file(&[
+        ("MQTT_URL", "mqtts://broker.example"),
+        ("MQTT_CA_FILE", "/etc/fleet/ca.pem"),
+    ]);
+    let bridge = Config::resolve(Cli::default(), &f)
+        .unwrap()
+        .mqtt_bridge
+        .unwrap();
+    assert_eq!(bridge.url(), "mqtts://broker.example:8883");
+    assert_eq!(bridge.ca_file, Some(PathBuf::from("/etc/fleet/ca.pem")));
+    for (pairs, why) in [
+        (vec![("MQTT_CA_FILE", "/ca.pem")], "MQTT_URL is not"),
+        (
+            vec![
+                ("MQTT_URL", "mqtt://broker.example"),
+                ("MQTT_CA_FILE", "/ca.pem"),
+            ],
+            "is not mqtts://",
+        ),
+        (
+            vec![("MQTT_URL", "http://broker.example")],
+            "mqtts://host[:port]",
+        ),
+    ] {
+        let e = Config::resolve(Cli::default(), &file(&pairs)).unwrap_err();
+        assert!(e.to_string().contains(why), "{pairs:?}: {e}");
+    }
+}

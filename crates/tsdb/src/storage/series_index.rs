@@ -28,8 +28,11 @@ pub struct SeriesIndex {
 #[derive(Default)]
 struct BucketSeries {
     all: SeriesList,
-    by_tag: HashMap<(Arc<str>, Arc<str>), SeriesList>,
+    by_tag: HashMap<TagPair, SeriesList>,
 }
+
+/// A tag's key and value.
+type TagPair = (Arc<str>, Arc<str>);
 
 impl BucketSeries {
     /// Adds new series (of one write, or one at a time on load): merged into each list in
@@ -37,7 +40,7 @@ impl BucketSeries {
     /// 300,000 once per series.
     fn insert(&mut self, mut new: Vec<Arc<SeriesMeta>>) {
         new.sort_by(|a, b| series_order(a, b));
-        let mut by_tag: HashMap<(Arc<str>, Arc<str>), Vec<Arc<SeriesMeta>>> = HashMap::new();
+        let mut by_tag: HashMap<TagPair, Vec<Arc<SeriesMeta>>> = HashMap::new();
         for series in &new {
             for (key, value) in series.tags.iter() {
                 by_tag
