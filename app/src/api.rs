@@ -4,9 +4,11 @@
 
 mod accounts;
 mod alerts;
+mod dashboards;
 
 pub use accounts::*;
 pub use alerts::*;
+pub use dashboards::*;
 
 use crate::models::*;
 use leptos::prelude::*;
@@ -53,6 +55,11 @@ mod ssr {
     pub fn alerts() -> Result<Arc<iot_core::alerts::Alerts>, AppError> {
         use_context::<Arc<iot_core::alerts::Alerts>>()
             .ok_or_else(|| AppError::ServerFn("the server gave its pages no alerts".into()))
+    }
+
+    pub fn dashboards() -> Result<Arc<iot_core::dashboards::store::DashboardStore>, AppError> {
+        use_context::<Arc<iot_core::dashboards::store::DashboardStore>>()
+            .ok_or_else(|| AppError::ServerFn("the server gave its pages no dashboards".into()))
     }
 }
 #[cfg(feature = "ssr")]

@@ -47,6 +47,7 @@ impl IntoResponse for ApiError {
                 match &e {
                     Error::Invalid(_) => StatusCode::BAD_REQUEST,
                     Error::NotFound(_) => StatusCode::NOT_FOUND,
+                    Error::Conflict(_) => StatusCode::CONFLICT,
                     Error::Unavailable(_) | Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
                     Error::Influx(_) => StatusCode::BAD_GATEWAY,
                     Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -5,6 +5,7 @@ mod alerts_api;
 mod auth;
 mod cli;
 mod config;
+mod dashboards_api;
 mod device_api;
 mod error;
 mod export;
@@ -21,6 +22,7 @@ mod web;
 use anyhow::Context;
 use clap::Parser;
 use iot_core::alerts::{self, store::AlertStore, Alerts, Mailer};
+use iot_core::dashboards::store::DashboardStore;
 use iot_core::enrollment::Policy;
 use iot_core::Service;
 use leptos::config::get_configuration;
@@ -258,16 +260,13 @@ async fn main() -> anyhow::Result<()> {
     }
     let auth = auth::layer(&config.data_dir, accounts.clone())?;
     let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);
-    let app = web::router(
-        leptos_options,
-        service.clone(),
+    let shared = web::Shared {
+        service: service.clone(),
         accounts,
         alerts,
-        auth,
-        hosts,
-        config.proxy,
-        setup,
-    );
+        dashboards: Arc::new(DashboardStore::open(&config.data_dir)?),
+    };
+    let app = web::router(leptos_options, shared, auth, hosts, config.proxy, setup);
     shutdown::serve(listener, app, config.request_timeout, stopping)
         .await
         .context("serving HTTP")?;

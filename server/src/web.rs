@@ -5,6 +5,7 @@ use app::{shell, App};
 use axum::Router;
 use axum_login::AuthManagerLayer;
 use iot_core::accounts::Accounts;
+use iot_core::dashboards::store::DashboardStore;
 use iot_core::Service;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -30,29 +31,44 @@ pub fn device_router(
         ))
 }
 
-/// Builds the whole web application around `backend`: every request first through the
+/// What the pages and routes share: the backend's service, the accounts, the alerts and
+/// the dashboards.
+#[derive(Clone)]
+pub struct Shared {
+    pub service: Arc<Service>,
+    pub accounts: Accounts,
+    pub alerts: Arc<iot_core::alerts::Alerts>,
+    pub dashboards: Arc<DashboardStore>,
+}
+
+/// Builds the whole web application around `shared`: every request first through the
 /// host and origin checks (`surface`), then the sign-in gate (`auth`) — but for the
 /// gateway's routes, which devices call with their own tokens and no session.
 pub fn router(
     leptos_options: LeptosOptions,
-    service: Arc<Service>,
-    accounts: Accounts,
-    alerts: Arc<iot_core::alerts::Alerts>,
+    shared: Shared,
     auth: AuthManagerLayer<SignIn, crate::auth::SessionStore>,
     hosts: crate::surface::AllowedHosts,
     proxy: crate::surface::Proxy,
     setup: auth::SetupCode,
 ) -> Router {
     let routes = generate_route_list(App);
-    let context = (service.clone(), accounts.clone(), alerts.clone());
+    let context = shared.clone();
+    let Shared {
+        service,
+        accounts,
+        alerts,
+        dashboards,
+    } = shared;
     let pages = Router::new()
         .leptos_routes_with_context(
             &leptos_options,
             routes,
             move || {
-                provide_context(context.0.clone());
-                provide_context(context.1.clone());
-                provide_context(context.2.clone());
+                provide_context(context.service.clone());
+                provide_context(context.accounts.clone());
+                provide_context(context.alerts.clone());
+                provide_context(context.dashboards.clone());
             },
             {
                 let leptos_options = leptos_options.clone();
@@ -74,6 +90,7 @@ pub fn router(
         .with_state(service)
         .merge(auth::routes(proxy, setup).with_state(accounts))
         .merge(crate::alerts_api::routes().with_state(alerts))
+        .merge(crate::dashboards_api::routes().with_state(dashboards))
         .merge(pages)
         .route_layer(measure)
         .layer(gate)

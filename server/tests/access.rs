@@ -10,7 +10,7 @@ use reqwest::{header, redirect, StatusCode};
 /// The role each server function needs, and arguments it accepts (roles are checked once
 /// the arguments are read). A server function missing here fails the test: a new one must
 /// say who may call it.
-const NEEDS: [(&str, &str, &str); 36] = [
+const NEEDS: [(&str, &str, &str); 43] = [
     ("find_devices", "viewer", "query[prefix]=dev&query[page]=0"),
     ("get_fleet_overview", "viewer", ""),
     ("list_pending_devices", "viewer", ""),
@@ -75,6 +75,13 @@ const NEEDS: [(&str, &str, &str); 36] = [
     ("remove_alert_endpoint", "operator", "id=x"),
     ("test_alert_endpoint", "operator", "id=x"),
     ("acknowledge_alert", "operator", "id=x:y&note=n"),
+    ("list_dashboards", "viewer", ""),
+    ("open_dashboard", "viewer", "id=x"),
+    ("create_dashboard", "operator", "json=x"),
+    ("save_dashboard", "operator", "id=x&version=1&json=x"),
+    ("dashboard_versions", "viewer", "id=x"),
+    ("restore_dashboard_version", "operator", "id=x&version=1"),
+    ("remove_dashboard", "operator", "id=x"),
 ];
 
 /// The server functions' paths (`/api/<name><hash>`), with the role each needs and
@@ -212,6 +219,7 @@ async fn json_routes_and_pages_need_a_caller() {
         "/favicon.svg",
         "/pkg/iot-center.css",
         "/vendor/uplot/uPlot.min.css",
+        "/schemas/dashboard.schema.json",
     ] {
         let status = get(&anonymous, path).await.unwrap().status();
         assert!(

@@ -60,7 +60,7 @@ impl From<iot_core::Error> for AppError {
     fn from(e: iot_core::Error) -> Self {
         use iot_core::Error;
         match e {
-            Error::Invalid(m) => AppError::Invalid(m),
+            Error::Invalid(m) | Error::Conflict(m) => AppError::Invalid(m),
             Error::NotFound(m) => AppError::NotFound(m),
             Error::Unavailable(m) => AppError::Unavailable(m),
             Error::Influx(m) => AppError::Influx(m),

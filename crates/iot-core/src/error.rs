@@ -17,6 +17,9 @@ pub enum Error {
     /// Too much at once (sign-ins waiting for a password hash): try again shortly.
     #[error("{0}")]
     Busy(String),
+    /// Someone else changed it first: the message says who, and what to do.
+    #[error("{0}")]
+    Conflict(String),
     /// The server itself failed (writing a response, a task that died).
     #[error("{0}")]
     Internal(String),

@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod buckets;
+pub mod dashboards;
 pub mod device_env;
 pub mod enrollment;
 mod error;

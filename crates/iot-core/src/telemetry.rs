@@ -120,7 +120,7 @@ fn range_seconds(window: &TimeRange, now: chrono::DateTime<chrono::Utc>) -> u64 
 /// Series of `fields` (all when empty) of `devices` over a range, averaged over windows of at
 /// least `min_every` seconds when the range is long: one per device and field, in the order
 /// of `devices` and then of [`field_rank`].
-async fn read_series(
+pub(crate) async fn read_series(
     b: &Backend,
     devices: &[&str],
     fields: &[&str],

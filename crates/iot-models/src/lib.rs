@@ -4,6 +4,7 @@
 mod accounts;
 mod alerts;
 mod dashboard;
+mod dashboard_spec;
 mod device_id;
 mod device_status;
 mod enrollment;
@@ -16,6 +17,7 @@ mod name;
 pub use accounts::*;
 pub use alerts::*;
 pub use dashboard::*;
+pub use dashboard_spec::*;
 pub use device_id::DeviceId;
 pub use device_status::{DeviceStatus, StatusThresholds};
 pub use enrollment::*;

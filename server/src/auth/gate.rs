@@ -11,13 +11,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use iot_core::accounts::Accounts;
 use iot_models::Caller;
 
-/// Paths anyone may reach: signing in and setting up, the static files, health for load
-/// balancers, and the device API (devices have their own tokens).
+/// Paths anyone may reach: signing in and setting up, the static files (the dashboard
+/// format's schema among them, for editors), health for load balancers, and the device API
+/// (devices have their own tokens).
 fn is_public(path: &str) -> bool {
     matches!(
         path,
         "/login" | "/setup" | "/health" | "/ready" | "/api/health" | "/favicon.svg" | "/charts.js"
-    ) || ["/pkg/", "/vendor/", "/api/env/"]
+    ) || ["/pkg/", "/vendor/", "/schemas/", "/api/env/"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
 }

@@ -1,0 +1,74 @@
+//! Server functions of the dashboards users build: the list, one dashboard drawn for a
+//! device, saving (from the version it was changed from), versions and restoring one. A
+//! dashboard travels as its JSON text and is checked here as the JSON API checks it.
+
+use crate::models::*;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::ssr::{backend, dashboards, require};
+
+#[cfg(feature = "ssr")]
+fn spec_of(json: &str) -> Result<DashboardSpec, AppError> {
+    iot_core::dashboards::parse_spec(json).map_err(AppError::Invalid)
+}
+
+#[server]
+pub async fn list_dashboards() -> Result<Vec<DashboardSummary>, AppError> {
+    require(Role::Viewer)?;
+    Ok(dashboards()?.list()?)
+}
+
+/// A dashboard with its cells' data, for `device` (else its first device).
+#[server]
+pub async fn open_dashboard(
+    id: String,
+    #[server(default)] device: Option<DeviceId>,
+) -> Result<DashboardView, AppError> {
+    let caller = require(Role::Viewer)?;
+    let saved = dashboards()?.get(&id, None)?;
+    let b = backend()?;
+    let editable = caller.may(Role::Operator);
+    Ok(iot_core::dashboards::view(&b, saved, device.as_ref(), editable).await?)
+}
+
+#[server]
+pub async fn create_dashboard(json: String) -> Result<SavedDashboard, AppError> {
+    let caller = require(Role::Operator)?;
+    Ok(dashboards()?.create(&spec_of(&json)?, &caller.name)?)
+}
+
+/// Saves `json` as the version after `version`; refused when someone saved since.
+#[server]
+pub async fn save_dashboard(
+    id: String,
+    version: u32,
+    json: String,
+) -> Result<SavedDashboard, AppError> {
+    let caller = require(Role::Operator)?;
+    Ok(dashboards()?.save(&id, version, &spec_of(&json)?, &caller.name)?)
+}
+
+#[server]
+pub async fn dashboard_versions(id: String) -> Result<Vec<DashboardVersion>, AppError> {
+    require(Role::Viewer)?;
+    Ok(dashboards()?.versions(&id)?)
+}
+
+#[server]
+pub async fn restore_dashboard_version(
+    id: String,
+    version: u32,
+) -> Result<SavedDashboard, AppError> {
+    let caller = require(Role::Operator)?;
+    Ok(dashboards()?.restore(&id, version, &caller.name)?)
+}
+
+#[server]
+pub async fn remove_dashboard(id: String) -> Result<(), AppError> {
+    require(Role::Operator)?;
+    match dashboards()?.remove(&id)? {
+        true => Ok(()),
+        false => Err(AppError::NotFound(format!("there is no dashboard {id:?}"))),
+    }
+}

@@ -1,0 +1,188 @@
+//! Dashboards users build (`iot_models::DashboardSpec`): read from JSON with every error
+//! named by its path, kept with their versions (`store.rs`), and drawn — each cell's data
+//! read from InfluxDB at the dashboard's range, downsampled there.
+
+pub mod store;
+
+use crate::{telemetry, Backend, Error};
+use futures_util::future::join_all;
+use iot_models::{
+    CellData, CellDevices, CellKind, CellSpec, DashboardView, DeviceId, DeviceSet, FleetQuery,
+    SavedDashboard, TimeWindow, MAX_CELL_DEVICES,
+};
+
+/// The most bytes a dashboard's JSON may have.
+pub const MAX_JSON: usize = 256 * 1024;
+
+/// A dashboard from its JSON: what does not fit the format, and what breaks a bound, are
+/// named by their JSON path (`cells[2].type: unknown variant …`).
+pub fn parse_spec(json: &str) -> Result<iot_models::DashboardSpec, String> {
+    if json.len() > MAX_JSON {
+        return Err(format!(
+            "the dashboard is {} bytes, more than {MAX_JSON}",
+            json.len()
+        ));
+    }
+    let mut reader = serde_json::Deserializer::from_str(json);
+    let spec: iot_models::DashboardSpec =
+        serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+            match e.path().to_string().as_str() {
+                "." => e.inner().to_string(),
+                path => format!("{path}: {}", e.inner()),
+            }
+        })?;
+    spec.check()?;
+    Ok(spec)
+}
+
+/// A saved dashboard with its cells' data, for device `picked` (else its first device).
+pub async fn view(
+    b: &Backend,
+    dashboard: SavedDashboard,
+    picked: Option<&DeviceId>,
+    editable: bool,
+) -> Result<DashboardView, Error> {
+    let spec = &dashboard.spec;
+    let (devices, matching) = devices_of(b, &spec.devices).await?;
+    let picked = match picked {
+        Some(id) if spec.devices.includes(id) => Some(id.to_string()),
+        Some(id) => {
+            return Err(Error::NotFound(format!(
+                "dashboard {:?} is not for device {id}",
+                spec.title
+            )))
+        }
+        None => devices.first().cloned(),
+    };
+    let window = TimeWindow::Last(spec.range_choice());
+    let reads = spec
+        .cells
+        .iter()
+        .map(|cell| cell_data(b, cell, &devices, picked.as_deref(), &window));
+    let cells = join_all(reads).await;
+    Ok(DashboardView {
+        dashboard,
+        devices,
+        matching,
+        picked,
+        cells,
+        editable,
+    })
+}
+
+/// The dashboard's devices by id (a prefix's first [`MAX_CELL_DEVICES`]), and how many
+/// it is for.
+async fn devices_of(b: &Backend, set: &DeviceSet) -> Result<(Vec<String>, usize), Error> {
+    Ok(match set {
+        DeviceSet::Device(id) => (vec![id.to_string()], 1),
+        DeviceSet::Devices(ids) => (ids.iter().map(|i| i.to_string()).collect(), ids.len()),
+        DeviceSet::Prefix(prefix) => {
+            let query = FleetQuery {
+                prefix: prefix.clone(),
+                ..FleetQuery::default()
+            };
+            let page = b.fleet.page(b, &query).await?;
+            let ids = page.devices.into_iter().map(|d| d.id);
+            (ids.take(MAX_CELL_DEVICES).collect(), page.matching)
+        }
+    })
+}
+
+async fn cell_data(
+    b: &Backend,
+    cell: &CellSpec,
+    dashboards: &[String],
+    picked: Option<&str>,
+    window: &TimeWindow,
+) -> CellData {
+    let devices: Vec<&str> = match &cell.devices {
+        CellDevices::Picked => picked.into_iter().collect(),
+        CellDevices::All => dashboards.iter().map(String::as_str).collect(),
+        CellDevices::List(ids) => ids.iter().map(DeviceId::as_str).collect(),
+    };
+    let fields: Vec<&str> = cell.kind.fields().into_iter().map(|f| f.as_str()).collect();
+    if fields.is_empty() || devices.is_empty() {
+        return CellData::default();
+    }
+    let shown = &devices[..devices.len().min(MAX_CELL_DEVICES)];
+    let range = telemetry::time_range(window);
+    match telemetry::read_series(b, shown, &fields, &range, b.settings.measurement_interval).await {
+        Ok((mut series, _)) => {
+            if matches!(cell.kind, CellKind::Gauge { .. } | CellKind::Table { .. }) {
+                for s in &mut series {
+                    s.points = s.points.last().copied().into_iter().collect();
+                }
+            }
+            CellData {
+                series,
+                error: None,
+                devices_left_out: devices.len() - shown.len(),
+            }
+        }
+        Err(e) => CellData {
+            error: Some(e.to_string()),
+            ..CellData::default()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_their_json_path() {
+        let e = parse_spec(r#"{"title": "t", "devices": {"device": "d"}, "cells": [{"x": 0, "y": 0, "w": 1, "h": 1, "type": "pie"}]}"#).unwrap_err();
+        assert!(e.starts_with("cells[0]: unknown variant `pie`"), "{e}");
+        let e = parse_spec(r#"{"title": "t", "devices": {"device": "bad id!"}, "cells": []}"#)
+            .unwrap_err();
+        assert!(e.starts_with("devices.device: "), "{e}");
+        let e = parse_spec(r#"{"title": "t", "devices": {"device": "d"}, "cells": [{"x": 0, "y": 0, "w": 13, "h": 1, "type": "value", "field": "T"}]}"#).unwrap_err();
+        assert_eq!(e, "cells[0].w: 13 columns from column 0 do not fit in 12");
+        let e = parse_spec("[1, 2]").unwrap_err();
+        assert!(e.contains("invalid type"), "{e}");
+        let big = format!("{{\"title\": \"{}\"}}", "x".repeat(MAX_JSON));
+        assert!(parse_spec(&big).unwrap_err().contains("more than 262144"));
+    }
+
+    /// The schema editors are given says what the server checks: the same cell types, the
+    /// same ranges, the same grid.
+    #[test]
+    fn the_published_schema_agrees_with_the_checks() {
+        let schema: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../public/schemas/dashboard.schema.json"
+        ))
+        .unwrap();
+        let cell = &schema["$defs"]["cell"]["properties"];
+        let types: Vec<&str> = cell["type"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        for t in &types {
+            let json = format!(
+                r#"{{"title": "t", "devices": {{"device": "d"}}, "cells": [{{"x": 0, "y": 0, "w": 1, "h": 1,
+                    "type": "{t}", "field": "T", "fields": ["T"], "min": 0, "max": 1, "text": ""}}]}}"#
+            );
+            assert!(parse_spec(&json).is_ok(), "{t}: {:?}", parse_spec(&json));
+        }
+        assert_eq!(types.len(), 5);
+        let ranges: Vec<&str> = schema["properties"]["range"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let labels: Vec<&str> = iot_models::RangeChoice::ALL
+            .iter()
+            .map(|r| r.label())
+            .collect();
+        assert_eq!(ranges, labels);
+        assert_eq!(cell["w"]["maximum"], iot_models::GRID_COLUMNS);
+        assert_eq!(
+            schema["properties"]["cells"]["maxItems"],
+            iot_models::MAX_CELLS
+        );
+    }
+}
