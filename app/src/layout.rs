@@ -5,13 +5,14 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The pages in the navigation, in order: (path, label).
-const NAV: [(&str, &str); 9] = [
+const NAV: [(&str, &str); 10] = [
     ("/", "Overview"),
     ("/devices", "Devices"),
     ("/write", "Write data"),
     ("/data", "Query data"),
     ("/compare", "Compare"),
     ("/map", "Map"),
+    ("/dashboards", "Dashboards"),
     ("/alerts", "Alerts"),
     ("/buckets", "Buckets"),
     // `/health` is the JSON health check for machines.

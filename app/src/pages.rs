@@ -3,7 +3,10 @@
 mod alerts;
 mod buckets;
 mod compare;
+mod custom_dashboard;
 mod dashboard;
+mod dashboard_cells;
+mod dashboards;
 mod device_detail;
 mod device_import;
 mod devices;
@@ -72,4 +75,6 @@ lazy_pages! {
     LoginRoute => sign_in::Login,
     SetupRoute => sign_in::Setup,
     UsersRoute => users::Users,
+    DashboardsRoute => dashboards::Dashboards,
+    CustomDashboardRoute => custom_dashboard::CustomDashboard,
 }

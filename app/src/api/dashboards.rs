@@ -32,6 +32,15 @@ pub async fn open_dashboard(
     Ok(iot_core::dashboards::view(&b, saved, device.as_ref(), editable).await?)
 }
 
+/// A first dashboard for the devices whose ids start with `prefix` (all: empty).
+#[server]
+pub async fn new_dashboard(title: String, prefix: String) -> Result<SavedDashboard, AppError> {
+    let caller = require(Role::Operator)?;
+    let spec = DashboardSpec::starter(&title, &prefix);
+    Ok(dashboards()?.create(&spec, &caller.name)?)
+}
+
+/// A dashboard from its JSON, as exported (or written by hand).
 #[server]
 pub async fn create_dashboard(json: String) -> Result<SavedDashboard, AppError> {
     let caller = require(Role::Operator)?;

@@ -60,13 +60,16 @@ pub async fn view(
         .iter()
         .map(|cell| cell_data(b, cell, &devices, picked.as_deref(), &window));
     let cells = join_all(reads).await;
+    let json = serde_json::to_string_pretty(spec).map_err(|e| Error::Internal(e.to_string()))?;
     Ok(DashboardView {
+        json,
         dashboard,
         devices,
         matching,
         picked,
         cells,
         editable,
+        now_ms: chrono::Utc::now().timestamp_millis(),
     })
 }
 
@@ -106,19 +109,31 @@ async fn cell_data(
     }
     let shown = &devices[..devices.len().min(MAX_CELL_DEVICES)];
     let range = telemetry::time_range(window);
-    match telemetry::read_series(b, shown, &fields, &range, b.settings.measurement_interval).await {
-        Ok((mut series, _)) => {
-            if matches!(cell.kind, CellKind::Gauge { .. } | CellKind::Table { .. }) {
-                for s in &mut series {
-                    s.points = s.points.last().copied().into_iter().collect();
-                }
+    let charted = matches!(cell.kind, CellKind::Line { .. } | CellKind::Value { .. });
+    let latest = !matches!(cell.kind, CellKind::Line { .. });
+    let series = async {
+        match charted {
+            true => {
+                telemetry::read_series(b, shown, &fields, &range, b.settings.measurement_interval)
+                    .await
+                    .map(|(series, _)| series)
             }
-            CellData {
-                series,
-                error: None,
-                devices_left_out: devices.len() - shown.len(),
-            }
+            false => Ok(Vec::new()),
         }
+    };
+    let last = async {
+        match latest {
+            true => telemetry::latest_of(b, shown, &fields, &range).await,
+            false => Ok(Vec::new()),
+        }
+    };
+    match futures_util::try_join!(series, last) {
+        Ok((series, latest)) => CellData {
+            series,
+            latest,
+            error: None,
+            devices_left_out: devices.len() - shown.len(),
+        },
         Err(e) => CellData {
             error: Some(e.to_string()),
             ..CellData::default()

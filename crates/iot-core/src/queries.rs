@@ -158,6 +158,22 @@ pub fn device_record_count(bucket: &str, device_id: &str, range: &TimeRange) -> 
     )
 }
 
+/// The last value of `fields` of each of `device_ids` within a range (tables by device and
+/// field): the points as written, not window means.
+pub fn last_values(
+    bucket: &str,
+    device_ids: &[&str],
+    fields: &[&str],
+    range: &TimeRange,
+) -> String {
+    format!(
+        "{} |> filter(fn: (r) => {}) |> last(){}",
+        devices_rows(bucket, device_ids, range),
+        equals_any(&["_field"], fields),
+        keep_with_device(&["_time", "_field", "_value"])
+    )
+}
+
 /// The last value of every field of one device within a range.
 pub fn device_last_values(bucket: &str, device_id: &str, range: &TimeRange) -> String {
     format!(

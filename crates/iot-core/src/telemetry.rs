@@ -104,6 +104,27 @@ pub(crate) async fn latest_readings(
     Ok(())
 }
 
+/// The latest point of each of `fields` of each of `devices` within a range, as written:
+/// a one-point series per device and field that has one.
+pub(crate) async fn latest_of(
+    b: &Backend,
+    devices: &[&str],
+    fields: &[&str],
+    range: &TimeRange,
+) -> Result<Vec<Series>, Error> {
+    let q = queries::last_values(&b.settings.telemetry_bucket, devices, fields, range);
+    let records = b.client.query(&q).await?;
+    Ok(records
+        .iter()
+        .filter_map(reading)
+        .map(|r| Series {
+            device: r.device.to_string(),
+            field: r.field.to_string(),
+            points: vec![(r.time.timestamp_millis(), r.value)],
+        })
+        .collect())
+}
+
 /// How long a range is, in seconds, as of `now`.
 /// Which step of its chart windows a range is in at `now`: reads of one step are shared by
 /// every viewer (5 s for an hour, 2 min for a day).

@@ -37,7 +37,8 @@ fn default_range() -> String {
 }
 
 /// Which devices a dashboard is for: `{"device": "id"}`, `{"devices": ["a", "b"]}`, or
-/// every registered device whose id starts with a prefix: `{"prefix": "ESP32-"}`.
+/// every registered device whose id starts with a prefix: `{"prefix": "ESP32-"}` (`""`:
+/// every device).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceSet {
@@ -151,7 +152,7 @@ impl DashboardSpec {
                     "devices.devices: 1 to {MAX_DASHBOARD_DEVICES} devices"
                 ))
             }
-            DeviceSet::Prefix(p) if p.is_empty() || DeviceId::parse(p).is_err() => {
+            DeviceSet::Prefix(p) if !p.is_empty() && DeviceId::parse(p).is_err() => {
                 return Err(format!(
                     "devices.prefix: {p:?} is not the start of a device id"
                 ))
@@ -174,6 +175,50 @@ impl DashboardSpec {
             }
         }
         Ok(())
+    }
+
+    /// A first dashboard for the devices whose ids start with `prefix`: the reference
+    /// devices' fields as a chart, a value, a gauge and a table, and a note on editing.
+    pub fn starter(title: &str, prefix: &str) -> DashboardSpec {
+        let field = |f: &str| FieldName::parse(f).unwrap_or_else(|_| unreachable!("{f}"));
+        let cell = |x, y, w, h, devices, kind| CellSpec {
+            x,
+            y,
+            w,
+            h,
+            title: None,
+            devices,
+            kind,
+        };
+        let band = |from, color: &str| Band {
+            from,
+            color: color.into(),
+        };
+        DashboardSpec {
+            title: title.trim().to_string(),
+            devices: DeviceSet::Prefix(prefix.trim().to_string()),
+            range: RangeChoice::D1.label().into(),
+            cells: vec![
+                cell(0, 0, 8, 4, CellDevices::Picked, CellKind::Line {
+                    fields: vec![field("Temperature"), field("Humidity")],
+                }),
+                cell(8, 0, 4, 2, CellDevices::Picked, CellKind::Value {
+                    field: field("Temperature"),
+                }),
+                cell(8, 2, 4, 2, CellDevices::Picked, CellKind::Gauge {
+                    field: field("CO2"),
+                    min: 400.0,
+                    max: 2000.0,
+                    bands: vec![band(400.0, "#16a34a"), band(1000.0, "#d97706"), band(1500.0, "#dc2626")],
+                }),
+                cell(0, 4, 12, 3, CellDevices::All, CellKind::Table {
+                    fields: vec![field("Temperature"), field("Humidity"), field("CO2")],
+                }),
+                cell(0, 7, 12, 1, CellDevices::Picked, CellKind::Note {
+                    text: "Edit this dashboard to change its cells: each has a place on the 12-column grid (x, y, w, h) and a type (line, gauge, value, table, note).".into(),
+                }),
+            ],
+        }
     }
 
     /// The range its cells read.
@@ -301,6 +346,8 @@ pub struct DashboardSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DashboardView {
     pub dashboard: SavedDashboard,
+    /// Its JSON, indented, for the editor.
+    pub json: String,
     /// The dashboard's devices, by id (the first [`MAX_CELL_DEVICES`] of a prefix's).
     pub devices: Vec<String>,
     /// How many devices it is for.
@@ -310,13 +357,18 @@ pub struct DashboardView {
     pub cells: Vec<CellData>,
     /// Whether the caller may edit it (an operator).
     pub editable: bool,
+    /// When it was read (ms), which ages are told from: the same on the server's page and
+    /// in the browser.
+    pub now_ms: i64,
 }
 
-/// What a cell draws: a series per device and field, downsampled on the server (for a
-/// gauge or a table, the latest point alone), or why it could not be read.
+/// What a cell draws: a series per device and field over the range, downsampled on the
+/// server (charts and sparklines), the latest point of each as written (values, gauges,
+/// tables: their age is true), or why it could not be read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CellData {
     pub series: Vec<crate::Series>,
+    pub latest: Vec<crate::Series>,
     pub error: Option<String>,
     /// Devices of the cell left out past [`MAX_CELL_DEVICES`].
     pub devices_left_out: usize,
@@ -349,6 +401,14 @@ mod tests {
         let again: DashboardSpec =
             serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
         assert_eq!(again, d);
+    }
+
+    #[test]
+    fn the_starter_dashboard_passes_its_checks() {
+        let d = DashboardSpec::starter(" Greenhouse ", "");
+        assert_eq!(d.check(), Ok(()));
+        assert_eq!((d.title.as_str(), d.cells.len()), ("Greenhouse", 5));
+        assert!(DashboardSpec::starter("x", "bad prefix").check().is_err());
     }
 
     #[test]

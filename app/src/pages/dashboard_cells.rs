@@ -1,0 +1,233 @@
+//! The cells of a dashboard users built, each drawn from its data as the server read it:
+//! a line chart, a gauge with colour bands, a value with its age and a sparkline, a table
+//! of latest values, a note.
+
+use crate::charts::TimeChart;
+use crate::components::{format_age, format_value};
+use crate::models::{align, unit, Band, CellData, CellKind, CellSpec, Series};
+use leptos::prelude::*;
+
+/// One cell in its place on the grid.
+#[component]
+pub fn Cell(spec: CellSpec, data: CellData, now_ms: i64) -> impl IntoView {
+    let style = format!(
+        "grid-column: {} / span {}; grid-row: {} / span {};",
+        spec.x + 1,
+        spec.w,
+        spec.y + 1,
+        spec.h
+    );
+    let title = spec
+        .title
+        .clone()
+        .unwrap_or_else(|| default_title(&spec.kind));
+    let kind = kind_name(&spec.kind);
+    let left_out = (data.devices_left_out > 0)
+        .then(|| format!("{} more devices are not shown.", data.devices_left_out));
+    let body = match data.error {
+        Some(error) => view! { <p class="cell-error">{error}</p> }.into_any(),
+        None => body(&spec.kind, title.clone(), data.series, &data.latest, now_ms),
+    };
+    view! {
+        <section class=format!("cell cell-{kind}") style=style data-testid="cell" data-kind=kind>
+            {(!matches!(spec.kind, CellKind::Line { .. })).then(|| view! { <h3>{title}</h3> })}
+            {body}
+            {left_out.map(|m| view! { <p class="muted cell-foot">{m}</p> })}
+        </section>
+    }
+}
+
+fn kind_name(kind: &CellKind) -> &'static str {
+    match kind {
+        CellKind::Line { .. } => "line",
+        CellKind::Gauge { .. } => "gauge",
+        CellKind::Value { .. } => "value",
+        CellKind::Table { .. } => "table",
+        CellKind::Note { .. } => "note",
+    }
+}
+
+fn default_title(kind: &CellKind) -> String {
+    let fields: Vec<&str> = kind.fields().iter().map(|f| f.as_str()).collect();
+    match kind {
+        CellKind::Note { .. } => "Note".into(),
+        _ => fields.join(", "),
+    }
+}
+
+fn body(
+    kind: &CellKind,
+    title: String,
+    series: Vec<Series>,
+    latest_points: &[Series],
+    now_ms: i64,
+) -> AnyView {
+    let no_data = || view! { <p class="muted">"No data in this range."</p> }.into_any();
+    match kind {
+        CellKind::Line { fields } => {
+            if series.iter().all(|s| s.points.is_empty()) {
+                return view! { <h3>{title}</h3> {no_data()} }.into_any();
+            }
+            let many_devices = series.iter().any(|s| s.device != series[0].device);
+            let names = series
+                .iter()
+                .map(|s| match (many_devices, fields.len() > 1) {
+                    (true, true) => format!("{} {}", s.device, s.field),
+                    (true, false) => s.device.clone(),
+                    _ => s.field.clone(),
+                })
+                .collect();
+            let one_unit = fields
+                .iter()
+                .all(|f| unit(f.as_str()) == unit(fields[0].as_str()));
+            let rows = align(&series);
+            view! {
+                <TimeChart title unit=if one_unit { unit(fields[0].as_str()) } else { "" } names rows=Signal::stored(rows)/>
+            }
+            .into_any()
+        }
+        CellKind::Gauge {
+            field,
+            min,
+            max,
+            bands,
+        } => match latest(latest_points) {
+            None => no_data(),
+            Some((t, v)) => gauge(v, *min, *max, bands, unit(field.as_str()), now_ms - t),
+        },
+        CellKind::Value { field } => match latest(latest_points) {
+            None => no_data(),
+            Some((t, v)) => {
+                let points: Vec<(i64, f64)> =
+                    series.first().map(|s| s.points.clone()).unwrap_or_default();
+                view! {
+                    <p class="cell-value">{format_value(v)} " " <span class="unit">{unit(field.as_str())}</span></p>
+                    <p class="cell-age muted">{format_age((now_ms - t) / 1_000)}</p>
+                    {sparkline(&points)}
+                }
+                .into_any()
+            }
+        },
+        CellKind::Table { fields } => {
+            table(fields.iter().map(|f| f.as_str()).collect(), latest_points)
+        }
+        CellKind::Note { text } => note(text),
+    }
+}
+
+/// The newest point of any of the series.
+fn latest(series: &[Series]) -> Option<(i64, f64)> {
+    series
+        .iter()
+        .filter_map(|s| s.points.last().copied())
+        .max_by_key(|(t, _)| *t)
+}
+
+/// A half dial from `min` to `max`, filled to the value in the colour of its band.
+fn gauge(v: f64, min: f64, max: f64, bands: &[Band], unit: &'static str, age_ms: i64) -> AnyView {
+    let share = ((v - min) / (max - min)).clamp(0.0, 1.0);
+    let colour = bands
+        .iter()
+        .rev()
+        .find(|b| v >= b.from)
+        .map_or("#2f6fde".to_string(), |b| b.color.clone());
+    // The arc from the left (180°) clockwise over the top to the value.
+    let angle = std::f64::consts::PI * (1.0 - share);
+    let (x, y) = (50.0 + 40.0 * angle.cos(), 50.0 - 40.0 * angle.sin());
+    let filled = format!("M 10 50 A 40 40 0 0 1 {x:.2} {y:.2}");
+    view! {
+        <svg class="gauge" viewBox="0 0 100 58" role="img" aria-label=format!("{} {unit}", format_value(v))>
+            <path d="M 10 50 A 40 40 0 0 1 90 50" class="gauge-track"/>
+            <path d=filled class="gauge-fill" style=format!("stroke: {colour}")/>
+            <text x="50" y="47" class="gauge-value">{format_value(v)}</text>
+            <text x="4" y="57" class="gauge-end">{format_value(min)}</text>
+            <text x="96" y="57" class="gauge-end" text-anchor="end">{format_value(max)}</text>
+        </svg>
+        <p class="cell-age muted">{unit} " · " {format_age(age_ms / 1_000)}</p>
+    }
+    .into_any()
+}
+
+/// The range's points as a small line, without axes.
+fn sparkline(points: &[(i64, f64)]) -> Option<impl IntoView> {
+    let (first, last) = (points.first()?.0, points.last()?.0);
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), (_, v)| {
+            (lo.min(*v), hi.max(*v))
+        });
+    if points.len() < 2 || last == first {
+        return None;
+    }
+    let span = (hi - lo).max(f64::EPSILON);
+    let line: Vec<String> = points
+        .iter()
+        .map(|(t, v)| {
+            let x = (t - first) as f64 / (last - first) as f64 * 100.0;
+            let y = 28.0 - (v - lo) / span * 26.0;
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    Some(view! {
+        <svg class="sparkline" viewBox="0 0 100 30" preserveAspectRatio="none" aria-hidden="true">
+            <polyline points=line.join(" ")/>
+        </svg>
+    })
+}
+
+/// A row per device, the latest value of each field.
+fn table(fields: Vec<&str>, series: &[Series]) -> AnyView {
+    let mut devices: Vec<&str> = series.iter().map(|s| s.device.as_str()).collect();
+    devices.sort_unstable();
+    devices.dedup();
+    if devices.is_empty() {
+        return view! { <p class="muted">"No data in this range."</p> }.into_any();
+    }
+    let value = |device: &str, field: &str| {
+        series
+            .iter()
+            .find(|s| s.device == device && s.field == field)
+            .and_then(|s| s.points.last())
+            .map_or("—".to_string(), |(_, v)| {
+                format!("{} {}", format_value(*v), unit(field))
+            })
+    };
+    let head = fields
+        .iter()
+        .map(|f| view! { <th>{f.to_string()}</th> })
+        .collect_view();
+    let rows = devices
+        .iter()
+        .map(|d| {
+            let cells = fields
+                .iter()
+                .map(|f| view! { <td>{value(d, f)}</td> })
+                .collect_view();
+            view! { <tr><td><a href=format!("/devices/{d}")>{d.to_string()}</a></td>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <table class="data compact">
+            <thead><tr><th>"Device"</th>{head}</tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Paragraphs, and lines starting with `- ` as a list.
+fn note(text: &str) -> AnyView {
+    let blocks = text.split("\n\n").map(|block| {
+        let lines: Vec<&str> = block.lines().collect();
+        if !lines.is_empty() && lines.iter().all(|l| l.starts_with("- ")) {
+            let items = lines
+                .iter()
+                .map(|l| view! { <li>{l[2..].to_string()}</li> })
+                .collect_view();
+            view! { <ul>{items}</ul> }.into_any()
+        } else {
+            view! { <p>{block.to_string()}</p> }.into_any()
+        }
+    });
+    view! { <div class="note">{blocks.collect_view()}</div> }.into_any()
+}

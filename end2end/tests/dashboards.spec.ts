@@ -1,0 +1,55 @@
+import { test, expect } from "@playwright/test";
+import { deviceWriter, freshId, open, register } from "./helpers";
+
+test("a dashboard is built for a group of devices, switched between them, edited, saved and the same after a reload", async ({ page, request }) => {
+  const prefix = freshId("board");
+  const [a, b] = [`${prefix}-a`, `${prefix}-b`];
+  const t = Math.floor(Date.now() / 1000);
+  for (const [id, temperature] of [[a, 21.25], [b, 30.5]] as const) {
+    await register(page, id);
+    const write = await deviceWriter(request, id);
+    expect(await write(`environment,clientId=${id} Temperature=${temperature},Humidity=40,CO2=800i ${t - 60}`)).toBe(204);
+  }
+
+  await open(page, "/dashboards");
+  const create = page.getByRole("button", { name: "Create" });
+  await expect(async () => {
+    await page.getByLabel("Title").fill(`Greenhouse ${prefix}`);
+    await page.getByLabel("Devices whose id starts with").fill(prefix);
+    await expect(create).toBeEnabled({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await create.click();
+  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
+  await expect(page.getByTestId("cell")).toHaveCount(5);
+  const value = page.locator("[data-kind=value]");
+  await expect(value).toContainText("21.25");
+  // The table shows every device of the dashboard; the gauge the picked one's CO2.
+  await expect(page.locator("[data-kind=table]")).toContainText(b);
+  await expect(page.locator("[data-kind=gauge]")).toContainText("800");
+
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByTestId("device-picker").selectOption(b);
+  await expect(page).toHaveURL(new RegExp(`device=${b}$`));
+  await expect(value).toContainText("30.5");
+  // The age is the point's own, not its chart window's.
+  await expect(value).toContainText("1 min ago");
+  await page.screenshot({ path: "test-results/dashboard-built.png", fullPage: true });
+
+  // Edited as JSON: a mistake is named by its path and nothing is saved; then a good change.
+  await page.getByTestId("edit").click();
+  const json = page.getByLabel("Dashboard JSON");
+  const original = await json.inputValue();
+  await json.fill(original.replace('"w": 8', '"w": 9'));
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("alert")).toContainText("cells[1]: overlaps cells[0]");
+  await json.fill(original.replace(`"title": "Greenhouse ${prefix}"`, `"title": "North house ${prefix}"`));
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("saved")).toContainText("Saved as version 2");
+  await expect(page.getByTestId("dashboard-title")).toHaveText(`North house ${prefix}`);
+  await expect(page.getByTestId("versions")).toContainText("Version 1");
+
+  await page.reload();
+  await expect(page.getByTestId("dashboard-title")).toHaveText(`North house ${prefix}`);
+  await expect(page.getByTestId("cell")).toHaveCount(5);
+  await expect(value).toContainText("30.5");
+});
