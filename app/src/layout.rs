@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 /// The pages in the navigation, in order: (path, label).
 const NAV: [(&str, &str); 10] = [
@@ -19,8 +20,17 @@ const NAV: [(&str, &str); 10] = [
     ("/status", "Health"),
 ];
 
+/// The navigation, but on a shared dashboard (`/share/…`): whoever opened its link can
+/// reach nothing else, so nothing else is offered.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let shared = use_location()
+        .pathname
+        .get_untracked()
+        .starts_with("/share/");
+    if shared {
+        return view! { <main class="content shared-page">{children()}</main> }.into_any();
+    }
     view! {
         <div class="layout">
             <nav class="sidebar" aria-label="Main">
@@ -38,4 +48,5 @@ pub fn Layout(children: Children) -> impl IntoView {
             <main class="content">{children()}</main>
         </div>
     }
+    .into_any()
 }

@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("map") view={Lazy::<pages::MapRoute>::new()}/>
                     <Route path=path!("dashboards") view={Lazy::<pages::DashboardsRoute>::new()}/>
                     <Route path=path!("dashboards/:id") view={Lazy::<pages::CustomDashboardRoute>::new()}/>
+                    <Route path=path!("share/:token") view={Lazy::<pages::SharedDashboardRoute>::new()}/>
                     <Route path=path!("buckets") view={Lazy::<pages::BucketsRoute>::new()}/>
                     <Route path=path!("alerts") view={Lazy::<pages::AlertsRoute>::new()}/>
                     <Route path=path!("status") view={Lazy::<pages::HealthRoute>::new()}/>

@@ -6,6 +6,7 @@ mod compare;
 mod custom_dashboard;
 mod dashboard;
 mod dashboard_cells;
+mod dashboard_shares;
 mod dashboards;
 mod device_detail;
 mod device_import;
@@ -16,6 +17,7 @@ mod map;
 mod not_found;
 mod overview;
 mod query;
+mod shared_dashboard;
 mod sign_in;
 mod users;
 mod write;
@@ -77,4 +79,5 @@ lazy_pages! {
     UsersRoute => users::Users,
     DashboardsRoute => dashboards::Dashboards,
     CustomDashboardRoute => custom_dashboard::CustomDashboard,
+    SharedDashboardRoute => shared_dashboard::SharedDashboard,
 }

@@ -53,3 +53,41 @@ test("a dashboard is built for a group of devices, switched between them, edited
   await expect(page.getByTestId("cell")).toHaveCount(5);
   await expect(value).toContainText("30.5");
 });
+
+test("a dashboard shared read-only opens in a fresh browser without signing in, until its link is revoked", async ({ page, browser }) => {
+  const prefix = freshId("shared");
+  await open(page, "/dashboards");
+  const create = page.getByRole("button", { name: "Create" });
+  await expect(async () => {
+    await page.getByLabel("Title").fill(`Lobby ${prefix}`);
+    await page.getByLabel("Devices whose id starts with").fill(prefix);
+    await expect(create).toBeEnabled({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await create.click();
+  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByTestId("edit").click();
+  await page.getByRole("button", { name: "Create link" }).click();
+  const link = await page.getByTestId("share-link").locator("a").first().getAttribute("href");
+  expect(link).toMatch(/\/share\/share_[A-Za-z0-9_-]{43}$/);
+
+  const stranger = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
+  await stranger.goto(link!);
+  await expect(stranger.getByTestId("dashboard-title")).toHaveText(`Lobby ${prefix}`);
+  await expect(stranger.getByRole("navigation")).toHaveCount(0);
+  await expect(stranger.getByTestId("cell")).toHaveCount(5);
+  await stranger.goto(`${link}?kiosk`);
+  await expect(stranger.getByTestId("shared")).toHaveClass(/kiosk/);
+  await stranger.screenshot({ path: "test-results/dashboard-shared-kiosk.png", fullPage: true });
+  // The link opens that dashboard and nothing else.
+  await stranger.goto("/dashboards");
+  await expect(stranger).toHaveURL(/\/login/);
+
+  await open(page, "/dashboards");
+  const row = page.getByTestId("share-links").getByRole("row", { name: new RegExp(`Lobby ${prefix}`) });
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByTestId("share-links").getByText(`Lobby ${prefix}`)).toHaveCount(0);
+  await stranger.goto(link!);
+  await expect(stranger.getByRole("alert")).toContainText("expired or was revoked");
+  await expect(stranger.getByTestId("cell")).toHaveCount(0);
+});

@@ -69,10 +69,10 @@ def rss_mb(pid):
             return int(line.split()[1]) / 1024
 
 
-def day_of_points(device):
-    """A day of 1-minute points, as the Write page's virtual device writes them."""
-    now = int(time.time()) // 60 * 60
-    rnd = random.Random(device)
+def day_of_points(device, day=0):
+    """A day of 1-minute points (`day` days back), as the Write page's virtual device writes them."""
+    now = int(time.time()) // 60 * 60 - day * 86_400
+    rnd = random.Random(f"{device} {day}")
     lines = []
     for i in range(1440):
         t = now - (1440 - i) * 60

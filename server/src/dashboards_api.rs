@@ -3,15 +3,16 @@
 //! `GET/POST /api/dashboards` (POST: a dashboard's JSON, as exported), `GET/PUT/DELETE
 //! /api/dashboards/{id}` (PUT: `?version=N`, the version the change was made from),
 //! `GET /api/dashboards/{id}/export` (its JSON as a file), `GET
-//! /api/dashboards/{id}/versions`, `POST /api/dashboards/{id}/versions/{v}/restore`. The
-//! format: `/schemas/dashboard.schema.json`.
+//! /api/dashboards/{id}/versions`, `POST /api/dashboards/{id}/versions/{v}/restore`; share
+//! links (operators): `POST /api/dashboards/{id}/shares` (`{"seconds": N}`), `GET
+//! /api/shares`, `DELETE /api/shares/{id}`. The format: `/schemas/dashboard.schema.json`.
 
 use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use iot_core::dashboards::{parse_spec, store::DashboardStore, MAX_JSON};
 use iot_core::Error;
@@ -30,6 +31,9 @@ pub fn routes() -> Router<Store> {
             "/api/dashboards/{id}/versions/{version}/restore",
             post(restore),
         )
+        .route("/api/dashboards/{id}/shares", post(share))
+        .route("/api/shares", get(shares))
+        .route("/api/shares/{id}", delete(revoke))
         .layer(DefaultBodyLimit::max(MAX_JSON))
 }
 
@@ -135,4 +139,43 @@ async fn restore(
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
     Ok(Json(store.restore(&id, version, &caller.name)?).into_response())
+}
+
+/// `{"seconds": N}`: how long a new share link works.
+#[derive(serde::Deserialize)]
+struct Lifetime {
+    seconds: u64,
+}
+
+async fn share(
+    State(store): State<Store>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    ApiError::require(&caller, Role::Operator)?;
+    let Lifetime { seconds } =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let made = store.share(&id, seconds, &caller.name)?;
+    Ok((StatusCode::CREATED, Json(made)).into_response())
+}
+
+async fn shares(
+    State(store): State<Store>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Response, ApiError> {
+    ApiError::require(&caller, Role::Operator)?;
+    Ok(Json(store.share_links()?).into_response())
+}
+
+async fn revoke(
+    State(store): State<Store>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    ApiError::require(&caller, Role::Operator)?;
+    match store.revoke(&id)? {
+        true => Ok(StatusCode::NO_CONTENT.into_response()),
+        false => Err(Error::NotFound(format!("there is no share link {id:?}")).into()),
+    }
 }

@@ -10,7 +10,7 @@ use reqwest::{header, redirect, StatusCode};
 /// The role each server function needs, and arguments it accepts (roles are checked once
 /// the arguments are read). A server function missing here fails the test: a new one must
 /// say who may call it.
-const NEEDS: [(&str, &str, &str); 44] = [
+const NEEDS: [(&str, &str, &str); 48] = [
     ("find_devices", "viewer", "query[prefix]=dev&query[page]=0"),
     ("get_fleet_overview", "viewer", ""),
     ("list_pending_devices", "viewer", ""),
@@ -83,7 +83,15 @@ const NEEDS: [(&str, &str, &str); 44] = [
     ("dashboard_versions", "viewer", "id=x"),
     ("restore_dashboard_version", "operator", "id=x&version=1"),
     ("remove_dashboard", "operator", "id=x"),
+    ("share_dashboard", "operator", "id=x&hours=1"),
+    ("list_share_links", "operator", ""),
+    ("revoke_share_link", "operator", "id=x"),
+    // Anyone with a share link's token; without one, nobody (a stranger learns nothing).
+    ("shared_dashboard", SHARE_LINK, "token=share_x"),
 ];
+
+/// What [`NEEDS`] says of the server function a share link's token opens.
+const SHARE_LINK: &str = "a share link";
 
 /// The server functions' paths (`/api/<name><hash>`), with the role each needs and
 /// arguments for it.
@@ -132,6 +140,15 @@ async fn every_server_function_checks_its_caller() {
                 .body(*args)
                 .send()
         };
+        if *needs == SHARE_LINK {
+            for token in [None, Some(viewer.as_str()), Some(operator.as_str())] {
+                let answer = call(token).await.unwrap();
+                assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
+                let reason = answer.text().await.unwrap();
+                assert!(reason.contains("this link does not work"), "{reason}");
+            }
+            continue;
+        }
         let anonymous = call(None).await.unwrap();
         assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{path}");
         assert!(

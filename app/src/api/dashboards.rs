@@ -81,3 +81,38 @@ pub async fn remove_dashboard(id: String) -> Result<(), AppError> {
         false => Err(AppError::NotFound(format!("there is no dashboard {id:?}"))),
     }
 }
+
+/// A read-only link to dashboard `id` for `hours`: its path, with the token, shown once.
+#[server]
+pub async fn share_dashboard(id: String, hours: u32) -> Result<NewShareLink, AppError> {
+    let caller = require(Role::Operator)?;
+    Ok(dashboards()?.share(&id, u64::from(hours) * 3_600, &caller.name)?)
+}
+
+#[server]
+pub async fn list_share_links() -> Result<Vec<ShareLink>, AppError> {
+    require(Role::Operator)?;
+    Ok(dashboards()?.share_links()?)
+}
+
+#[server]
+pub async fn revoke_share_link(id: String) -> Result<(), AppError> {
+    require(Role::Operator)?;
+    match dashboards()?.revoke(&id)? {
+        true => Ok(()),
+        false => Err(AppError::NotFound(format!("there is no share link {id:?}"))),
+    }
+}
+
+/// The dashboard a share link opens, for anyone who has the link and no one else: the one
+/// server function the gate lets through without a caller (at this fixed path), as the link
+/// is the credential. Read-only, whoever calls.
+#[server(endpoint = "shared_dashboard")]
+pub async fn shared_dashboard(
+    token: String,
+    #[server(default)] device: Option<DeviceId>,
+) -> Result<DashboardView, AppError> {
+    let saved = dashboards()?.shared(&token)?;
+    let b = backend()?;
+    Ok(iot_core::dashboards::view(&b, saved, device.as_ref(), false).await?)
+}

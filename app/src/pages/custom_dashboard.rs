@@ -4,7 +4,8 @@
 //! someone else made meanwhile is not overwritten), exports it, restores an earlier
 //! version, or removes it.
 
-use super::dashboard_cells::Cell;
+use super::dashboard_cells::Grid;
+use super::dashboard_shares::ShareForm;
 use crate::api::{
     dashboard_versions, open_dashboard, RemoveDashboard, RestoreDashboardVersion, SaveDashboard,
 };
@@ -48,20 +49,7 @@ pub fn CustomDashboard() -> impl IntoView {
 
 #[component]
 fn Board(v: DashboardView, editor: RwSignal<Option<(u32, String)>>) -> impl IntoView {
-    let now_ms = v.now_ms;
     let spec = v.dashboard.spec.clone();
-    let rows = spec
-        .cells
-        .iter()
-        .map(|c| c.y + c.h as u16)
-        .max()
-        .unwrap_or(0);
-    let cells = spec
-        .cells
-        .into_iter()
-        .zip(v.cells)
-        .map(|(spec, data)| view! { <Cell spec data now_ms/> })
-        .collect_view();
     let saved_line = format!(
         "Version {} · saved {} by {} · range {}",
         v.dashboard.version,
@@ -90,15 +78,17 @@ fn Board(v: DashboardView, editor: RwSignal<Option<(u32, String)>>) -> impl Into
                 }
             })}
         </div>
-        <div class="board" style=format!("grid-template-rows: repeat({rows}, minmax(70px, auto));") data-testid="board">
-            {cells}
-        </div>
+        <Grid cells=spec.cells.clone() data=v.cells now_ms=v.now_ms/>
     }
 }
 
 /// The dashboard's devices, to switch the one its cells show.
 #[component]
-fn Picker(devices: Vec<String>, matching: usize, picked: Option<String>) -> impl IntoView {
+pub(super) fn Picker(
+    devices: Vec<String>,
+    matching: usize,
+    picked: Option<String>,
+) -> impl IntoView {
     let navigate = use_navigate();
     let none = devices.is_empty();
     let more =
@@ -176,7 +166,7 @@ fn Editor(
         .flatten()
         .next()
     };
-    let (save_id, restore_id, remove_id) = (id.clone(), id.clone(), id);
+    let (save_id, restore_id, remove_id, share_id) = (id.clone(), id.clone(), id.clone(), id);
     view! {
         <section class="card editor" data-testid="editor">
             <h2>"Edit"</h2>
@@ -197,6 +187,7 @@ fn Editor(
                 </button>
             </div>
             {move || error().map(|error| view! { <ErrorBanner error/> })}
+            <ShareForm id=share_id/>
             <h3>"Versions"</h3>
             <Transition fallback=Loading>
                 {move || versions.get().map(|r| show(r, {

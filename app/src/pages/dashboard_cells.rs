@@ -7,9 +7,26 @@ use crate::components::{format_age, format_value};
 use crate::models::{align, unit, Band, CellData, CellKind, CellSpec, Series};
 use leptos::prelude::*;
 
+/// The cells on the 12-column grid, each with its data (in the same order); ages are told
+/// from `now_ms`.
+#[component]
+pub fn Grid(cells: Vec<CellSpec>, data: Vec<CellData>, now_ms: i64) -> impl IntoView {
+    let rows = cells.iter().map(|c| c.y + c.h as u16).max().unwrap_or(0);
+    let cells = cells
+        .into_iter()
+        .zip(data)
+        .map(|(spec, data)| view! { <Cell spec data now_ms/> })
+        .collect_view();
+    view! {
+        <div class="board" style=format!("grid-template-rows: repeat({rows}, minmax(70px, auto));") data-testid="board">
+            {cells}
+        </div>
+    }
+}
+
 /// One cell in its place on the grid.
 #[component]
-pub fn Cell(spec: CellSpec, data: CellData, now_ms: i64) -> impl IntoView {
+fn Cell(spec: CellSpec, data: CellData, now_ms: i64) -> impl IntoView {
     let style = format!(
         "grid-column: {} / span {}; grid-row: {} / span {};",
         spec.x + 1,
@@ -29,7 +46,7 @@ pub fn Cell(spec: CellSpec, data: CellData, now_ms: i64) -> impl IntoView {
         None => body(&spec.kind, title.clone(), data.series, &data.latest, now_ms),
     };
     view! {
-        <section class=format!("cell cell-{kind}") style=style data-testid="cell" data-kind=kind>
+        <section class=format!("cell kind-{kind}") style=style data-testid="cell" data-kind=kind>
             {(!matches!(spec.kind, CellKind::Line { .. })).then(|| view! { <h3>{title}</h3> })}
             {body}
             {left_out.map(|m| view! { <p class="muted cell-foot">{m}</p> })}

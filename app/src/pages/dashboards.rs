@@ -2,6 +2,7 @@
 //! start with a prefix), and one imported from its JSON (as exported, or written by hand
 //! against `/schemas/dashboard.schema.json`).
 
+use super::dashboard_shares::ShareLinks;
 use crate::api::{list_dashboards, whoami, CreateDashboard, NewDashboard};
 use crate::components::{format_time, show, ErrorBanner, Loading};
 use crate::models::{AppError, Role, SavedDashboard};
@@ -48,6 +49,7 @@ pub fn Dashboards() -> impl IntoView {
                     <NewForm/>
                     <ImportForm/>
                 </div>
+                <ShareLinks/>
             </Show>
         </Transition>
     }

@@ -5,11 +5,10 @@
 //! the last admin.
 
 use crate::local_db::LocalDb;
+use crate::secrets::{random_secret, sha256_hex};
 use crate::Error;
-use base64::Engine as _;
 use iot_models::{AccountName, AccountRow, Caller, Password, Role};
 use rusqlite::{params, Connection, OptionalExtension};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// The file the accounts live in, in the data directory.
@@ -65,13 +64,6 @@ fn now() -> String {
 
 fn role(raw: String) -> Result<Role, Error> {
     Role::parse(&raw).map_err(storage)
-}
-
-fn sha256(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 impl Accounts {
@@ -249,12 +241,11 @@ impl Accounts {
 
     /// Creates an API token; the token itself is returned once and never stored.
     pub fn add_token(&self, name: &AccountName, role: Role) -> Result<String, Error> {
-        let secret: [u8; 32] = rand::random();
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        let token = random_secret();
         let added = self.with(|db| {
             db.execute(
                 "INSERT OR IGNORE INTO api_tokens (name, role, token_sha256, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![name.as_str(), role.as_str(), sha256(&token), now()],
+                params![name.as_str(), role.as_str(), sha256_hex(&token), now()],
             )
         })?;
         match added {
@@ -268,7 +259,7 @@ impl Accounts {
         let row: Option<(String, String)> = self.with(|db| {
             db.query_row(
                 "SELECT name, role FROM api_tokens WHERE token_sha256 = ?1",
-                [sha256(token)],
+                [sha256_hex(token)],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()

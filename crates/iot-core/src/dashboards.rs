@@ -2,6 +2,7 @@
 //! named by its path, kept with their versions (`store.rs`), and drawn — each cell's data
 //! read from InfluxDB at the dashboard's range, downsampled there.
 
+pub mod shares;
 pub mod store;
 
 use crate::{telemetry, Backend, Error};
@@ -127,7 +128,7 @@ async fn cell_data(
             false => Ok(Vec::new()),
         }
     };
-    match futures_util::try_join!(series, last) {
+    match futures_util::future::try_join(series, last).await {
         Ok((series, latest)) => CellData {
             series,
             latest,

@@ -34,6 +34,7 @@ pub mod password_pool;
 pub mod queries;
 pub mod read_cache;
 pub mod registry;
+pub mod secrets;
 pub mod service;
 pub mod telemetry;
 pub mod virtual_device;

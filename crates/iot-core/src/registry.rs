@@ -8,7 +8,6 @@ use crate::layout::{
 };
 use crate::Error;
 use crate::{queries, Backend};
-use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
 use influx_client::{flux, FluxValue, Point, Precision};
 use iot_models::{DeviceId, DeviceStatus, DeviceSummary};
@@ -41,11 +40,7 @@ fn registry_row(id: &DeviceId, key: &str, token: &str, created_at: &str) -> Poin
 
 /// A new device token: 256 random bits, marked as IoT Center's so secret scanners know it.
 fn new_token() -> String {
-    let bytes: [u8; 32] = rand::rng().random();
-    format!(
-        "iotc_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+    format!("iotc_{}", crate::secrets::random_secret())
 }
 
 /// A new registration key: the id of a device's token, shown in lists in its place.

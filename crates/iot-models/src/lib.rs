@@ -13,6 +13,7 @@ mod health;
 mod inputs;
 mod map;
 mod name;
+mod share_link;
 
 pub use accounts::*;
 pub use alerts::*;
@@ -26,6 +27,7 @@ pub use health::*;
 pub use inputs::*;
 pub use map::*;
 pub use name::MAX_LEN as MAX_NAME_LEN;
+pub use share_link::*;
 
 use serde::{Deserialize, Serialize};
 

@@ -12,13 +12,21 @@ use iot_core::accounts::Accounts;
 use iot_models::Caller;
 
 /// Paths anyone may reach: signing in and setting up, the static files (the dashboard
-/// format's schema among them, for editors), health for load balancers, and the device API
-/// (devices have their own tokens).
+/// format's schema among them, for editors), health for load balancers, the device API
+/// (devices have their own tokens), and a shared dashboard with the server function it
+/// reads (the link's token is their credential).
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/setup" | "/health" | "/ready" | "/api/health" | "/favicon.svg" | "/charts.js"
-    ) || ["/pkg/", "/vendor/", "/schemas/", "/api/env/"]
+        "/login"
+            | "/setup"
+            | "/health"
+            | "/ready"
+            | "/api/health"
+            | "/favicon.svg"
+            | "/charts.js"
+            | "/api/shared_dashboard"
+    ) || ["/pkg/", "/vendor/", "/schemas/", "/api/env/", "/share/"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
 }

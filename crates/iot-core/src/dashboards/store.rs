@@ -26,15 +26,23 @@ CREATE TABLE IF NOT EXISTS versions (
     saved_by TEXT NOT NULL,
     PRIMARY KEY (dashboard, version)
 );
+CREATE TABLE IF NOT EXISTS shares (
+    id TEXT PRIMARY KEY,
+    dashboard TEXT NOT NULL REFERENCES dashboards(id) ON DELETE CASCADE,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
 PRAGMA foreign_keys = ON;";
 
 /// The store; cheap to clone.
 #[derive(Clone)]
 pub struct DashboardStore {
-    db: LocalDb,
+    pub(super) db: LocalDb,
 }
 
-fn not_found(id: &str) -> Error {
+pub(super) fn not_found(id: &str) -> Error {
     Error::NotFound(format!("there is no dashboard {id:?}"))
 }
 
