@@ -217,6 +217,13 @@ pub async fn device_dashboard(id: DeviceId, window: TimeWindow) -> Result<Dashbo
     Ok(dashboard)
 }
 
+/// A device's fields over the last 30 days: min, max and when, mean, count, sensor.
+#[server]
+pub async fn device_field_stats(id: DeviceId) -> Result<Vec<FieldStats>, AppError> {
+    require(Role::Viewer)?;
+    Ok((*telemetry::field_stats(&*backend()?, &id).await?).clone())
+}
+
 /// One field of several devices over a window, to overlay in one chart.
 #[server]
 pub async fn compare_devices(

@@ -11,6 +11,7 @@ mod dashboards;
 mod device_detail;
 mod device_import;
 mod devices;
+mod field_stats;
 mod fleet;
 mod health;
 mod map;

@@ -91,3 +91,24 @@ test("a dashboard shared read-only opens in a fresh browser without signing in, 
   await expect(stranger.getByRole("alert")).toContainText("expired or was revoked");
   await expect(stranger.getByTestId("cell")).toHaveCount(0);
 });
+
+test("a device's page tells each field's 30 days when its panel is opened", async ({ page, request }) => {
+  const id = freshId("stats");
+  await register(page, id);
+  const write = await deviceWriter(request, id);
+  const t = Math.floor(Date.now() / 1000);
+  const body = [
+    `environment,clientId=${id},TemperatureSensor=BME280 Temperature=19.5 ${t - 7200}`,
+    `environment,clientId=${id},TemperatureSensor=BME280 Temperature=27.25 ${t - 3600}`,
+  ].join("\n");
+  expect(await write(body)).toBe(204);
+  await open(page, `/devices/${id}`);
+  await expect(page.getByTestId("field-stats")).toHaveCount(0);
+  await page.getByText("Fields over 30 days").click();
+  const row = page.getByTestId("field-stats").getByRole("row", { name: /Temperature/ });
+  await expect(row).toContainText("19.5 °C");
+  await expect(row).toContainText("27.25 °C");
+  await expect(row).toContainText("BME280");
+  await page.getByText("Fields over 30 days").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "test-results/device-field-stats.png", fullPage: true });
+});

@@ -10,7 +10,7 @@ use reqwest::{header, redirect, StatusCode};
 /// The role each server function needs, and arguments it accepts (roles are checked once
 /// the arguments are read). A server function missing here fails the test: a new one must
 /// say who may call it.
-const NEEDS: [(&str, &str, &str); 48] = [
+const NEEDS: [(&str, &str, &str); 49] = [
     ("find_devices", "viewer", "query[prefix]=dev&query[page]=0"),
     ("get_fleet_overview", "viewer", ""),
     ("list_pending_devices", "viewer", ""),
@@ -23,6 +23,7 @@ const NEEDS: [(&str, &str, &str); 48] = [
         "id=dev-x&window[range]=1h&page=0",
     ),
     ("device_dashboard", "viewer", "id=dev-x&window[range]=1h"),
+    ("device_field_stats", "viewer", "id=dev-x"),
     (
         "compare_devices",
         "viewer",

@@ -7,6 +7,7 @@ use crate::components::{
 use crate::models::DeviceDetail as Detail;
 use crate::models::{device_id, DeviceId, DeviceSummary};
 use crate::pages::dashboard::DeviceDashboardPanel;
+use crate::pages::field_stats::FieldStatsPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -36,6 +37,7 @@ pub fn DeviceDetail() -> impl IntoView {
             {move || live.get().map(|r| show(r, |d| view! { <DeviceHeader summary=d.summary/> }.into_any()))}
         </Transition>
         <DeviceDashboardPanel device=Signal::derive(id)/>
+        <FieldStatsPanel device=Signal::derive(id)/>
         <Transition>
             {move || detail.get().and_then(Result::ok).map(|d| view! { <DeviceFacts detail=d remove/> }.into_any())}
         </Transition>

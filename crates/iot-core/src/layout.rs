@@ -20,6 +20,11 @@ pub const TELEMETRY_MEASUREMENT: &str = "environment";
 /// The tags a device's telemetry may name it by; the first is the one this app writes.
 pub const DEVICE_TAGS: [&str; 2] = ["clientId", "device"];
 
+/// The tag the reference's devices name a field's sensor in (`TemperatureSensor=BME280`).
+pub fn sensor_tag(field: &str) -> String {
+    format!("{field}Sensor")
+}
+
 /// The tag this application writes a device's id to.
 pub const WRITTEN_DEVICE_TAG: &str = DEVICE_TAGS[0];
 

@@ -108,6 +108,8 @@ pub struct Backend {
     pub comparisons: read_cache::ReadCache<iot_models::Comparison>,
     /// The fleet's positions, for a second.
     pub positions: read_cache::ReadCache<iot_models::FleetMap>,
+    /// Devices' fields over 30 days, for a minute.
+    pub field_stats: read_cache::ReadCache<Vec<iot_models::FieldStats>>,
     /// The points the gateway just stored, for the pages watching each device.
     pub live: live::Live,
     registrations: registry::RegistrationLocks,
@@ -128,6 +130,7 @@ impl Backend {
             records: Default::default(),
             comparisons: Default::default(),
             positions: Default::default(),
+            field_stats: Default::default(),
             live: Default::default(),
             registrations: Default::default(),
         }

@@ -41,6 +41,34 @@ impl LocalDb {
         f(&conn).map_err(|e| self.error(e))
     }
 
+    /// Runs `insert` in a transaction unless `table` holds `max` rows already: a bound on
+    /// what one list costs, refused with what to do (`there are 500 dashboards already`).
+    pub fn insert_within(
+        &self,
+        table: &str,
+        max: usize,
+        what: &str,
+        insert: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>,
+    ) -> Result<(), Error> {
+        let full = self.with(|db| {
+            let tx = db.unchecked_transaction()?;
+            let count: usize =
+                tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            if count >= max {
+                return Ok(true);
+            }
+            insert(&tx)?;
+            tx.commit()?;
+            Ok(false)
+        })?;
+        match full {
+            true => Err(Error::Invalid(format!(
+                "there are {max} {what} already: remove one first"
+            ))),
+            false => Ok(()),
+        }
+    }
+
     /// A failure of this file, named.
     pub fn error(&self, e: impl std::fmt::Display) -> Error {
         Error::Internal(format!("{}: {e}", self.what))

@@ -174,6 +174,15 @@ pub fn last_values(
     )
 }
 
+/// `stat` (`min`, `max`, `mean` or `count`) of each field of one device within a range: a
+/// table per field (the selectors `min` and `max` keep their point's time and tags).
+pub fn device_field_stat(bucket: &str, device_id: &str, range: &TimeRange, stat: &str) -> String {
+    format!(
+        "{} |> group(columns: [\"_field\"]) |> {stat}()",
+        devices_rows(bucket, &[device_id], range)
+    )
+}
+
 /// The last value of every field of one device within a range.
 pub fn device_last_values(bucket: &str, device_id: &str, range: &TimeRange) -> String {
     format!(

@@ -6,12 +6,14 @@
 mod app_metrics;
 mod compare;
 mod dashboard;
+mod field_stats;
 mod positions;
 mod records;
 
 pub use app_metrics::app_metrics;
 pub use compare::compare;
 pub use dashboard::{dashboard, Charted};
+pub use field_stats::field_stats;
 pub use positions::positions;
 pub use records::{measurements, PAGE_SIZE};
 

@@ -192,6 +192,23 @@ pub fn align(series: &[Series]) -> Vec<(i64, Vec<Option<f64>>)> {
     rows.into_iter().collect()
 }
 
+/// One field of a device over the last 30 days, as the store computed it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldStats {
+    pub field: String,
+    pub min: f64,
+    pub max: f64,
+    /// RFC 3339: when the maximum was written.
+    pub max_time: String,
+    pub mean: f64,
+    pub count: u64,
+    /// The sensor that measured it at its maximum, as the device tagged it.
+    pub sensor: Option<String>,
+}
+
+/// How far back [`FieldStats`] look.
+pub const FIELD_STATS_DAYS: i64 = 30;
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -52,6 +52,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ("pivot", r#"filter(fn: (r) => r.clientId == "a") |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")"#, ",result,table,_start,_stop,_time,_measurement,clientId,CO2,Temperature\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:00:00Z,environment,a,400,20\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:01:00Z,environment,a,420,22\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:02:00Z,environment,a,440,24\r\n\r\n"),
     ("group_sort_limit", r#"$T |> group() |> sort(columns: ["_value"], desc: true) |> limit(n: 2)"#, ",result,table,_start,_stop,_time,_value,_field,_measurement,clientId,device\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:01:30Z,30,Temperature,environment,,c\r\n,_result,0,1970-01-01T00:00:00Z,1970-01-01T00:03:00Z,1970-01-01T00:02:00Z,24,Temperature,environment,a,\r\n\r\n"),
     ("group_by_keep", r#"$T |> group(columns: ["clientId"]) |> keep(columns: ["clientId", "_value"])"#, ",result,table,_value,clientId\r\n,_result,0,20,a\r\n,_result,0,22,a\r\n,_result,0,24,a\r\n,_result,1,18,b\r\n,_result,2,30,\r\n\r\n"),
+    // Fields of two types, grouped apart: one table each, no schema collision.
+    ("group_by_field_of_two_types", r#"filter(fn: (r) => r.clientId == "a") |> group(columns: ["_field"]) |> max() |> keep(columns: ["_time", "_value", "_field"])"#, ",result,table,_time,_value,_field\r\n,_result,0,1970-01-01T00:02:00Z,440,CO2\r\n\r\n,result,table,_time,_value,_field\r\n,_result,1,1970-01-01T00:02:00Z,24,Temperature\r\n\r\n"),
     ("drop_rename", r#"filter(fn: (r) => r.clientId == "b") |> drop(columns: ["_start", "_stop"]) |> rename(columns: {_value: "celsius"})"#, ",result,table,_time,celsius,_field,_measurement,clientId\r\n,_result,0,1970-01-01T00:01:00Z,18,Temperature,environment,b\r\n\r\n"),
     ("distinct", r#"$T |> group() |> distinct(column: "clientId")"#, ",result,table,_value\r\n,_result,0,a\r\n,_result,0,b\r\n,_result,0,\r\n\r\n"),
     ("map_record", r#"filter(fn: (r) => r.clientId == "b") |> map(fn: (r) => ({time: r._time, f: r._value * 9.0 / 5.0 + 32.0}))"#, ",result,table,f,time\r\n,_result,0,64.4,1970-01-01T00:01:00Z\r\n\r\n"),
@@ -135,4 +137,23 @@ async fn buckets_lists_what_the_token_may_read() {
         .query_plain("buckets() |> keep(columns: [\"name\"]) |> sort(columns: [\"name\"])")
         .await;
     assert_eq!(csv, ",result,table,name\r\n,_result,0,_monitoring\r\n,_result,0,_tasks\r\n,_result,0,my-bucket\r\n\r\n");
+}
+
+#[tokio::test]
+async fn one_table_of_two_types_is_a_schema_collision() {
+    let s = start().await;
+    assert_eq!(s.write(DATA, TOKEN).await.status(), 204);
+    let flux = format!("{FROM} |> filter(fn: (r) => r.clientId == \"a\") |> group()");
+    let r = s
+        .post("/api/v2/query?org=my-org", TOKEN)
+        .json(&serde_json::json!({"query": flux, "now": "2024-01-01T00:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains(r#"schema collision detected: column \"_value\" is both of type"#),
+        "{body}"
+    );
 }

@@ -47,8 +47,10 @@ impl Server {
     /// Calls the server function `name` as the admin; its JSON answer (it must be 200).
     pub async fn call_json(&self, name: &str, form: &str) -> serde_json::Value {
         let r = self.call(name, form).await;
-        assert_eq!(r.status(), reqwest::StatusCode::OK, "{name}({form})");
-        r.json().await.unwrap()
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, reqwest::StatusCode::OK, "{name}({form}): {body}");
+        serde_json::from_str(&body).unwrap()
     }
 
     /// Asks the server to stop as systemd and containers do (SIGTERM) and waits, at most

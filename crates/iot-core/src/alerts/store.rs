@@ -65,26 +65,14 @@ impl AlertStore {
     /// Adds a row unless the table holds `max` already; its new id.
     fn insert(&self, table: &str, spec: String, max: usize, what: &str) -> Result<String, Error> {
         let id = new_id();
-        let full = self.with(|db| {
-            let tx = db.unchecked_transaction()?;
-            let count: usize =
-                tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-            if count >= max {
-                return Ok(true);
-            }
+        self.db.insert_within(table, max, what, |tx| {
             tx.execute(
                 &format!("INSERT INTO {table} (id, spec, created_at) VALUES (?1, ?2, ?3)"),
                 params![id, spec, chrono::Utc::now().to_rfc3339()],
-            )?;
-            tx.commit()?;
-            Ok(false)
+            )
+            .map(drop)
         })?;
-        match full {
-            true => Err(Error::Invalid(format!(
-                "there are {max} {what} already: remove one first"
-            ))),
-            false => Ok(id),
-        }
+        Ok(id)
     }
 
     fn delete(&self, table: &str, id: &str) -> Result<bool, Error> {

@@ -36,31 +36,21 @@ impl DashboardStore {
             expires_at: rfc3339(now + Duration::seconds(seconds as i64)),
             expired: false,
         };
-        let full = self.db.with(|db| {
-            let tx = db.unchecked_transaction()?;
-            let count: usize = tx.query_row("SELECT count(*) FROM shares", [], |r| r.get(0))?;
-            if count >= MAX_SHARE_LINKS {
-                return Ok(true);
-            }
-            tx.execute(
-                "INSERT INTO shares VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    link.id,
-                    id,
-                    sha256_hex(&token),
-                    by,
-                    link.created_at,
-                    link.expires_at
-                ],
-            )?;
-            tx.commit()?;
-            Ok(false)
-        })?;
-        if full {
-            return Err(Error::Invalid(format!(
-                "there are {MAX_SHARE_LINKS} share links already: revoke one first"
-            )));
-        }
+        self.db
+            .insert_within("shares", MAX_SHARE_LINKS, "share links", |tx| {
+                tx.execute(
+                    "INSERT INTO shares VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        link.id,
+                        id,
+                        sha256_hex(&token),
+                        by,
+                        link.created_at,
+                        link.expires_at
+                    ],
+                )
+                .map(drop)
+            })?;
         Ok(NewShareLink {
             link,
             path: format!("/share/{token}"),

@@ -138,28 +138,18 @@ impl DashboardStore {
         let id = format!("{:016x}", rand::random::<u64>());
         let json = serde_json::to_string(spec).map_err(|e| self.db.error(e))?;
         let now = chrono::Utc::now().to_rfc3339();
-        let full = self.db.with(|db| {
-            let tx = db.unchecked_transaction()?;
-            let count: usize = tx.query_row("SELECT count(*) FROM dashboards", [], |r| r.get(0))?;
-            if count >= MAX_DASHBOARDS {
-                return Ok(true);
-            }
-            tx.execute(
-                "INSERT INTO dashboards (id, created_at) VALUES (?1, ?2)",
-                params![id, now],
-            )?;
-            tx.execute(
-                "INSERT INTO versions VALUES (?1, 1, ?2, ?3, ?4)",
-                params![id, json, now, by],
-            )?;
-            tx.commit()?;
-            Ok(false)
-        })?;
-        if full {
-            return Err(Error::Invalid(format!(
-                "there are {MAX_DASHBOARDS} dashboards already: remove one first"
-            )));
-        }
+        self.db
+            .insert_within("dashboards", MAX_DASHBOARDS, "dashboards", |tx| {
+                tx.execute(
+                    "INSERT INTO dashboards (id, created_at) VALUES (?1, ?2)",
+                    params![id, now],
+                )?;
+                tx.execute(
+                    "INSERT INTO versions VALUES (?1, 1, ?2, ?3, ?4)",
+                    params![id, json, now, by],
+                )
+                .map(drop)
+            })?;
         self.get(&id, None)
     }
 

@@ -83,80 +83,126 @@ pub fn key_in_column_order(columns: &[Column], key: Vec<(String, Value)>) -> Vec
 }
 
 /// Regroups rows by the values of `key_columns` (those present); tables come out ordered by
-/// key. Columns are the union of the inputs'; a column with two types is an error.
+/// key. Each table's columns are the union of its inputs' (and every key column); a column
+/// with two types within one table is an error — as in Flux, fields of different types
+/// grouped apart (`group(columns: ["_field"])`) are not.
 pub fn regroup(tables: Vec<Table>, key_columns: &[String]) -> Result<Vec<Table>, FluxError> {
-    let mut columns: Vec<Column> = Vec::new();
-    for t in &tables {
-        for c in &t.columns {
-            match columns.iter().find(|x| x.name == c.name) {
-                Some(x) if x.ty != c.ty => {
-                    return Err(FluxError::Invalid(format!(
-                        "schema collision detected: column \"{}\" is both of type {} and {}",
-                        c.name,
-                        x.ty.flux_name(),
-                        c.ty.flux_name()
-                    )))
-                }
-                Some(_) => {}
-                None => columns.push(c.clone()),
-            }
+    // The key columns present, in the order the inputs first have them, with a type each.
+    let mut key_cols: Vec<Column> = Vec::new();
+    for c in tables.iter().flat_map(|t| &t.columns) {
+        if key_columns.contains(&c.name) && !key_cols.iter().any(|k| k.name == c.name) {
+            key_cols.push(c.clone());
         }
     }
-    let key_idx: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| key_columns.contains(&c.name))
-        .map(|(i, _)| i)
-        .collect();
-    let mut groups: Vec<(Vec<Value>, Vec<Vec<Value>>)> = Vec::new();
+    let mut sources: Vec<Vec<Column>> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     for t in tables {
-        let map: Vec<Option<usize>> = columns.iter().map(|c| t.index(&c.name)).collect();
-        if t.rows.is_empty() {
-            // An empty input table still yields its group, as Flux keeps empty groups.
-            let key: Vec<Value> = key_idx
+        let key_of = |row: Option<&Vec<Value>>| -> Vec<Value> {
+            key_cols
                 .iter()
-                .map(|&i| {
-                    t.key_value(&columns[i].name)
-                        .cloned()
-                        .unwrap_or(Value::Null)
+                .map(|k| match (t.index(&k.name), row) {
+                    (Some(i), Some(row)) => row[i].clone(),
+                    _ => t.key_value(&k.name).cloned().unwrap_or(Value::Null),
                 })
-                .collect();
-            if !groups.iter().any(|(k, _)| same_key(k, &key)) {
-                groups.push((key, Vec::new()));
+                .collect()
+        };
+        // An empty input table still yields its group, as Flux keeps empty groups.
+        let keys: Vec<Vec<Value>> = match t.rows.is_empty() {
+            true => vec![key_of(None)],
+            false => t.rows.iter().map(|row| key_of(Some(row))).collect(),
+        };
+        let source = sources.len();
+        let mut joined: Vec<usize> = Vec::new();
+        let mut rows = t.rows.into_iter();
+        for key in keys {
+            let g = group_of(&mut groups, key);
+            if !joined.contains(&g) {
+                union_into(&mut groups[g].columns, &t.columns)?;
+                joined.push(g);
             }
-            continue;
-        }
-        for mut row in t.rows {
-            let full: Vec<Value> = map
-                .iter()
-                .map(|m| m.map_or(Value::Null, |i| std::mem::replace(&mut row[i], Value::Null)))
-                .collect();
-            let key: Vec<Value> = key_idx.iter().map(|&i| full[i].clone()).collect();
-            match groups.iter_mut().find(|(k, _)| same_key(k, &key)) {
-                Some((_, rows)) => rows.push(full),
-                None => groups.push((key, vec![full])),
+            if let Some(row) = rows.next() {
+                groups[g].rows.push((source, row));
             }
         }
+        sources.push(t.columns);
     }
-    groups.sort_by(|(a, _), (b, _)| {
-        a.iter()
-            .zip(b)
+    groups.sort_by(|a, b| {
+        a.key
+            .iter()
+            .zip(&b.key)
             .map(|(x, y)| x.cmp_for_sort(y))
             .find(|o| o.is_ne())
             .unwrap_or(std::cmp::Ordering::Equal)
     });
-    Ok(groups
+    groups
         .into_iter()
-        .map(|(key, rows)| Table {
-            key: key_idx
-                .iter()
-                .zip(key)
-                .map(|(&i, v)| (columns[i].name.clone(), v))
-                .collect(),
-            columns: columns.clone(),
-            rows,
+        .map(|mut g| {
+            union_into(&mut g.columns, &key_cols)?;
+            let rows = g
+                .rows
+                .into_iter()
+                .map(|(source, mut row)| {
+                    let from = &sources[source];
+                    g.columns
+                        .iter()
+                        .map(|c| match from.iter().position(|f| f.name == c.name) {
+                            Some(i) => std::mem::replace(&mut row[i], Value::Null),
+                            None => Value::Null,
+                        })
+                        .collect()
+                })
+                .collect();
+            let key = key_cols.iter().map(|k| k.name.clone()).zip(g.key).collect();
+            Ok(Table {
+                key: key_in_column_order(&g.columns, key),
+                columns: g.columns,
+                rows,
+            })
         })
-        .collect())
+        .collect()
+}
+
+/// Rows regrouped: their key, the union of their tables' columns, and each row with the
+/// index of the columns it came with.
+struct Group {
+    key: Vec<Value>,
+    columns: Vec<Column>,
+    rows: Vec<(usize, Vec<Value>)>,
+}
+
+/// The index of the group of `key`, made if there is none yet.
+fn group_of(groups: &mut Vec<Group>, key: Vec<Value>) -> usize {
+    match groups.iter().position(|g| same_key(&g.key, &key)) {
+        Some(i) => i,
+        None => {
+            groups.push(Group {
+                key,
+                columns: Vec::new(),
+                rows: Vec::new(),
+            });
+            groups.len() - 1
+        }
+    }
+}
+
+/// Adds `more`'s columns to `columns` (those it lacks, in order); a column already there
+/// with another type is a schema collision.
+fn union_into(columns: &mut Vec<Column>, more: &[Column]) -> Result<(), FluxError> {
+    for c in more {
+        match columns.iter().find(|x| x.name == c.name) {
+            Some(x) if x.ty != c.ty => {
+                return Err(FluxError::Invalid(format!(
+                    "schema collision detected: column \"{}\" is both of type {} and {}",
+                    c.name,
+                    x.ty.flux_name(),
+                    c.ty.flux_name()
+                )))
+            }
+            Some(_) => {}
+            None => columns.push(c.clone()),
+        }
+    }
+    Ok(())
 }
 
 fn same_key(a: &[Value], b: &[Value]) -> bool {
