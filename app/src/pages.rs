@@ -5,6 +5,7 @@ mod buckets;
 mod compare;
 mod custom_dashboard;
 mod dashboard;
+mod dashboard_arrange;
 mod dashboard_cells;
 mod dashboard_shares;
 mod dashboards;

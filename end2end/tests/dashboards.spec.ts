@@ -112,3 +112,68 @@ test("a device's page tells each field's 30 days when its panel is opened", asyn
   await page.getByText("Fields over 30 days").scrollIntoViewIfNeeded();
   await page.screenshot({ path: "test-results/device-field-stats.png", fullPage: true });
 });
+
+test("a dashboard is arranged from nothing by dragging and resizing its cells, saved, and the same after a reload", async ({ page }) => {
+  const prefix = freshId("arranged");
+  await open(page, "/dashboards");
+  const create = page.getByRole("button", { name: "Create" });
+  await expect(async () => {
+    await page.getByLabel("Title").fill(`Arranged ${prefix}`);
+    await expect(create).toBeEnabled({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await create.click();
+  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByTestId("edit").click();
+  const cells = page.getByTestId("arrange-cell");
+  await expect(cells).toHaveCount(5);
+  while ((await cells.count()) > 0) {
+    await cells.first().getByRole("button", { name: "Delete" }).click();
+  }
+  await page.getByLabel("Cell type").selectOption("line");
+  await page.getByLabel("Cell field").selectOption("Temperature");
+  await page.getByRole("button", { name: "Add cell" }).click();
+  await page.getByLabel("Cell type").selectOption("value");
+  await page.getByLabel("Cell field").selectOption("Humidity");
+  await page.getByRole("button", { name: "Add cell" }).click();
+  await expect(cells).toHaveCount(2);
+  const arranged = async () =>
+    JSON.parse(await page.getByLabel("Dashboard JSON").inputValue()).cells.map((c: any) => [c.type, c.x, c.y, c.w, c.h]);
+  expect(await arranged()).toEqual([["line", 0, 0, 6, 4], ["value", 0, 4, 3, 2]]);
+
+  // The value dragged up beside the chart, then made wider and taller by its corner.
+  const box = (await page.getByTestId("arrange-board").boundingBox())!;
+  const column = (box.width - 8 + 14) / 12, row = 84;
+  const drag = async (handle: import("@playwright/test").Locator, columns: number, rows: number) => {
+    const b = (await handle.boundingBox())!;
+    const [x, y] = [b.x + b.width / 2, b.y + b.height / 2];
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x + columns * column, y + rows * row, { steps: 8 });
+    await page.mouse.up();
+  };
+  await drag(cells.nth(1).locator(".arrange-bar"), 6, -4);
+  expect(await arranged()).toEqual([["line", 0, 0, 6, 4], ["value", 6, 0, 3, 2]]);
+  await drag(cells.nth(1).getByTestId("resize"), 3, 1);
+  expect(await arranged()).toEqual([["line", 0, 0, 6, 4], ["value", 6, 0, 6, 3]]);
+  // Onto the chart: refused, nothing moves; undo takes back the resize.
+  await drag(cells.nth(1).locator(".arrange-bar"), -6, 0);
+  await expect(page.getByTestId("arrange").getByRole("alert")).toContainText("overlaps");
+  expect(await arranged()).toEqual([["line", 0, 0, 6, 4], ["value", 6, 0, 6, 3]]);
+  await page.getByRole("button", { name: "Undo" }).click();
+  expect(await arranged()).toEqual([["line", 0, 0, 6, 4], ["value", 6, 0, 3, 2]]);
+  // A cell's title, from its form.
+  await cells.nth(1).locator(".arrange-bar").click();
+  await page.locator("#cell-title").fill("Humidity now");
+  await page.getByRole("button", { name: "Apply to cell" }).click();
+  await expect(cells.nth(1)).toContainText("Humidity now");
+  await page.screenshot({ path: "test-results/dashboard-arrange.png", fullPage: true });
+
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("saved")).toContainText("Saved as version 2");
+  await page.reload();
+  const board = page.getByTestId("board").getByTestId("cell");
+  await expect(board).toHaveCount(2);
+  await expect(board.nth(1)).toHaveAttribute("style", /grid-column: 7 \/ span 3; grid-row: 1 \/ span 2/);
+  await expect(board.nth(1)).toContainText("Humidity now");
+});

@@ -4,6 +4,7 @@
 //! someone else made meanwhile is not overwritten), exports it, restores an earlier
 //! version, or removes it.
 
+use super::dashboard_arrange::Arrange;
 use super::dashboard_cells::Grid;
 use super::dashboard_shares::ShareForm;
 use crate::api::{
@@ -173,10 +174,14 @@ fn Editor(
             {move || save.value().get().and_then(Result::ok).map(|s| view! {
                 <p class="saved" data-testid="saved">{format!("Saved as version {}.", s.version)}</p>
             })}
-            <p>"The cells, their places on the 12-column grid and what they show. "
-                <a href="/schemas/dashboard.schema.json" rel="external">"The format"</a></p>
-            <textarea class="json" rows="18" aria-label="Dashboard JSON" spellcheck="false"
-                prop:value=text on:input=move |ev| set_text.set(event_target_value(&ev))></textarea>
+            <p>"Drag a cell by its bar to move it and by its corner to resize it; select it to change what it shows. Or edit the JSON ("
+                <a href="/schemas/dashboard.schema.json" rel="external">"the format"</a>")."</p>
+            <Arrange text set_text/>
+            <details class="json-text">
+                <summary>"JSON"</summary>
+                <textarea class="json" rows="18" aria-label="Dashboard JSON" spellcheck="false"
+                    prop:value=text on:input=move |ev| set_text.set(event_target_value(&ev))></textarea>
+            </details>
             <div class="inline-form">
                 <button disabled=move || save.pending().get()
                     on:click=move |_| { save.dispatch(SaveDashboard { id: save_id.clone(), version: base.get_untracked(), json: text.get_untracked() }); }>

@@ -7,9 +7,10 @@ pub mod store;
 
 use crate::{telemetry, Backend, Error};
 use futures_util::future::join_all;
+use influx_client::flux::TimeRange;
 use iot_models::{
-    CellData, CellDevices, CellKind, CellSpec, DashboardView, DeviceId, DeviceSet, FleetQuery,
-    SavedDashboard, TimeWindow, MAX_CELL_DEVICES,
+    window_within, CellData, CellDevices, CellKind, CellSpec, DashboardView, DeviceId, DeviceSet,
+    FleetQuery, SavedDashboard, Series, TimeWindow, MAX_CELL_DEVICES,
 };
 
 /// The most bytes a dashboard's JSON may have.
@@ -92,6 +93,21 @@ async fn devices_of(b: &Backend, set: &DeviceSet) -> Result<(Vec<String>, usize)
     })
 }
 
+/// Points a series of a cell holds at most: about one per two pixels of its width (a
+/// column is about 100 px wide), fewer when many lines share the cell — at most
+/// [`MAX_CELL_POINTS`] in all — and never fewer than [`MIN_SERIES_POINTS`].
+const POINTS_PER_COLUMN: u64 = 50;
+const MAX_CELL_POINTS: u64 = 20_000;
+const MIN_SERIES_POINTS: u64 = 24;
+
+fn points_for(columns: u8, lines: usize) -> u64 {
+    (u64::from(columns) * POINTS_PER_COLUMN)
+        .min(MAX_CELL_POINTS / lines.max(1) as u64)
+        .max(MIN_SERIES_POINTS)
+}
+
+/// A cell's data; viewers of the same cell (same devices, kind, width and range) share
+/// one read while its window's step lasts.
 async fn cell_data(
     b: &Backend,
     cell: &CellSpec,
@@ -104,36 +120,24 @@ async fn cell_data(
         CellDevices::All => dashboards.iter().map(String::as_str).collect(),
         CellDevices::List(ids) => ids.iter().map(DeviceId::as_str).collect(),
     };
-    let fields: Vec<&str> = cell.kind.fields().into_iter().map(|f| f.as_str()).collect();
-    if fields.is_empty() || devices.is_empty() {
+    if cell.kind.fields().is_empty() || devices.is_empty() {
         return CellData::default();
     }
     let shown = &devices[..devices.len().min(MAX_CELL_DEVICES)];
     let range = telemetry::time_range(window);
-    let charted = matches!(cell.kind, CellKind::Line { .. } | CellKind::Value { .. });
-    let latest = !matches!(cell.kind, CellKind::Line { .. });
-    let series = async {
-        match charted {
-            true => {
-                telemetry::read_series(b, shown, &fields, &range, b.settings.measurement_interval)
-                    .await
-                    .map(|(series, _)| series)
-            }
-            false => Ok(Vec::new()),
-        }
-    };
-    let last = async {
-        match latest {
-            true => telemetry::latest_of(b, shown, &fields, &range).await,
-            false => Ok(Vec::new()),
-        }
-    };
-    match futures_util::future::try_join(series, last).await {
-        Ok((series, latest)) => CellData {
-            series,
-            latest,
-            error: None,
+    let key = (
+        shown.join(","),
+        format!("{:?} {} {window:?}", cell.kind, cell.w),
+        telemetry::step_of(&range, chrono::Utc::now()),
+    );
+    let read = b
+        .cells
+        .get_or_read(key, || read_cell(b, cell, shown, window))
+        .await;
+    match read {
+        Ok(data) => CellData {
             devices_left_out: devices.len() - shown.len(),
+            ..(*data).clone()
         },
         Err(e) => CellData {
             error: Some(e.to_string()),
@@ -142,9 +146,66 @@ async fn cell_data(
     }
 }
 
+/// What a cell of `devices` draws: a chart's series downsampled to its width; a value's,
+/// gauge's or table's latest points as written, and for a value the sparkline of the
+/// device whose point is newest.
+async fn read_cell(
+    b: &Backend,
+    cell: &CellSpec,
+    devices: &[&str],
+    window: &TimeWindow,
+) -> Result<CellData, Error> {
+    let fields: Vec<&str> = cell.kind.fields().into_iter().map(|f| f.as_str()).collect();
+    let range = telemetry::time_range(window);
+    let mut data = CellData::default();
+    match &cell.kind {
+        CellKind::Line { .. } => {
+            data.series = chart_series(b, cell.w, devices, &fields, &range).await?
+        }
+        CellKind::Value { .. } => {
+            data.latest = telemetry::latest_of(b, devices, &fields, &range).await?;
+            let newest = data
+                .latest
+                .iter()
+                .max_by_key(|s| s.points.last().map(|p| p.0));
+            if let Some(newest) = newest.map(|s| s.device.clone()) {
+                data.series = chart_series(b, cell.w, &[&newest], &fields, &range).await?;
+            }
+        }
+        CellKind::Gauge { .. } | CellKind::Table { .. } => {
+            data.latest = telemetry::latest_of(b, devices, &fields, &range).await?
+        }
+        CellKind::Note { .. } => {}
+    }
+    Ok(data)
+}
+
+/// Series of `fields` of `devices` for a chart `columns` wide.
+async fn chart_series(
+    b: &Backend,
+    columns: u8,
+    devices: &[&str],
+    fields: &[&str],
+    range: &TimeRange,
+) -> Result<Vec<Series>, Error> {
+    let seconds = telemetry::range_seconds(range, chrono::Utc::now());
+    let lines = devices.len() * fields.len();
+    let every = window_within(seconds, points_for(columns, lines)).unwrap_or(1);
+    let (series, _) = telemetry::read_series(b, devices, fields, range, every).await?;
+    Ok(series)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_holds_about_a_point_per_two_pixels_and_less_when_crowded() {
+        assert_eq!(points_for(6, 1), 300);
+        assert_eq!(points_for(12, 4), 600);
+        assert_eq!(points_for(12, 50), 400);
+        assert_eq!(points_for(1, 2_000), MIN_SERIES_POINTS);
+    }
 
     #[test]
     fn errors_name_their_json_path() {

@@ -130,12 +130,12 @@ pub(crate) async fn latest_of(
 /// How long a range is, in seconds, as of `now`.
 /// Which step of its chart windows a range is in at `now`: reads of one step are shared by
 /// every viewer (5 s for an hour, 2 min for a day).
-fn step_of(range: &TimeRange, now: chrono::DateTime<chrono::Utc>) -> i64 {
+pub(crate) fn step_of(range: &TimeRange, now: chrono::DateTime<chrono::Utc>) -> i64 {
     let step = window_for(range_seconds(range, now)).unwrap_or(1).max(1) as i64;
     now.timestamp() / step
 }
 
-fn range_seconds(window: &TimeRange, now: chrono::DateTime<chrono::Utc>) -> u64 {
+pub(crate) fn range_seconds(window: &TimeRange, now: chrono::DateTime<chrono::Utc>) -> u64 {
     let (start, stop) = window.resolve(now);
     (stop - start).num_seconds().max(1) as u64
 }

@@ -23,10 +23,17 @@ pub const POSITION_FIELDS: [&str; 2] = ["Lat", "Lon"];
 /// to [`MAX_POINTS`] seconds are read raw (devices report at most about once a second); longer
 /// ones by the shortest readable window that keeps them within [`MAX_POINTS`] windows.
 pub fn window_for(range_seconds: u64) -> Option<u64> {
-    if range_seconds <= MAX_POINTS {
+    window_within(range_seconds, MAX_POINTS)
+}
+
+/// The window to average a range over so that it holds at most `points` windows (`None`:
+/// raw points, one a second at most, fit).
+pub fn window_within(range_seconds: u64, points: u64) -> Option<u64> {
+    let points = points.max(1);
+    if range_seconds <= points {
         return None;
     }
-    let needed = range_seconds.div_ceil(MAX_POINTS);
+    let needed = range_seconds.div_ceil(points);
     Some(WINDOWS.into_iter().find(|w| *w >= needed).unwrap_or(needed))
 }
 
@@ -241,6 +248,8 @@ mod tests {
 
     #[test]
     fn short_ranges_are_raw_and_long_ones_stay_under_the_cap() {
+        assert_eq!(window_within(86_400, 300), Some(300));
+        assert_eq!(window_within(600, 300), Some(2));
         assert_eq!(window_for(300), None);
         assert_eq!(window_for(1_000), None);
         assert_eq!(window_for(1_001), Some(2));
