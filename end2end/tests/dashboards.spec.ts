@@ -37,6 +37,7 @@ test("a dashboard is built for a group of devices, switched between them, edited
 
   // Edited as JSON: a mistake is named by its path and nothing is saved; then a good change.
   await page.getByTestId("edit").click();
+  await page.getByText("JSON", { exact: true }).click();
   const json = page.getByLabel("Dashboard JSON");
   const original = await json.inputValue();
   await json.fill(original.replace('"w": 8', '"w": 9'));

@@ -146,7 +146,7 @@ pub fn Arrange(text: ReadSignal<String>, set_text: WriteSignal<String>) -> impl 
                             <span>{label}</span>
                         </div>
                         <div class="arrange-actions">
-                            <button title="Duplicate" aria-label="Duplicate" on:click=move |_| change(&|s| duplicate(s, i))>"⧉"</button>
+                            <button title="Duplicate" aria-label="Duplicate" on:click=move |_| change(&|s| duplicate(s, i))>"copy"</button>
                             <button title="Delete" aria-label="Delete" on:click=move |_| { selected.set(None); change(&|s| { s.cells.remove(i); }) }>"✕"</button>
                         </div>
                         <div class="arrange-resize" on:pointerdown=grab(i, Grip::Resize) title="Drag to resize" data-testid="resize"></div>
