@@ -2,16 +2,16 @@
 //! named by its path, kept with their versions (`store.rs`), and drawn — each cell's data
 //! read from InfluxDB at the dashboard's range, downsampled there.
 
+mod reads;
 pub mod shares;
 pub mod store;
 
 use crate::{telemetry, Backend, Error};
-use futures_util::future::join_all;
-use influx_client::flux::TimeRange;
 use iot_models::{
     window_within, CellData, CellDevices, CellKind, CellSpec, DashboardView, DeviceId, DeviceSet,
-    FleetQuery, SavedDashboard, Series, TimeWindow, MAX_CELL_DEVICES,
+    FleetQuery, SavedDashboard, TimeWindow, MAX_CELL_DEVICES,
 };
+use reads::{ReadKey, Reads};
 
 /// The most bytes a dashboard's JSON may have.
 pub const MAX_JSON: usize = 256 * 1024;
@@ -57,11 +57,7 @@ pub async fn view(
         None => devices.first().cloned(),
     };
     let window = TimeWindow::Last(spec.range_choice());
-    let reads = spec
-        .cells
-        .iter()
-        .map(|cell| cell_data(b, cell, &devices, picked.as_deref(), &window));
-    let cells = join_all(reads).await;
+    let cells = cells_data(b, &spec.cells, &devices, picked.as_deref(), &window).await;
     let json = serde_json::to_string_pretty(spec).map_err(|e| Error::Internal(e.to_string()))?;
     Ok(DashboardView {
         json,
@@ -95,9 +91,10 @@ async fn devices_of(b: &Backend, set: &DeviceSet) -> Result<(Vec<String>, usize)
 
 /// Points a series of a cell holds at most: about one per two pixels of its width (a
 /// column is about 100 px wide), fewer when many lines share the cell — at most
-/// [`MAX_CELL_POINTS`] in all — and never fewer than [`MIN_SERIES_POINTS`].
+/// [`MAX_CELL_POINTS`] in all: 50 lines in a chart are read as a trend, not point by point
+/// — and never fewer than [`MIN_SERIES_POINTS`].
 const POINTS_PER_COLUMN: u64 = 50;
-const MAX_CELL_POINTS: u64 = 20_000;
+const MAX_CELL_POINTS: u64 = 6_000;
 const MIN_SERIES_POINTS: u64 = 24;
 
 fn points_for(columns: u8, lines: usize) -> u64 {
@@ -106,93 +103,129 @@ fn points_for(columns: u8, lines: usize) -> u64 {
         .max(MIN_SERIES_POINTS)
 }
 
-/// A cell's data; viewers of the same cell (same devices, kind, width and range) share
-/// one read while its window's step lasts.
-async fn cell_data(
-    b: &Backend,
+/// The devices a cell shows (the first [`MAX_CELL_DEVICES`]), and how many it leaves out.
+fn cell_devices(
     cell: &CellSpec,
     dashboards: &[String],
     picked: Option<&str>,
-    window: &TimeWindow,
-) -> CellData {
-    let devices: Vec<&str> = match &cell.devices {
-        CellDevices::Picked => picked.into_iter().collect(),
-        CellDevices::All => dashboards.iter().map(String::as_str).collect(),
-        CellDevices::List(ids) => ids.iter().map(DeviceId::as_str).collect(),
+) -> (Vec<String>, usize) {
+    let devices: Vec<String> = match &cell.devices {
+        CellDevices::Picked => picked.into_iter().map(String::from).collect(),
+        CellDevices::All => dashboards.to_vec(),
+        CellDevices::List(ids) => ids.iter().map(|i| i.to_string()).collect(),
     };
-    if cell.kind.fields().is_empty() || devices.is_empty() {
-        return CellData::default();
-    }
-    let shown = &devices[..devices.len().min(MAX_CELL_DEVICES)];
-    let range = telemetry::time_range(window);
-    let key = (
-        shown.join(","),
-        format!("{:?} {} {window:?}", cell.kind, cell.w),
-        telemetry::step_of(&range, chrono::Utc::now()),
-    );
-    let read = b
-        .cells
-        .get_or_read(key, || read_cell(b, cell, shown, window))
-        .await;
-    match read {
-        Ok(data) => CellData {
-            devices_left_out: devices.len() - shown.len(),
-            ..(*data).clone()
-        },
-        Err(e) => CellData {
-            error: Some(e.to_string()),
-            ..CellData::default()
-        },
-    }
+    let left_out = devices.len().saturating_sub(MAX_CELL_DEVICES);
+    (
+        devices.into_iter().take(MAX_CELL_DEVICES).collect(),
+        left_out,
+    )
 }
 
-/// What a cell of `devices` draws: a chart's series downsampled to its width; a value's,
-/// gauge's or table's latest points as written, and for a value the sparkline of the
-/// device whose point is newest.
-async fn read_cell(
+/// Every cell's data, in two rounds of merged reads: the charts and the latest points,
+/// then the sparklines of the devices whose points are newest in each value cell.
+async fn cells_data(
     b: &Backend,
-    cell: &CellSpec,
-    devices: &[&str],
+    cells: &[CellSpec],
+    dashboards: &[String],
+    picked: Option<&str>,
     window: &TimeWindow,
-) -> Result<CellData, Error> {
-    let fields: Vec<&str> = cell.kind.fields().into_iter().map(|f| f.as_str()).collect();
+) -> Vec<CellData> {
     let range = telemetry::time_range(window);
-    let mut data = CellData::default();
-    match &cell.kind {
-        CellKind::Line { .. } => {
-            data.series = chart_series(b, cell.w, devices, &fields, &range).await?
+    let seconds = telemetry::range_seconds(&range, chrono::Utc::now());
+    let chart = |devices: Vec<String>, cell: &CellSpec| {
+        let lines = devices.len() * cell.kind.fields().len();
+        let every = window_within(seconds, points_for(cell.w, lines)).unwrap_or(1);
+        ReadKey {
+            devices,
+            every: Some(every),
         }
-        CellKind::Value { .. } => {
-            data.latest = telemetry::latest_of(b, devices, &fields, &range).await?;
-            let newest = data
-                .latest
-                .iter()
-                .max_by_key(|s| s.points.last().map(|p| p.0));
-            if let Some(newest) = newest.map(|s| s.device.clone()) {
-                data.series = chart_series(b, cell.w, &[&newest], &fields, &range).await?;
+    };
+    let latest = |devices: Vec<String>| ReadKey {
+        devices,
+        every: None,
+    };
+    let fields_of = |cell: &CellSpec| -> Vec<String> {
+        cell.kind.fields().iter().map(|f| f.to_string()).collect()
+    };
+    let shown: Vec<(Vec<String>, usize)> = cells
+        .iter()
+        .map(|c| cell_devices(c, dashboards, picked))
+        .collect();
+    let first_round = cells
+        .iter()
+        .zip(&shown)
+        .filter(|(c, (d, _))| !c.kind.fields().is_empty() && !d.is_empty())
+        .map(|(cell, (devices, _))| {
+            let key = match cell.kind {
+                CellKind::Line { .. } => chart(devices.clone(), cell),
+                _ => latest(devices.clone()),
+            };
+            (key, fields_of(cell))
+        });
+    let first = Reads::of(b, first_round.collect(), &range).await;
+    let newest = |cell: &CellSpec, devices: &[String]| -> Option<String> {
+        let fields = fields_of(cell);
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        let points = first.get(&latest(devices.to_vec()), &fields).ok()?;
+        points
+            .iter()
+            .max_by_key(|s| s.points.last().map(|p| p.0))
+            .map(|s| s.device.clone())
+    };
+    let sparklines: Vec<Option<ReadKey>> = cells
+        .iter()
+        .zip(&shown)
+        .map(|(cell, (devices, _))| match cell.kind {
+            CellKind::Value { .. } => newest(cell, devices).map(|d| chart(vec![d], cell)),
+            _ => None,
+        })
+        .collect();
+    let second_round = cells
+        .iter()
+        .zip(&sparklines)
+        .filter_map(|(cell, key)| Some((key.clone()?, fields_of(cell))));
+    let second = Reads::of(b, second_round.collect(), &range).await;
+    cells
+        .iter()
+        .zip(shown)
+        .zip(sparklines)
+        .map(|((cell, (devices, left_out)), sparkline)| {
+            let fields = fields_of(cell);
+            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+            let data = match (&cell.kind, devices.is_empty() || fields.is_empty()) {
+                (_, true) => Ok(CellData::default()),
+                (CellKind::Line { .. }, _) => {
+                    first
+                        .get(&chart(devices, cell), &fields)
+                        .map(|series| CellData {
+                            series,
+                            ..CellData::default()
+                        })
+                }
+                (_, _) => first.get(&latest(devices), &fields).and_then(|latest| {
+                    let series = match &sparkline {
+                        Some(key) => second.get(key, &fields)?,
+                        None => Vec::new(),
+                    };
+                    Ok(CellData {
+                        series,
+                        latest,
+                        ..CellData::default()
+                    })
+                }),
+            };
+            match data {
+                Ok(data) => CellData {
+                    devices_left_out: left_out,
+                    ..data
+                },
+                Err(e) => CellData {
+                    error: Some(e.to_string()),
+                    ..CellData::default()
+                },
             }
-        }
-        CellKind::Gauge { .. } | CellKind::Table { .. } => {
-            data.latest = telemetry::latest_of(b, devices, &fields, &range).await?
-        }
-        CellKind::Note { .. } => {}
-    }
-    Ok(data)
-}
-
-/// Series of `fields` of `devices` for a chart `columns` wide.
-async fn chart_series(
-    b: &Backend,
-    columns: u8,
-    devices: &[&str],
-    fields: &[&str],
-    range: &TimeRange,
-) -> Result<Vec<Series>, Error> {
-    let seconds = telemetry::range_seconds(range, chrono::Utc::now());
-    let lines = devices.len() * fields.len();
-    let every = window_within(seconds, points_for(columns, lines)).unwrap_or(1);
-    let (series, _) = telemetry::read_series(b, devices, fields, range, every).await?;
-    Ok(series)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -203,7 +236,7 @@ mod tests {
     fn a_cell_holds_about_a_point_per_two_pixels_and_less_when_crowded() {
         assert_eq!(points_for(6, 1), 300);
         assert_eq!(points_for(12, 4), 600);
-        assert_eq!(points_for(12, 50), 400);
+        assert_eq!(points_for(12, 50), 120);
         assert_eq!(points_for(1, 2_000), MIN_SERIES_POINTS);
     }
 

@@ -108,8 +108,8 @@ pub struct Backend {
     pub comparisons: read_cache::ReadCache<iot_models::Comparison>,
     /// The fleet's positions, for a second.
     pub positions: read_cache::ReadCache<iot_models::FleetMap>,
-    /// Dashboards' cells while their window's step lasts.
-    pub cells: read_cache::ReadCache<iot_models::CellData>,
+    /// What dashboards' cells read (merged by devices), while their window's step lasts.
+    pub cell_reads: read_cache::ReadCache<Vec<iot_models::Series>>,
     /// Devices' fields over 30 days, for a minute.
     pub field_stats: read_cache::ReadCache<Vec<iot_models::FieldStats>>,
     /// The points the gateway just stored, for the pages watching each device.
@@ -133,7 +133,7 @@ impl Backend {
             comparisons: Default::default(),
             positions: Default::default(),
             field_stats: Default::default(),
-            cells: Default::default(),
+            cell_reads: Default::default(),
             live: Default::default(),
             registrations: Default::default(),
         }
