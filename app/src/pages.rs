@@ -9,6 +9,7 @@ mod dashboard_arrange;
 mod dashboard_cells;
 mod dashboard_shares;
 mod dashboards;
+mod device_dashboards;
 mod device_detail;
 mod device_import;
 mod devices;

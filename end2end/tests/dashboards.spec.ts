@@ -53,6 +53,12 @@ test("a dashboard is built for a group of devices, switched between them, edited
   await expect(page.getByTestId("dashboard-title")).toHaveText(`North house ${prefix}`);
   await expect(page.getByTestId("cell")).toHaveCount(5);
   await expect(value).toContainText("30.5");
+
+  // A device's page offers the dashboards that are for it, opened on it.
+  await open(page, `/devices/${a}`);
+  await page.getByTestId("device-dashboards").getByRole("link", { name: `North house ${prefix}` }).click();
+  await expect(page).toHaveURL(new RegExp(`device=${a}$`));
+  await expect(value).toContainText("21.25");
 });
 
 test("a dashboard shared read-only opens in a fresh browser without signing in, until its link is revoked", async ({ page, browser }) => {

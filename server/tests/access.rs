@@ -10,7 +10,7 @@ use reqwest::{header, redirect, StatusCode};
 /// The role each server function needs, and arguments it accepts (roles are checked once
 /// the arguments are read). A server function missing here fails the test: a new one must
 /// say who may call it.
-const NEEDS: [(&str, &str, &str); 49] = [
+const NEEDS: [(&str, &str, &str); 50] = [
     ("find_devices", "viewer", "query[prefix]=dev&query[page]=0"),
     ("get_fleet_overview", "viewer", ""),
     ("list_pending_devices", "viewer", ""),
@@ -77,6 +77,7 @@ const NEEDS: [(&str, &str, &str); 49] = [
     ("test_alert_endpoint", "operator", "id=x"),
     ("acknowledge_alert", "operator", "id=x:y&note=n"),
     ("list_dashboards", "viewer", ""),
+    ("dashboards_for", "viewer", "id=dev-x"),
     ("open_dashboard", "viewer", "id=x"),
     ("new_dashboard", "operator", "title=t&prefix=dev"),
     ("create_dashboard", "operator", "json=x"),

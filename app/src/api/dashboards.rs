@@ -19,6 +19,13 @@ pub async fn list_dashboards() -> Result<Vec<DashboardSummary>, AppError> {
     Ok(dashboards()?.list()?)
 }
 
+/// The dashboards that are for device `id`, for its page to offer.
+#[server]
+pub async fn dashboards_for(id: DeviceId) -> Result<Vec<DashboardSummary>, AppError> {
+    require(Role::Viewer)?;
+    Ok(dashboards()?.including(&id)?)
+}
+
 /// A dashboard with its cells' data, for `device` (else its first device).
 #[server]
 pub async fn open_dashboard(

@@ -7,6 +7,7 @@ use crate::components::{
 use crate::models::DeviceDetail as Detail;
 use crate::models::{device_id, DeviceId, DeviceSummary};
 use crate::pages::dashboard::DeviceDashboardPanel;
+use crate::pages::device_dashboards::DeviceDashboards;
 use crate::pages::field_stats::FieldStatsPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,6 +37,7 @@ pub fn DeviceDetail() -> impl IntoView {
         <Transition fallback=Loading>
             {move || live.get().map(|r| show(r, |d| view! { <DeviceHeader summary=d.summary/> }.into_any()))}
         </Transition>
+        <DeviceDashboards device=Signal::derive(id)/>
         <DeviceDashboardPanel device=Signal::derive(id)/>
         <FieldStatsPanel device=Signal::derive(id)/>
         <Transition>

@@ -6,7 +6,7 @@
 use super::parse_spec;
 use crate::local_db::LocalDb;
 use crate::Error;
-use iot_models::{DashboardSpec, DashboardSummary, DashboardVersion, SavedDashboard};
+use iot_models::{DashboardSpec, DashboardSummary, DashboardVersion, DeviceId, SavedDashboard};
 use rusqlite::{params, OptionalExtension};
 use std::path::Path;
 
@@ -55,6 +55,18 @@ impl DashboardStore {
 
     /// Every dashboard's latest version, by title.
     pub fn list(&self) -> Result<Vec<DashboardSummary>, Error> {
+        self.list_where(|_| true)
+    }
+
+    /// The dashboards that are for device `id`, by title.
+    pub fn including(&self, id: &DeviceId) -> Result<Vec<DashboardSummary>, Error> {
+        self.list_where(|spec| spec.devices.includes(id))
+    }
+
+    fn list_where(
+        &self,
+        keep: impl Fn(&DashboardSpec) -> bool,
+    ) -> Result<Vec<DashboardSummary>, Error> {
         let rows: Vec<(String, u32, String, String, String)> = self.db.with(|db| {
             let mut q = db.prepare(
                 "SELECT v.dashboard, v.version, v.spec, v.saved_at, v.saved_by FROM versions v
@@ -65,20 +77,20 @@ impl DashboardStore {
             })?;
             rows.collect()
         })?;
-        let mut list = rows
-            .into_iter()
-            .map(|(id, version, spec, saved_at, saved_by)| {
-                let spec = self.spec(&spec)?;
-                Ok(DashboardSummary {
+        let mut list = Vec::new();
+        for (id, version, spec, saved_at, saved_by) in rows {
+            let spec = self.spec(&spec)?;
+            if keep(&spec) {
+                list.push(DashboardSummary {
                     id,
                     title: spec.title,
                     version,
                     saved_at,
                     saved_by,
                     cells: spec.cells.len(),
-                })
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
+                });
+            }
+        }
         list.sort_by_key(|d| d.title.to_lowercase());
         Ok(list)
     }
@@ -260,6 +272,12 @@ mod tests {
             [(3, "One".into()), (2, "Two".into()), (1, "One".into())]
         );
         assert_eq!(store.list().unwrap()[0].title, "One");
+        let d1 = DeviceId::parse("d-1").unwrap();
+        assert_eq!(store.including(&d1).unwrap().len(), 1);
+        assert!(store
+            .including(&DeviceId::parse("d-2").unwrap())
+            .unwrap()
+            .is_empty());
         assert!(store.remove(&d.id).unwrap());
         assert!(matches!(store.get(&d.id, None), Err(Error::NotFound(_))));
         assert!(matches!(store.versions(&d.id), Err(Error::NotFound(_))));
