@@ -45,7 +45,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         .collect_view()}
                 </ul>
             </nav>
-            <main class="content">{children()}</main>
+            <main class="content"><crate::help::HelpPanel/>{children()}</main>
         </div>
     }
     .into_any()

@@ -13,10 +13,12 @@ pub mod api;
 mod charts;
 mod components;
 mod device_picker;
+mod help;
 mod layout;
 mod live;
 pub mod models;
 mod pages;
+mod prose;
 mod range_bar;
 mod signed_in;
 

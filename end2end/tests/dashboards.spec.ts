@@ -1,5 +1,19 @@
-import { test, expect } from "@playwright/test";
+import { test, expect, Page } from "@playwright/test";
 import { deviceWriter, freshId, open, register } from "./helpers";
+
+/** Creates a starter dashboard from the Dashboards page and waits on its page, hydrated. */
+async function newDashboard(page: Page, title: string, prefix: string) {
+  await open(page, "/dashboards");
+  const create = page.getByRole("button", { name: "Create" });
+  await expect(async () => {
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Devices whose id starts with").fill(prefix);
+    await expect(create).toBeEnabled({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await create.click();
+  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
 
 test("a dashboard is built for a group of devices, switched between them, edited, saved and the same after a reload", async ({ page, request }) => {
   const prefix = freshId("board");
@@ -11,15 +25,7 @@ test("a dashboard is built for a group of devices, switched between them, edited
     expect(await write(`environment,clientId=${id} Temperature=${temperature},Humidity=40,CO2=800i ${t - 60}`)).toBe(204);
   }
 
-  await open(page, "/dashboards");
-  const create = page.getByRole("button", { name: "Create" });
-  await expect(async () => {
-    await page.getByLabel("Title").fill(`Greenhouse ${prefix}`);
-    await page.getByLabel("Devices whose id starts with").fill(prefix);
-    await expect(create).toBeEnabled({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
-  await create.click();
-  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
+  await newDashboard(page, `Greenhouse ${prefix}`, prefix);
   await expect(page.getByTestId("cell")).toHaveCount(5);
   const value = page.locator("[data-kind=value]");
   await expect(value).toContainText("21.25");
@@ -63,16 +69,7 @@ test("a dashboard is built for a group of devices, switched between them, edited
 
 test("a dashboard shared read-only opens in a fresh browser without signing in, until its link is revoked", async ({ page, browser }) => {
   const prefix = freshId("shared");
-  await open(page, "/dashboards");
-  const create = page.getByRole("button", { name: "Create" });
-  await expect(async () => {
-    await page.getByLabel("Title").fill(`Lobby ${prefix}`);
-    await page.getByLabel("Devices whose id starts with").fill(prefix);
-    await expect(create).toBeEnabled({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
-  await create.click();
-  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await newDashboard(page, `Lobby ${prefix}`, prefix);
   await page.getByTestId("edit").click();
   await page.getByRole("button", { name: "Create link" }).click();
   const link = await page.getByTestId("share-link").locator("a").first().getAttribute("href");
@@ -122,15 +119,7 @@ test("a device's page tells each field's 30 days when its panel is opened", asyn
 
 test("a dashboard is arranged from nothing by dragging and resizing its cells, saved, and the same after a reload", async ({ page }) => {
   const prefix = freshId("arranged");
-  await open(page, "/dashboards");
-  const create = page.getByRole("button", { name: "Create" });
-  await expect(async () => {
-    await page.getByLabel("Title").fill(`Arranged ${prefix}`);
-    await expect(create).toBeEnabled({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
-  await create.click();
-  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await newDashboard(page, `Arranged ${prefix}`, "");
   await page.getByTestId("edit").click();
   const cells = page.getByTestId("arrange-cell");
   await expect(cells).toHaveCount(5);
@@ -183,4 +172,21 @@ test("a dashboard is arranged from nothing by dragging and resizing its cells, s
   await expect(board).toHaveCount(2);
   await expect(board.nth(1)).toHaveAttribute("style", /grid-column: 7 \/ span 3; grid-row: 1 \/ span 2/);
   await expect(board.nth(1)).toContainText("Humidity now");
+});
+
+test("every page has a help panel that stays open or closed as it was left", async ({ page }) => {
+  await open(page, "/devices");
+  const help = page.getByTestId("help");
+  await expect(help).not.toHaveAttribute("open", "");
+  await help.locator("summary").click();
+  await expect(help).toContainText("Import devices");
+  await open(page, "/devices");
+  await expect(help).toHaveJSProperty("open", true);
+  await page.screenshot({ path: "test-results/help-open.png" });
+  await help.locator("summary").click();
+  await open(page, "/devices");
+  await expect(help).toHaveJSProperty("open", false);
+  // Each page its own.
+  await open(page, "/alerts");
+  await expect(page.getByTestId("help")).toContainText("What fires now");
 });

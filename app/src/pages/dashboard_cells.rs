@@ -5,6 +5,7 @@
 use crate::charts::TimeChart;
 use crate::components::{format_age, format_value};
 use crate::models::{align, unit, Band, CellData, CellKind, CellSpec, Series};
+use crate::prose::prose;
 use leptos::prelude::*;
 
 /// The cells on the 12-column grid, each with its data (in the same order); ages are told
@@ -128,7 +129,7 @@ fn body(
         CellKind::Table { fields } => {
             table(fields.iter().map(|f| f.as_str()).collect(), latest_points)
         }
-        CellKind::Note { text } => note(text),
+        CellKind::Note { text } => view! { <div class="note">{prose(text)}</div> }.into_any(),
     }
 }
 
@@ -230,21 +231,4 @@ fn table(fields: Vec<&str>, series: &[Series]) -> AnyView {
         </table>
     }
     .into_any()
-}
-
-/// Paragraphs, and lines starting with `- ` as a list.
-fn note(text: &str) -> AnyView {
-    let blocks = text.split("\n\n").map(|block| {
-        let lines: Vec<&str> = block.lines().collect();
-        if !lines.is_empty() && lines.iter().all(|l| l.starts_with("- ")) {
-            let items = lines
-                .iter()
-                .map(|l| view! { <li>{l[2..].to_string()}</li> })
-                .collect_view();
-            view! { <ul>{items}</ul> }.into_any()
-        } else {
-            view! { <p>{block.to_string()}</p> }.into_any()
-        }
-    });
-    view! { <div class="note">{blocks.collect_view()}</div> }.into_any()
 }
