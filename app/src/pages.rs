@@ -7,6 +7,7 @@ mod custom_dashboard;
 mod dashboard;
 mod dashboard_arrange;
 mod dashboard_cells;
+mod dashboard_geo;
 mod dashboard_shares;
 mod dashboards;
 mod device_dashboards;

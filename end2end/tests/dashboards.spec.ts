@@ -108,12 +108,13 @@ test("a device's page tells each field's 30 days when its panel is opened", asyn
   expect(await write(body)).toBe(204);
   await open(page, `/devices/${id}`);
   await expect(page.getByTestId("field-stats")).toHaveCount(0);
-  await page.getByText("Fields over 30 days").click();
+  const panel = page.getByRole("heading", { name: "Fields over 30 days" });
+  await panel.click();
   const row = page.getByTestId("field-stats").getByRole("row", { name: /Temperature/ });
   await expect(row).toContainText("19.5 °C");
   await expect(row).toContainText("27.25 °C");
   await expect(row).toContainText("BME280");
-  await page.getByText("Fields over 30 days").scrollIntoViewIfNeeded();
+  await panel.scrollIntoViewIfNeeded();
   await page.screenshot({ path: "test-results/device-field-stats.png", fullPage: true });
 });
 
@@ -189,4 +190,36 @@ test("every page has a help panel that stays open or closed as it was left", asy
   // Each page its own.
   await open(page, "/alerts");
   await expect(page.getByTestId("help")).toContainText("What fires now");
+});
+
+test("an imported dashboard draws a device's track with its heading", async ({ page, request }) => {
+  const id = freshId("car");
+  await register(page, id);
+  const write = await deviceWriter(request, id);
+  const t = Math.floor(Date.now() / 1000);
+  const track = [[50.08, 14.42], [50.085, 14.43], [50.09, 14.445], [50.1, 14.45]];
+  const body = track.map(([lat, lon], i) => `environment,clientId=${id} Lat=${lat},Lon=${lon},Temperature=${20 + i} ${t - 600 + i * 120}`).join("\n");
+  expect(await write(body)).toBe(204);
+  const json = JSON.stringify({
+    title: `Fleet car ${id}`, devices: { device: id }, range: "1h",
+    cells: [
+      { x: 0, y: 0, w: 8, h: 5, type: "geo" },
+      { x: 8, y: 0, w: 4, h: 2, type: "value", field: "Temperature", title: "Cabin" },
+    ],
+  });
+  await open(page, "/dashboards");
+  const importButton = page.getByRole("button", { name: "Import", exact: true });
+  await expect(async () => {
+    await page.getByLabel("Dashboard JSON").fill(json);
+    await expect(importButton).toBeEnabled({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await importButton.click();
+  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
+  const geo = page.getByTestId("geo");
+  await expect(geo.locator("polyline")).toHaveCount(1);
+  const points = (await geo.locator("polyline").getAttribute("points"))!.split(" ");
+  expect(points.length).toBe(4);
+  await expect(geo).toContainText(id);
+  await expect(page.locator("[data-kind=value]")).toContainText("23");
+  await page.screenshot({ path: "test-results/dashboard-geo.png", fullPage: true });
 });

@@ -282,3 +282,42 @@ async fn viewers_read_operators_change_strangers_get_nothing() {
         "nothing changed: {versions}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_geo_cell_reads_the_picked_devices_positions() {
+    let s = start().await;
+    let env = common::device_env(&s, "car-1").await;
+    let t = chrono::Utc::now().timestamp();
+    let body = format!("environment,clientId=car-1 Lat=50.08,Lon=14.42 {}\nenvironment,clientId=car-1 Lat=50.09,Lon=14.44 {}", t - 120, t - 60);
+    let written = common::gateway_write(
+        &s.url,
+        "bucket=iot_center&precision=s",
+        env["influx_token"].as_str().unwrap(),
+        body,
+    )
+    .await;
+    assert_eq!(written.status(), 204);
+    let spec = r#"{"title": "Car", "devices": {"device": "car-1"}, "cells": [{"x": 0, "y": 0, "w": 6, "h": 4, "type": "geo"}]}"#;
+    let (status, made) = call(
+        &s,
+        Some(&s.token),
+        Method::POST,
+        "/api/dashboards",
+        Some(spec),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let view = s
+        .call_json(
+            "open_dashboard",
+            &format!("id={}", made["id"].as_str().unwrap()),
+        )
+        .await;
+    let series = view["cells"][0]["series"].as_array().unwrap();
+    let fields: Vec<&str> = series
+        .iter()
+        .map(|s| s["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["Lat", "Lon"], "{view}");
+    assert_eq!(series[0]["points"]["values"], json!([50.08, 50.09]));
+}

@@ -5,7 +5,7 @@
 
 use crate::models::{
     CellDevices, CellKind, CellSpec, DashboardSpec, FieldName, CHART_FIELDS, GRID_COLUMNS,
-    MAX_HEIGHT,
+    MAX_HEIGHT, POSITION_FIELDS,
 };
 use leptos::ev;
 use leptos::prelude::*;
@@ -190,6 +190,7 @@ fn describe(c: &CellSpec) -> String {
         CellKind::Value { .. } => "Value",
         CellKind::Table { .. } => "Table",
         CellKind::Note { .. } => "Note",
+        CellKind::Geo { .. } => "Track",
     };
     match (&c.title, fields.is_empty()) {
         (Some(t), _) => format!("{kind} · {t}"),
@@ -243,6 +244,14 @@ fn AddCell(add: Callback<CellSpec>) -> impl IntoView {
                 },
             ),
             "value" => (3, 2, CellKind::Value { field }),
+            "geo" => (
+                6,
+                4,
+                CellKind::Geo {
+                    lat: FieldName::parse(POSITION_FIELDS[0]).ok()?,
+                    lon: FieldName::parse(POSITION_FIELDS[1]).ok()?,
+                },
+            ),
             "table" => (
                 6,
                 3,
@@ -271,7 +280,7 @@ fn AddCell(add: Callback<CellSpec>) -> impl IntoView {
     view! {
         <label class="field-pair">"Add"
             <select aria-label="Cell type" on:change=move |ev| set_kind.set(event_target_value(&ev))>
-                {["line", "value", "gauge", "table", "note"].map(|k| view! { <option value=k>{k}</option> })}
+                {["line", "value", "gauge", "table", "note", "geo"].map(|k| view! { <option value=k>{k}</option> })}
             </select>
         </label>
         <label class="field-pair">"of"

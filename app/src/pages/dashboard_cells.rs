@@ -2,6 +2,7 @@
 //! a line chart, a gauge with colour bands, a value with its age and a sparkline, a table
 //! of latest values, a note.
 
+use super::dashboard_geo::geo;
 use crate::charts::TimeChart;
 use crate::components::{format_age, format_value};
 use crate::models::{align, unit, Band, CellData, CellKind, CellSpec, Series};
@@ -62,6 +63,7 @@ fn kind_name(kind: &CellKind) -> &'static str {
         CellKind::Value { .. } => "value",
         CellKind::Table { .. } => "table",
         CellKind::Note { .. } => "note",
+        CellKind::Geo { .. } => "geo",
     }
 }
 
@@ -69,6 +71,7 @@ fn default_title(kind: &CellKind) -> String {
     let fields: Vec<&str> = kind.fields().iter().map(|f| f.as_str()).collect();
     match kind {
         CellKind::Note { .. } => "Note".into(),
+        CellKind::Geo { .. } => "Track".into(),
         _ => fields.join(", "),
     }
 }
@@ -130,6 +133,7 @@ fn body(
             table(fields.iter().map(|f| f.as_str()).collect(), latest_points)
         }
         CellKind::Note { text } => view! { <div class="note">{prose(text)}</div> }.into_any(),
+        CellKind::Geo { lat, lon } => geo(&series, lat.as_str(), lon.as_str()),
     }
 }
 

@@ -4,12 +4,12 @@
 
 use crate::api::device_positions;
 use crate::components::{format_time, show, Loading};
-use crate::models::{FleetMap, MapMarker};
+use crate::models::FleetMap;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-const WIDTH: f64 = 800.0;
-const HEIGHT: f64 = 440.0;
+pub(super) const WIDTH: f64 = 800.0;
+pub(super) const HEIGHT: f64 = 440.0;
 const MARGIN: f64 = 60.0;
 
 #[component]
@@ -27,7 +27,7 @@ pub fn DeviceMap() -> impl IntoView {
 /// Projects latitude/longitude onto the drawing: an equirectangular projection around the
 /// fleet's middle latitude, scaled to fit with equal distances in both directions.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Projection {
+pub(super) struct Projection {
     lon_min: f64,
     lat_max: f64,
     /// Shrinks longitudes so a degree east is as long as it is at the fleet's latitude.
@@ -39,13 +39,14 @@ struct Projection {
 }
 
 impl Projection {
-    fn fit(list: &[MapMarker]) -> Projection {
+    /// Fitted to points of (latitude, longitude).
+    pub(super) fn fit(points: impl IntoIterator<Item = (f64, f64)>) -> Projection {
         let (mut lat0, mut lat1, mut lon0, mut lon1) = (90.0f64, -90.0f64, 180.0f64, -180.0f64);
-        for p in list {
-            lat0 = lat0.min(p.lat);
-            lat1 = lat1.max(p.lat);
-            lon0 = lon0.min(p.lon);
-            lon1 = lon1.max(p.lon);
+        for (lat, lon) in points {
+            lat0 = lat0.min(lat);
+            lat1 = lat1.max(lat);
+            lon0 = lon0.min(lon);
+            lon1 = lon1.max(lon);
         }
         // A little room around the devices; at least ~1 km across for a single device.
         let pad = |lo: f64, hi: f64| ((hi - lo) * 0.1).max(0.01);
@@ -66,11 +67,11 @@ impl Projection {
         }
     }
 
-    fn x(&self, lon: f64) -> f64 {
+    pub(super) fn x(&self, lon: f64) -> f64 {
         MARGIN + (lon - self.lon_min) * self.lon_scale * self.px
     }
 
-    fn y(&self, lat: f64) -> f64 {
+    pub(super) fn y(&self, lat: f64) -> f64 {
         MARGIN + (self.lat_max - lat) * self.px
     }
 }
@@ -108,7 +109,7 @@ fn MapView(map: FleetMap) -> impl IntoView {
         }
         .into_any();
     }
-    let p = Projection::fit(&list);
+    let p = Projection::fit(list.iter().map(|m| (m.lat, m.lon)));
     let (lon_hi, lat_lo) = (p.lon_min + p.span.0, p.lat_max - p.span.1);
     let (right, bottom) = (p.x(lon_hi), p.y(lat_lo));
     let meridians = grid(p.lon_min, lon_hi).into_iter().map(|(label, lon)| {
@@ -190,6 +191,7 @@ fn MapView(map: FleetMap) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::MapMarker;
 
     fn at(lat: f64, lon: f64) -> MapMarker {
         MapMarker {
@@ -204,7 +206,7 @@ mod tests {
     #[test]
     fn devices_fit_inside_the_drawing() {
         let list = [at(50.0, 14.4), at(50.1, 14.6), at(49.9, 14.3)];
-        let p = Projection::fit(&list);
+        let p = Projection::fit(list.iter().map(|m| (m.lat, m.lon)));
         for d in &list {
             let (x, y) = (p.x(d.lon), p.y(d.lat));
             assert!((MARGIN..=WIDTH - MARGIN).contains(&x), "x {x}");
@@ -214,7 +216,7 @@ mod tests {
         assert!(p.y(50.1) < p.y(49.9));
         assert!(p.x(14.6) > p.x(14.3));
         // One device alone still gets an area around it.
-        let single = Projection::fit(&[at(0.0, 0.0)]);
+        let single = Projection::fit([(0.0, 0.0)]);
         assert!(single.px.is_finite() && single.px > 0.0);
     }
 

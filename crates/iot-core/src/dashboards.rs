@@ -157,7 +157,7 @@ async fn cells_data(
         .filter(|(c, (d, _))| !c.kind.fields().is_empty() && !d.is_empty())
         .map(|(cell, (devices, _))| {
             let key = match cell.kind {
-                CellKind::Line { .. } => chart(devices.clone(), cell),
+                CellKind::Line { .. } | CellKind::Geo { .. } => chart(devices.clone(), cell),
                 _ => latest(devices.clone()),
             };
             (key, fields_of(cell))
@@ -194,14 +194,12 @@ async fn cells_data(
             let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
             let data = match (&cell.kind, devices.is_empty() || fields.is_empty()) {
                 (_, true) => Ok(CellData::default()),
-                (CellKind::Line { .. }, _) => {
-                    first
-                        .get(&chart(devices, cell), &fields)
-                        .map(|series| CellData {
-                            series,
-                            ..CellData::default()
-                        })
-                }
+                (CellKind::Line { .. } | CellKind::Geo { .. }, _) => first
+                    .get(&chart(devices, cell), &fields)
+                    .map(|series| CellData {
+                        series,
+                        ..CellData::default()
+                    }),
                 (_, _) => first.get(&latest(devices), &fields).and_then(|latest| {
                     let series = match &sparkline {
                         Some(key) => second.get(key, &fields)?,
@@ -277,7 +275,7 @@ mod tests {
             );
             assert!(parse_spec(&json).is_ok(), "{t}: {:?}", parse_spec(&json));
         }
-        assert_eq!(types.len(), 5);
+        assert_eq!(types.len(), 6);
         let ranges: Vec<&str> = schema["properties"]["range"]["enum"]
             .as_array()
             .unwrap()

@@ -111,6 +111,22 @@ pub enum CellKind {
     Table { fields: Vec<FieldName> },
     /// Text (paragraphs and `- ` lists).
     Note { text: String },
+    /// The devices' tracks over the range, from their position fields, with the heading
+    /// of their last move.
+    Geo {
+        #[serde(default = "lat_field")]
+        lat: FieldName,
+        #[serde(default = "lon_field")]
+        lon: FieldName,
+    },
+}
+
+fn lat_field() -> FieldName {
+    FieldName::parse(crate::POSITION_FIELDS[0]).unwrap_or_else(|_| unreachable!("Lat"))
+}
+
+fn lon_field() -> FieldName {
+    FieldName::parse(crate::POSITION_FIELDS[1]).unwrap_or_else(|_| unreachable!("Lon"))
 }
 
 /// From `from` up (to the next band), a gauge is drawn in `color` (`#rrggbb`).
@@ -126,6 +142,7 @@ impl CellKind {
         match self {
             CellKind::Line { fields } | CellKind::Table { fields } => fields.iter().collect(),
             CellKind::Gauge { field, .. } | CellKind::Value { field } => vec![field],
+            CellKind::Geo { lat, lon } => vec![lat, lon],
             CellKind::Note { .. } => Vec::new(),
         }
     }
@@ -290,7 +307,7 @@ impl CellSpec {
                     }
                 }
             }
-            CellKind::Value { .. } => {}
+            CellKind::Value { .. } | CellKind::Geo { .. } => {}
             CellKind::Note { text } => {
                 if text.chars().count() > MAX_NOTE {
                     return Err(format!("text: at most {MAX_NOTE} characters"));
@@ -389,7 +406,8 @@ mod tests {
         {"x": 9, "y": 0, "w": 3, "h": 2, "type": "value", "field": "Temperature", "devices": "all"},
         {"x": 6, "y": 2, "w": 6, "h": 2, "type": "table", "fields": ["Temperature"],
          "devices": {"list": ["gh-1", "gh-2"]}},
-        {"x": 0, "y": 4, "w": 12, "h": 1, "type": "note", "text": "Vents open at 28 °C."}
+        {"x": 0, "y": 4, "w": 12, "h": 1, "type": "note", "text": "Vents open at 28 °C."},
+        {"x": 0, "y": 5, "w": 6, "h": 4, "type": "geo"}
     ]}"##;
 
     #[test]
@@ -398,6 +416,17 @@ mod tests {
         assert_eq!(d.check(), Ok(()));
         assert_eq!(d.range, "1h");
         assert_eq!(d.cells[2].devices, CellDevices::All);
+        let track: Vec<&str> = d.cells[5]
+            .kind
+            .fields()
+            .iter()
+            .map(|f| f.as_str())
+            .collect();
+        assert_eq!(
+            track,
+            ["Lat", "Lon"],
+            "a track reads the position fields by default"
+        );
         let again: DashboardSpec =
             serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
         assert_eq!(again, d);
