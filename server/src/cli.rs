@@ -16,6 +16,10 @@ pub struct Cli {
     /// Directory for the embedded store, its operator token, users and sessions [default: ./data]
     #[arg(long, env = "IOT_CENTER_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// The built site (wasm, CSS, static files) to serve [default: Leptos.toml's site-root
+    /// in the working directory, else `site/` beside the binary]
+    #[arg(long, env = "IOT_CENTER_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
     /// Address of the web server [default: site-addr of Leptos.toml, 127.0.0.1:5000]
     #[arg(long, env = "IOT_CENTER_LISTEN")]
     pub listen: Option<SocketAddr>,

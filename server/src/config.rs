@@ -53,6 +53,8 @@ impl std::fmt::Debug for Influx {
 pub struct Config {
     /// `None`: the site address of the Leptos options (Leptos.toml or LEPTOS_SITE_ADDR).
     pub listen: Option<SocketAddr>,
+    /// The built site to serve, when named (see `site.rs`).
+    pub site_root: Option<PathBuf>,
     /// A second listener with the device API only.
     pub device_listen: Option<SocketAddr>,
     /// Its certificate chain and key, when it serves HTTPS.
@@ -93,6 +95,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("listen", &self.listen)
+            .field("site_root", &self.site_root)
             .field("device_listen", &self.device_listen)
             .field("mqtt", &self.mqtt)
             .field("mqtt_bridge", &self.mqtt_bridge)
@@ -361,6 +364,7 @@ impl Config {
             smtp,
             status_thresholds,
             listen: cli.listen,
+            site_root: cli.site_root,
             data_dir: cli.data_dir.unwrap_or_else(|| PathBuf::from("data")),
             influx,
             telemetry_bucket: pick(cli.influx_bucket, "INFLUX_BUCKET")

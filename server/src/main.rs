@@ -15,6 +15,7 @@ mod live_api;
 mod mqtt;
 mod mqtt_bridge;
 mod shutdown;
+mod site;
 mod startup;
 mod surface;
 mod web;
@@ -25,7 +26,6 @@ use iot_core::alerts::{self, store::AlertStore, Alerts, Mailer};
 use iot_core::dashboards::store::DashboardStore;
 use iot_core::enrollment::Policy;
 use iot_core::Service;
-use leptos::config::get_configuration;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -147,11 +147,7 @@ async fn main() -> anyhow::Result<()> {
         return accounts_cli::run(command, &config.data_dir).await;
     }
 
-    // Leptos.toml holds the runtime options when the binary is started directly;
-    // LEPTOS_* variables (set by cargo-leptos) override it.
-    let leptos_options = get_configuration(Some("Leptos.toml"))
-        .context("reading Leptos.toml (start iot-center from the repository root)")?
-        .leptos_options;
+    let leptos_options = site::leptos_options(config.site_root.clone())?;
 
     startup::private_dir(&config.data_dir)?;
     let accounts = iot_core::accounts::Accounts::open(&config.data_dir)?;
