@@ -198,13 +198,14 @@ test("an imported dashboard draws a device's track with its heading", async ({ p
   const write = await deviceWriter(request, id);
   const t = Math.floor(Date.now() / 1000);
   const track = [[50.08, 14.42], [50.085, 14.43], [50.09, 14.445], [50.1, 14.45]];
-  const body = track.map(([lat, lon], i) => `environment,clientId=${id} Lat=${lat},Lon=${lon},Temperature=${20 + i} ${t - 600 + i * 120}`).join("\n");
+  const body = track.map(([lat, lon], i) => `environment,clientId=${id} Lat=${lat},Lon=${lon},Temperature=${20 + i},Speed=${30 + i} ${t - 600 + i * 120}`).join("\n");
   expect(await write(body)).toBe(204);
   const json = JSON.stringify({
     title: `Fleet car ${id}`, devices: { device: id }, range: "1h",
     cells: [
       { x: 0, y: 0, w: 8, h: 5, type: "geo" },
       { x: 8, y: 0, w: 4, h: 2, type: "value", field: "Temperature", title: "Cabin" },
+      { x: 8, y: 2, w: 4, h: 2, type: "value", field: "Speed" },
     ],
   });
   await open(page, "/dashboards");
@@ -220,6 +221,10 @@ test("an imported dashboard draws a device's track with its heading", async ({ p
   const points = (await geo.locator("polyline").getAttribute("points"))!.split(" ");
   expect(points.length).toBe(4);
   await expect(geo).toContainText(id);
-  await expect(page.locator("[data-kind=value]")).toContainText("23");
+  await expect(page.locator("[data-kind=value]").first()).toContainText("23");
   await page.screenshot({ path: "test-results/dashboard-geo.png", fullPage: true });
+  // The editor offers the fields the devices wrote for new cells, beside the reference's.
+  await page.getByTestId("edit").click();
+  await expect(page.getByLabel("Cell field").locator("option", { hasText: "Speed" })).toHaveCount(1);
+  await expect(page.getByLabel("Cell field").locator("option", { hasText: "Temperature" })).toHaveCount(1);
 });

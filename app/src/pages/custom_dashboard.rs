@@ -11,7 +11,7 @@ use crate::api::{
     dashboard_versions, open_dashboard, RemoveDashboard, RestoreDashboardVersion, SaveDashboard,
 };
 use crate::components::{format_time, show, ticks, ErrorBanner, Loading};
-use crate::models::{device_id, DashboardView};
+use crate::models::{device_id, field_rank, DashboardView, CHART_FIELDS, POSITION_FIELDS};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -35,21 +35,52 @@ pub fn CustomDashboard() -> impl IntoView {
     );
     // The version and JSON the editor was opened with; it lives outside the part read
     // again every 15 s, so what is typed stays.
-    let editor = RwSignal::new(None::<(u32, String)>);
+    let editor = RwSignal::new(None::<Opened>);
     let editing = Memo::new(move |_| editor.with(Option::is_some));
     view! {
         <Transition fallback=Loading>
             {move || view.get().map(|r| show(r, move |v| view! { <Board v editor/> }.into_any()))}
         </Transition>
         {move || editing.get().then(|| {
-            let (version, json) = editor.get_untracked().unwrap_or_default();
-            view! { <Editor id=id.get_untracked() version json set_saved editor/> }
+            let Opened { version, json, fields } = editor.get_untracked().unwrap_or_default();
+            view! { <Editor id=id.get_untracked() version json fields set_saved editor/> }
         })}
     }
 }
 
+/// What the editor was opened with: the version and JSON it changes, and the fields to offer
+/// for new cells (the reference devices' and those the dashboard's devices wrote).
+#[derive(Clone, Default)]
+struct Opened {
+    version: u32,
+    json: String,
+    fields: Vec<String>,
+}
+
+impl Opened {
+    fn of(v: &DashboardView) -> Opened {
+        let written = v
+            .cells
+            .iter()
+            .flat_map(|c| c.series.iter().chain(&c.latest));
+        let mut fields: Vec<String> = CHART_FIELDS
+            .iter()
+            .chain(&POSITION_FIELDS)
+            .map(|f| f.to_string())
+            .chain(written.map(|s| s.field.clone()))
+            .collect();
+        fields.sort_by_key(|f| field_rank(f));
+        fields.dedup();
+        Opened {
+            version: v.dashboard.version,
+            json: v.json.clone(),
+            fields,
+        }
+    }
+}
+
 #[component]
-fn Board(v: DashboardView, editor: RwSignal<Option<(u32, String)>>) -> impl IntoView {
+fn Board(v: DashboardView, editor: RwSignal<Option<Opened>>) -> impl IntoView {
     let spec = v.dashboard.spec.clone();
     let saved_line = format!(
         "Version {} · saved {} by {} · range {}",
@@ -68,7 +99,7 @@ fn Board(v: DashboardView, editor: RwSignal<Option<(u32, String)>>) -> impl Into
             <span class="muted">{saved_line}</span>
             <a href=export rel="external" download>"Export JSON"</a>
             {v.editable.then(|| {
-                let opened = (v.dashboard.version, v.json.clone());
+                let opened = Opened::of(&v);
                 view! {
                     <button class="secondary" data-testid="edit" on:click=move |_| {
                         let open = editor.with_untracked(Option::is_none).then(|| opened.clone());
@@ -125,7 +156,8 @@ fn Editor(
     version: u32,
     json: String,
     set_saved: WriteSignal<u32>,
-    editor: RwSignal<Option<(u32, String)>>,
+    fields: Vec<String>,
+    editor: RwSignal<Option<Opened>>,
 ) -> impl IntoView {
     let save = ServerAction::<SaveDashboard>::new();
     let restore = ServerAction::<RestoreDashboardVersion>::new();
@@ -176,7 +208,7 @@ fn Editor(
             })}
             <p>"Drag a cell by its bar to move it and by its corner to resize it; select it to change what it shows. Or edit the JSON ("
                 <a href="/schemas/dashboard.schema.json" rel="external">"the format"</a>")."</p>
-            <Arrange text set_text/>
+            <Arrange text set_text fields/>
             <details class="json-text">
                 <summary>"JSON"</summary>
                 <textarea class="json" rows="18" aria-label="Dashboard JSON" spellcheck="false"

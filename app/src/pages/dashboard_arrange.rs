@@ -30,7 +30,12 @@ struct Drag {
 }
 
 #[component]
-pub fn Arrange(text: ReadSignal<String>, set_text: WriteSignal<String>) -> impl IntoView {
+pub fn Arrange(
+    text: ReadSignal<String>,
+    set_text: WriteSignal<String>,
+    /// The fields new cells may show.
+    fields: Vec<String>,
+) -> impl IntoView {
     let spec = Memo::new(move |_| serde_json::from_str::<DashboardSpec>(&text.get()).ok());
     let history = RwSignal::new(Vec::<String>::new());
     let selected = RwSignal::new(None::<usize>);
@@ -166,7 +171,7 @@ pub fn Arrange(text: ReadSignal<String>, set_text: WriteSignal<String>) -> impl 
     view! {
         <div class="arrange" data-testid="arrange">
             <div class="inline-form">
-                <AddCell add=Callback::new(move |cell: CellSpec| change(&|s| place_below(s, cell.clone())))/>
+                <AddCell fields add=Callback::new(move |cell: CellSpec| change(&|s| place_below(s, cell.clone())))/>
                 <button class="secondary" disabled=move || history.read().is_empty()
                     on:click=move |_| if let Some(last) = history.try_update(|h| h.pop()).flatten() { set_text.set(last); }>
                     "Undo"
@@ -220,7 +225,7 @@ fn place_below(s: &mut DashboardSpec, mut cell: CellSpec) {
 
 /// A new cell of a type, for a field.
 #[component]
-fn AddCell(add: Callback<CellSpec>) -> impl IntoView {
+fn AddCell(fields: Vec<String>, add: Callback<CellSpec>) -> impl IntoView {
     let (kind, set_kind) = signal("line".to_string());
     let (field, set_field) = signal(CHART_FIELDS[0].to_string());
     let make = move || {
@@ -285,7 +290,7 @@ fn AddCell(add: Callback<CellSpec>) -> impl IntoView {
         </label>
         <label class="field-pair">"of"
             <select aria-label="Cell field" on:change=move |ev| set_field.set(event_target_value(&ev))>
-                {CHART_FIELDS.map(|f| view! { <option value=f>{f}</option> })}
+                {fields.into_iter().map(|f| { let label = f.clone(); view! { <option value=f>{label}</option> } }).collect_view()}
             </select>
         </label>
         <button class="secondary" on:click=move |_| if let Some(cell) = make() { add.run(cell) }>"Add cell"</button>
