@@ -46,6 +46,11 @@ pub fn format_time(rfc3339: &str) -> String {
     }
 }
 
+/// When something was saved or made, and by whom: `2026-11-28 01:01:25 UTC by alice`.
+pub fn format_by(rfc3339: &str, who: &str) -> String {
+    format!("{} by {who}", format_time(rfc3339))
+}
+
 /// A duration in words: `12 s`, `5 min`, `3 h`, `2 d`.
 pub fn format_duration(seconds: i64) -> String {
     match seconds {

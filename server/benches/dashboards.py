@@ -12,10 +12,10 @@ as a browser gets it) and
 `wrk -t2 -c16 -d10s --latency` (`WRK_THREADS`, `WRK_SECONDS`).
 """
 
-import json, os, statistics, subprocess, sys, tempfile, time, urllib.request
+import json, os, statistics, sys, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pages_vs_flask import BIN, day_of_points, request, wait_for, wrk  # noqa: E402
+from pages_vs_flask import day_of_points, request, start_server, wait_for, wrk  # noqa: E402
 
 WEB, STORE = 18811, 18812
 DEVICES = [f"dash-{n:02}" for n in range(50)]
@@ -48,13 +48,7 @@ def once(url, token):
 
 
 def main():
-    data = tempfile.mkdtemp()
-    admin = subprocess.run([BIN, "--config", "/nonexistent.ini", "--data-dir", data, "token", "add", "bench", "--role", "admin"],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    env = dict(os.environ, RUST_LOG="warn", MQTT_LISTEN="off")
-    server = subprocess.Popen([BIN, "--config", "/nonexistent.ini", "--data-dir", data, "--listen", f"127.0.0.1:{WEB}",
-                               "--tsdb-listen", f"127.0.0.1:{STORE}"], env=env, cwd=os.getcwd())
-    web = f"http://127.0.0.1:{WEB}"
+    _, admin, server, web = start_server(WEB, STORE)
     try:
         wait_for(f"{web}/ready")
         _, body = request(f"{web}/api/devices", admin, json.dumps(DEVICES).encode())

@@ -94,14 +94,20 @@ def flask_env():
     return f"{VENV}/bin/gunicorn"
 
 
-def main():
+def start_server(web, store):
+    """The release `iot-center` on a fresh data dir and embedded store, MQTT off: (its data
+    dir, an admin API token, the process, its URL)."""
     data = tempfile.mkdtemp()
     admin = subprocess.run([BIN, "--config", "/nonexistent.ini", "--data-dir", data, "token", "add", "bench", "--role", "admin"],
                            capture_output=True, text=True, check=True).stdout.strip()
     env = dict(os.environ, RUST_LOG="warn", MQTT_LISTEN="off")
-    server = subprocess.Popen([BIN, "--config", "/nonexistent.ini", "--data-dir", data, "--listen", f"127.0.0.1:{WEB}",
-                               "--tsdb-listen", f"127.0.0.1:{STORE}"], env=env, cwd=os.getcwd())
-    web = f"http://127.0.0.1:{WEB}"
+    server = subprocess.Popen([BIN, "--config", "/nonexistent.ini", "--data-dir", data, "--listen", f"127.0.0.1:{web}",
+                               "--tsdb-listen", f"127.0.0.1:{store}"], env=env, cwd=os.getcwd())
+    return data, admin, server, f"http://127.0.0.1:{web}"
+
+
+def main():
+    data, admin, server, web = start_server(WEB, STORE)
     gunicorn = None
     try:
         wait_for(f"{web}/ready")

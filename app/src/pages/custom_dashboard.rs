@@ -10,7 +10,7 @@ use super::dashboard_shares::ShareForm;
 use crate::api::{
     dashboard_versions, open_dashboard, RemoveDashboard, RestoreDashboardVersion, SaveDashboard,
 };
-use crate::components::{format_time, show, ticks, ErrorBanner, Loading};
+use crate::components::{format_by, show, ticks, ErrorBanner, Loading};
 use crate::models::{device_id, field_rank, DashboardView, CHART_FIELDS, POSITION_FIELDS};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -83,10 +83,9 @@ impl Opened {
 fn Board(v: DashboardView, editor: RwSignal<Option<Opened>>) -> impl IntoView {
     let spec = v.dashboard.spec.clone();
     let saved_line = format!(
-        "Version {} · saved {} by {} · range {}",
+        "Version {} · saved {} · range {}",
         v.dashboard.version,
-        format_time(&v.dashboard.saved_at),
-        v.dashboard.saved_by,
+        format_by(&v.dashboard.saved_at, &v.dashboard.saved_by),
         spec.range
     );
     let export = format!("/api/dashboards/{}/export", v.dashboard.id);
@@ -239,7 +238,7 @@ fn Editor(
                                         <tr>
                                             <td>{format!("Version {}", v.version)}</td>
                                             <td>{v.title}</td>
-                                            <td>{format!("{} by {}", format_time(&v.saved_at), v.saved_by)}</td>
+                                            <td>{format_by(&v.saved_at, &v.saved_by)}</td>
                                             <td class="row-actions">
                                                 {(!current).then(|| view! {
                                                     <button class="secondary" on:click=move |_| {

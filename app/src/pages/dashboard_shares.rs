@@ -2,7 +2,7 @@
 //! and every link listed with its expiry, to revoke.
 
 use crate::api::{list_share_links, RevokeShareLink, ShareDashboard};
-use crate::components::{format_time, show, ErrorBanner, Loading};
+use crate::components::{format_by, format_time, show, ErrorBanner, Loading};
 use crate::models::SHARE_HOURS;
 use leptos::prelude::*;
 
@@ -78,7 +78,7 @@ pub fn ShareLinks() -> impl IntoView {
                                     view! {
                                         <tr>
                                             <td><a href=format!("/dashboards/{}", l.dashboard)>{l.title}</a></td>
-                                            <td>{format!("{} by {}", format_time(&l.created_at), l.created_by)}</td>
+                                            <td>{format_by(&l.created_at, &l.created_by)}</td>
                                             <td>{format_time(&l.expires_at)} {l.expired.then(|| view! { " " <span class="badge removed">"expired"</span> })}</td>
                                             <td class="row-actions">
                                                 <button class="danger" on:click=move |_| { revoke.dispatch(RevokeShareLink { id: id.clone() }); }>"Revoke"</button>

@@ -4,7 +4,7 @@
 
 use super::dashboard_shares::ShareLinks;
 use crate::api::{list_dashboards, whoami, CreateDashboard, NewDashboard};
-use crate::components::{format_time, show, ErrorBanner, Loading};
+use crate::components::{format_by, show, ErrorBanner, Loading};
 use crate::models::{AppError, Role, SavedDashboard};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,7 +34,7 @@ pub fn Dashboards() -> impl IntoView {
                                         <td><a href=format!("/dashboards/{}", d.id)>{d.title}</a></td>
                                         <td>{d.cells}</td>
                                         <td>{d.version}</td>
-                                        <td>{format!("{} by {}", format_time(&d.saved_at), d.saved_by)}</td>
+                                        <td>{format_by(&d.saved_at, &d.saved_by)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
