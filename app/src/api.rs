@@ -221,7 +221,8 @@ pub async fn device_dashboard(id: DeviceId, window: TimeWindow) -> Result<Dashbo
 #[server]
 pub async fn device_field_stats(id: DeviceId) -> Result<Vec<FieldStats>, AppError> {
     require(Role::Viewer)?;
-    Ok((*telemetry::field_stats(&*backend()?, &id).await?).clone())
+    let range = telemetry::field_stats_range();
+    Ok((*telemetry::field_stats(&*backend()?, id.as_str(), &range).await?).clone())
 }
 
 /// One field of several devices over a window, to overlay in one chart.

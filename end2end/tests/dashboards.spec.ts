@@ -192,7 +192,16 @@ test("every page has a help panel that stays open or closed as it was left", asy
   await expect(page.getByTestId("help")).toContainText("What fires now");
 });
 
-test("an imported dashboard draws a device's track with its heading", async ({ page, request }) => {
+/** A drawing as a user uploads one: a car with its cabin temperature and speed, and a script. */
+const DRAWING = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 90" onload="alert(1)">
+<script>alert(2)</script>
+<rect x="20" y="30" width="160" height="36" rx="12" fill="#dbe6f7" stroke="#2f6fde"/>
+<circle cx="55" cy="70" r="12" fill="#334155"/><circle cx="145" cy="70" r="12" fill="#334155"/>
+<text x="40" y="54" font-size="14" fill="#0f172a">{Temperature} °C</text>
+<text x="112" y="54" font-size="14" fill="#0f172a">{Speed} km/h</text>
+</svg>`;
+
+test("an imported dashboard draws a device's track with its heading, its fields' statistics and a drawing of its latest values", async ({ page, request }) => {
   const id = freshId("car");
   await register(page, id);
   const write = await deviceWriter(request, id);
@@ -206,6 +215,8 @@ test("an imported dashboard draws a device's track with its heading", async ({ p
       { x: 0, y: 0, w: 8, h: 5, type: "geo" },
       { x: 8, y: 0, w: 4, h: 2, type: "value", field: "Temperature", title: "Cabin" },
       { x: 8, y: 2, w: 4, h: 2, type: "value", field: "Speed" },
+      { x: 0, y: 5, w: 7, h: 3, type: "stats", fields: ["Temperature", "Speed"] },
+      { x: 7, y: 5, w: 5, h: 3, type: "svg", fields: ["Temperature", "Speed"], svg: DRAWING },
     ],
   });
   await open(page, "/dashboards");
@@ -222,6 +233,15 @@ test("an imported dashboard draws a device's track with its heading", async ({ p
   expect(points.length).toBe(4);
   await expect(geo).toContainText(id);
   await expect(page.locator("[data-kind=value]").first()).toContainText("23");
+  const stats = page.getByTestId("cell-stats");
+  await expect(stats.locator("tbody tr")).toHaveCount(2);
+  await expect(stats.locator("tbody tr", { hasText: "Speed" })).toContainText("33");
+  // The drawing shows the latest values; its script was dropped when it was saved.
+  const drawing = page.locator("[data-kind=svg] .drawing");
+  await expect(drawing.locator("text").first()).toHaveText("23 °C");
+  await expect(drawing.locator("text").nth(1)).toHaveText("33 km/h");
+  await expect(drawing.locator("script")).toHaveCount(0);
+  expect(await drawing.locator("svg").getAttribute("onload")).toBeNull();
   await page.screenshot({ path: "test-results/dashboard-geo.png", fullPage: true });
   // The editor offers the fields the devices wrote for new cells, beside the reference's.
   await page.getByTestId("edit").click();

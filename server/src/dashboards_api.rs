@@ -1,7 +1,7 @@
 //! The dashboards' JSON API (a session or an API token; the operator role to change
 //! anything), for scripts and for export and import as files:
-//! `GET/POST /api/dashboards` (POST: a dashboard's JSON, as exported), `GET/PUT/DELETE
-//! /api/dashboards/{id}` (PUT: `?version=N`, the version the change was made from),
+//! `GET/POST /api/dashboards` (POST: a dashboard's JSON, as exported, or a dynamic
+//! dashboard of the reference IoT Center), `GET/PUT/DELETE /api/dashboards/{id}` (PUT: `?version=N`, the version the change was made from),
 //! `GET /api/dashboards/{id}/export` (its JSON as a file), `GET
 //! /api/dashboards/{id}/versions`, `POST /api/dashboards/{id}/versions/{v}/restore`; share
 //! links (operators): `POST /api/dashboards/{id}/shares` (`{"seconds": N}`), `GET
@@ -14,7 +14,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
-use iot_core::dashboards::{parse_spec, store::DashboardStore, MAX_JSON};
+use iot_core::dashboards::{parse_import, parse_spec, store::DashboardStore, MAX_JSON};
 use iot_core::Error;
 use iot_models::{Caller, DashboardSpec, Role};
 use std::sync::Arc;
@@ -57,7 +57,10 @@ async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
-    let saved = store.create(&spec_of(&body)?, &caller.name)?;
+    let text =
+        std::str::from_utf8(&body).map_err(|_| ApiError::invalid("the body is not UTF-8"))?;
+    let spec = parse_import(text).map_err(ApiError::invalid)?;
+    let saved = store.create(&spec, &caller.name)?;
     Ok((StatusCode::CREATED, Json(saved)).into_response())
 }
 

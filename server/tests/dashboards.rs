@@ -321,3 +321,160 @@ async fn a_geo_cell_reads_the_picked_devices_positions() {
     assert_eq!(fields, ["Lat", "Lon"], "{view}");
     assert_eq!(series[0]["points"]["values"], json!([50.08, 50.09]));
 }
+
+/// A dynamic dashboard as the reference IoT Center's definitions directory holds them.
+const REFERENCE: &str = r#"{"supportedDevices": {"devices": ["virtual_device"]}, "cells": [
+  {"type": "plot", "plotType": "gauge", "layout": {"x": 0, "y": 0, "w": 3, "h": 3},
+   "field": "Temperature", "label": "Temperature", "range": {"min": -10, "max": 50}},
+  {"type": "plot", "plotType": "line", "layout": {"x": 3, "y": 0, "w": 9, "h": 3},
+   "field": ["Temperature", "Humidity"], "label": "Climate"},
+  {"type": "svg", "layout": {"x": 0, "y": 3, "w": 6, "h": 4}, "field": ["Temperature"], "file": "house.svg"}
+]}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reference_dashboard_imports_through_the_api_and_the_page_and_viewers_cannot() {
+    let s = start().await;
+    let (status, made) = call(
+        &s,
+        Some(&s.token),
+        Method::POST,
+        "/api/dashboards",
+        Some(REFERENCE),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let kinds: Vec<&str> = made["spec"]["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["gauge", "line", "note"], "{made}");
+    assert_eq!(made["spec"]["cells"][1]["title"], "Climate");
+    assert_eq!(
+        made["spec"]["devices"],
+        json!({"devices": ["virtual_device"]})
+    );
+    let left_out = made["spec"]["cells"][2]["text"].as_str().unwrap();
+    assert!(
+        left_out.contains("cells[2]") && left_out.contains("house.svg"),
+        "{left_out}"
+    );
+
+    // The page's import goes the same way.
+    let form = serde_urlencoded::to_string([("json", REFERENCE)]).unwrap();
+    let r = s.call("create_dashboard", &form).await;
+    assert_eq!(r.status(), 200);
+    let page: Value = r.json().await.unwrap();
+    assert_eq!(page["spec"]["cells"], made["spec"]["cells"]);
+
+    let viewer = add_token(s._dir.path(), "viewer-1", "viewer");
+    let (status, _) = call(
+        &s,
+        Some(&viewer),
+        Method::POST,
+        "/api/dashboards",
+        Some(REFERENCE),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, answer) = call(
+        &s,
+        Some(&s.token),
+        Method::POST,
+        "/api/dashboards",
+        Some(&REFERENCE.replace(r#""w": 9"#, r#""w": 19"#)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        answer["error"],
+        "cells[1].w: 19 columns from column 3 do not fit in 12"
+    );
+    let (_, list) = call(&s, Some(&s.token), Method::GET, "/api/dashboards", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drawing_is_saved_without_scripts_and_a_stats_cell_reads_its_device() {
+    let s = start().await;
+    let env = common::device_env(&s, "gh-1").await;
+    let t = chrono::Utc::now().timestamp();
+    let body = format!(
+        "environment,clientId=gh-1,TemperatureSensor=BME280 Temperature=20.5 {}\n\
+         environment,clientId=gh-1,TemperatureSensor=BME280 Temperature=24.5 {}",
+        t - 120,
+        t - 60
+    );
+    let token = env["influx_token"].as_str().unwrap();
+    let written = common::gateway_write(&s.url, "bucket=iot_center&precision=s", token, body).await;
+    assert_eq!(written.status(), 204);
+
+    let drawing = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 40" onload="alert(1)"><script>alert(2)</script><text x="4" y="20" onclick="steal()">{Temperature} °C</text><image href="https://evil.example/x.png"/></svg>"#;
+    let spec = json!({"title": "House", "devices": {"device": "gh-1"}, "range": "1h", "cells": [
+        {"x": 0, "y": 0, "w": 6, "h": 3, "type": "svg", "svg": drawing, "fields": ["Temperature"]},
+        {"x": 6, "y": 0, "w": 6, "h": 3, "type": "stats", "fields": ["Temperature"]}
+    ]});
+    let (status, made) = call(
+        &s,
+        Some(&s.token),
+        Method::POST,
+        "/api/dashboards",
+        Some(&spec.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let saved = made["spec"]["cells"][0]["svg"].as_str().unwrap();
+    for gone in [
+        "script",
+        "alert",
+        "onload",
+        "onclick",
+        "steal",
+        "evil.example",
+        "<image",
+    ] {
+        assert!(!saved.contains(gone), "{gone} is still in {saved}");
+    }
+    assert!(saved.contains("{Temperature} °C"), "{saved}");
+
+    let view = s
+        .call_json(
+            "open_dashboard",
+            &format!("id={}", made["id"].as_str().unwrap()),
+        )
+        .await;
+    let stats = &view["cells"][1]["stats"];
+    assert_eq!(stats.as_array().unwrap().len(), 1, "{view}");
+    assert_eq!(
+        (stats[0]["min"].as_f64(), stats[0]["max"].as_f64()),
+        (Some(20.5), Some(24.5))
+    );
+    assert_eq!(
+        (stats[0]["count"].as_u64(), stats[0]["mean"].as_f64()),
+        (Some(2), Some(22.5))
+    );
+    assert_eq!(stats[0]["sensor"], "BME280");
+
+    // A stats cell is for one device; a drawing that is not SVG is refused by its path.
+    let mut many = spec.clone();
+    many["cells"][1]["devices"] = json!("all");
+    let mut not_svg = spec;
+    not_svg["cells"][0]["svg"] = json!("<html><body/></html>");
+    for (bad, at) in [(many, "cells[1].devices"), (not_svg, "cells[0].svg")] {
+        let body = bad.to_string();
+        let (status, answer) = call(
+            &s,
+            Some(&s.token),
+            Method::POST,
+            "/api/dashboards",
+            Some(&body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            answer["error"].as_str().unwrap().starts_with(at),
+            "{answer}"
+        );
+    }
+}

@@ -47,11 +47,13 @@ pub async fn new_dashboard(title: String, prefix: String) -> Result<SavedDashboa
     Ok(dashboards()?.create(&spec, &caller.name)?)
 }
 
-/// A dashboard from its JSON, as exported (or written by hand).
+/// A dashboard from its JSON, as exported (or written by hand), or one of the reference
+/// IoT Center's dynamic dashboards.
 #[server]
 pub async fn create_dashboard(json: String) -> Result<SavedDashboard, AppError> {
     let caller = require(Role::Operator)?;
-    Ok(dashboards()?.create(&spec_of(&json)?, &caller.name)?)
+    let spec = iot_core::dashboards::parse_import(&json).map_err(AppError::Invalid)?;
+    Ok(dashboards()?.create(&spec, &caller.name)?)
 }
 
 /// Saves `json` as the version after `version`; refused when someone saved since.

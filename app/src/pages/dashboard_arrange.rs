@@ -189,14 +189,7 @@ pub fn Arrange(
 /// A cell in a few words: its type and what it shows.
 fn describe(c: &CellSpec) -> String {
     let fields: Vec<&str> = c.kind.fields().iter().map(|f| f.as_str()).collect();
-    let kind = match &c.kind {
-        CellKind::Line { .. } => "Line",
-        CellKind::Gauge { .. } => "Gauge",
-        CellKind::Value { .. } => "Value",
-        CellKind::Table { .. } => "Table",
-        CellKind::Note { .. } => "Note",
-        CellKind::Geo { .. } => "Track",
-    };
+    let kind = c.kind.name();
     match (&c.title, fields.is_empty()) {
         (Some(t), _) => format!("{kind} · {t}"),
         (None, true) => kind.to_string(),
@@ -222,6 +215,9 @@ fn place_below(s: &mut DashboardSpec, mut cell: CellSpec) {
         .unwrap_or(0);
     s.cells.push(cell);
 }
+
+/// A new drawing cell's picture, to change in the JSON: its field's value on a panel.
+const STARTER_DRAWING: &str = r##"<svg viewBox="0 0 200 100"><rect x="4" y="4" width="192" height="92" rx="10" fill="#eef3fb" stroke="#2f6fde" stroke-width="2"/><text x="100" y="62" font-size="32" text-anchor="middle" fill="#1c2a44">{value}</text></svg>"##;
 
 /// A new cell of a type, for a field.
 #[component]
@@ -264,6 +260,21 @@ fn AddCell(fields: Vec<String>, add: Callback<CellSpec>) -> impl IntoView {
                     fields: vec![field],
                 },
             ),
+            "stats" => (
+                6,
+                3,
+                CellKind::Stats {
+                    fields: vec![field],
+                },
+            ),
+            "svg" => (
+                4,
+                3,
+                CellKind::Svg {
+                    svg: STARTER_DRAWING.into(),
+                    fields: vec![field],
+                },
+            ),
             _ => (
                 6,
                 1,
@@ -285,7 +296,7 @@ fn AddCell(fields: Vec<String>, add: Callback<CellSpec>) -> impl IntoView {
     view! {
         <label class="field-pair">"Add"
             <select aria-label="Cell type" on:change=move |ev| set_kind.set(event_target_value(&ev))>
-                {["line", "value", "gauge", "table", "note", "geo"].map(|k| view! { <option value=k>{k}</option> })}
+                {["line", "value", "gauge", "table", "stats", "svg", "note", "geo"].map(|k| view! { <option value=k>{k}</option> })}
             </select>
         </label>
         <label class="field-pair">"of"
@@ -328,7 +339,13 @@ fn CellForm(cell: CellSpec, apply: Callback<CellSpec>) -> impl IntoView {
             Err(e) => return set_error.set(Some(e)),
         };
         match (&mut c.kind, parsed.first()) {
-            (CellKind::Line { fields } | CellKind::Table { fields }, _) => *fields = parsed.clone(),
+            (
+                CellKind::Line { fields }
+                | CellKind::Table { fields }
+                | CellKind::Stats { fields }
+                | CellKind::Svg { fields, .. },
+                _,
+            ) => *fields = parsed.clone(),
             (CellKind::Gauge { field, .. } | CellKind::Value { field }, Some(first)) => {
                 *field = first.clone()
             }

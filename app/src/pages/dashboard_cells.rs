@@ -1,11 +1,13 @@
 //! The cells of a dashboard users built, each drawn from its data as the server read it:
 //! a line chart, a gauge with colour bands, a value with its age and a sparkline, a table
-//! of latest values, a note.
+//! of latest values, a field's statistics over the range, a drawing showing the latest
+//! values, a note.
 
 use super::dashboard_geo::geo;
+use super::field_stats::StatsTable;
 use crate::charts::TimeChart;
 use crate::components::{format_age, format_value};
-use crate::models::{align, unit, Band, CellData, CellKind, CellSpec, Series};
+use crate::models::{align, unit, Band, CellData, CellKind, CellSpec, FieldName, Series};
 use crate::prose::prose;
 use leptos::prelude::*;
 
@@ -40,11 +42,15 @@ fn Cell(spec: CellSpec, data: CellData, now_ms: i64) -> impl IntoView {
         .title
         .clone()
         .unwrap_or_else(|| default_title(&spec.kind));
-    let kind = kind_name(&spec.kind);
+    let kind = spec.kind.name();
     let left_out = (data.devices_left_out > 0)
         .then(|| format!("{} more devices are not shown.", data.devices_left_out));
     let body = match data.error {
         Some(error) => view! { <p class="cell-error">{error}</p> }.into_any(),
+        None if matches!(spec.kind, CellKind::Stats { .. }) => match data.stats.is_empty() {
+            true => view! { <p class="muted">"No data in this range."</p> }.into_any(),
+            false => view! { <StatsTable rows=data.stats testid="cell-stats"/> }.into_any(),
+        },
         None => body(&spec.kind, title.clone(), data.series, &data.latest, now_ms),
     };
     view! {
@@ -53,17 +59,6 @@ fn Cell(spec: CellSpec, data: CellData, now_ms: i64) -> impl IntoView {
             {body}
             {left_out.map(|m| view! { <p class="muted cell-foot">{m}</p> })}
         </section>
-    }
-}
-
-fn kind_name(kind: &CellKind) -> &'static str {
-    match kind {
-        CellKind::Line { .. } => "line",
-        CellKind::Gauge { .. } => "gauge",
-        CellKind::Value { .. } => "value",
-        CellKind::Table { .. } => "table",
-        CellKind::Note { .. } => "note",
-        CellKind::Geo { .. } => "geo",
     }
 }
 
@@ -132,9 +127,35 @@ fn body(
         CellKind::Table { fields } => {
             table(fields.iter().map(|f| f.as_str()).collect(), latest_points)
         }
+        CellKind::Svg { svg, fields } => {
+            let markup = bind_placeholders(svg, fields, latest_points);
+            view! { <div class="drawing" inner_html=markup></div> }.into_any()
+        }
+        CellKind::Stats { .. } => no_data(),
         CellKind::Note { text } => view! { <div class="note">{prose(text)}</div> }.into_any(),
         CellKind::Geo { lat, lon } => geo(&series, lat.as_str(), lon.as_str()),
     }
+}
+
+/// The drawing (sanitised when saved) with each `{Field}` — and `{value}`, the first
+/// field — showing the field's latest value, or "—" when there is none.
+fn bind_placeholders(svg: &str, fields: &[FieldName], latest_points: &[Series]) -> String {
+    let value_of = |field: &str| {
+        let points = latest_points.iter().filter(|s| s.field == field);
+        let newest = points
+            .filter_map(|s| s.points.last())
+            .max_by_key(|(t, _)| *t);
+        newest.map_or("—".to_string(), |(_, v)| format_value(*v))
+    };
+    let mut markup = svg.to_string();
+    for (i, field) in fields.iter().enumerate() {
+        let value = value_of(field.as_str());
+        markup = markup.replace(&format!("{{{}}}", field.as_str()), &value);
+        if i == 0 {
+            markup = markup.replace("{value}", &value);
+        }
+    }
+    markup
 }
 
 /// The newest point of any of the series.

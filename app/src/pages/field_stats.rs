@@ -4,7 +4,7 @@
 
 use crate::api::device_field_stats;
 use crate::components::{format_time, format_value, show, Loading};
-use crate::models::{device_id, unit, FIELD_STATS_DAYS};
+use crate::models::{device_id, unit, FieldStats, FIELD_STATS_DAYS};
 use leptos::prelude::*;
 
 #[component]
@@ -30,34 +30,39 @@ pub fn FieldStatsPanel(#[prop(into)] device: Signal<String>) -> impl IntoView {
                         if rows.is_empty() {
                             return view! { <p class="muted">{format!("No data in the last {FIELD_STATS_DAYS} days.")}</p> }.into_any();
                         }
-                        view! {
-                            <table class="data" data-testid="field-stats">
-                                <thead><tr>
-                                    <th>"Field"</th><th>"Min"</th><th>"Max"</th><th>"Max at"</th>
-                                    <th>"Mean"</th><th>"Points"</th><th>"Sensor"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|s| {
-                                        let u = unit(&s.field);
-                                        view! {
-                                            <tr>
-                                                <td>{s.field.clone()}</td>
-                                                <td>{format!("{} {u}", format_value(s.min))}</td>
-                                                <td>{format!("{} {u}", format_value(s.max))}</td>
-                                                <td>{format_time(&s.max_time)}</td>
-                                                <td>{format!("{} {u}", format_value(s.mean))}</td>
-                                                <td>{s.count}</td>
-                                                <td>{s.sensor.unwrap_or_else(|| "—".into())}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }
-                        .into_any()
+                        view! { <StatsTable rows testid="field-stats"/> }.into_any()
                     }),
                 })}
             </Transition>
         </details>
+    }
+}
+
+/// A row per field: min, max and when, mean, points, the sensor at the max.
+#[component]
+pub fn StatsTable(rows: Vec<FieldStats>, testid: &'static str) -> impl IntoView {
+    view! {
+        <table class="data compact" data-testid=testid>
+            <thead><tr>
+                <th>"Field"</th><th>"Min"</th><th>"Max"</th><th>"Max at"</th>
+                <th>"Mean"</th><th>"Points"</th><th>"Sensor"</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|s| {
+                    let u = unit(&s.field);
+                    view! {
+                        <tr>
+                            <td>{s.field.clone()}</td>
+                            <td>{format!("{} {u}", format_value(s.min))}</td>
+                            <td>{format!("{} {u}", format_value(s.max))}</td>
+                            <td>{format_time(&s.max_time)}</td>
+                            <td>{format!("{} {u}", format_value(s.mean))}</td>
+                            <td>{s.count}</td>
+                            <td>{s.sensor.unwrap_or_else(|| "—".into())}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }

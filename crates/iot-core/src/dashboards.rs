@@ -3,10 +3,13 @@
 //! read from InfluxDB at the dashboard's range, downsampled there.
 
 mod reads;
+mod reference;
 pub mod shares;
 pub mod store;
+mod svg;
 
 use crate::{telemetry, Backend, Error};
+use futures_util::future::join_all;
 use iot_models::{
     window_within, CellData, CellDevices, CellKind, CellSpec, DashboardView, DeviceId, DeviceSet,
     FleetQuery, SavedDashboard, TimeWindow, MAX_CELL_DEVICES,
@@ -34,6 +37,28 @@ pub fn parse_spec(json: &str) -> Result<iot_models::DashboardSpec, String> {
             }
         })?;
     spec.check()?;
+    sanitise_drawings(spec)
+}
+
+/// A dashboard to import: one as exported (or written by hand), or one of the reference
+/// IoT Center's dynamic dashboards, mapped to ours (what does not map is told in a note
+/// cell at the bottom).
+pub fn parse_import(json: &str) -> Result<iot_models::DashboardSpec, String> {
+    match reference::is_reference(json) {
+        true => parse_spec(&reference::mapped(json)?),
+        false => parse_spec(json),
+    }
+}
+
+/// Every SVG cell's drawing with only what may be inlined in a page (`svg.rs`).
+fn sanitise_drawings(
+    mut spec: iot_models::DashboardSpec,
+) -> Result<iot_models::DashboardSpec, String> {
+    for (i, cell) in spec.cells.iter_mut().enumerate() {
+        if let CellKind::Svg { svg, .. } = &mut cell.kind {
+            *svg = svg::sanitise(svg).map_err(|e| format!("cells[{i}].svg: {e}"))?;
+        }
+    }
     Ok(spec)
 }
 
@@ -151,10 +176,22 @@ async fn cells_data(
         .iter()
         .map(|c| cell_devices(c, dashboards, picked))
         .collect();
+    let stats = cells.iter().zip(&shown).map(|(cell, (devices, _))| async {
+        match (&cell.kind, devices.first()) {
+            (CellKind::Stats { .. }, Some(device)) => {
+                Some(telemetry::field_stats(b, device, &range).await)
+            }
+            _ => None,
+        }
+    });
     let first_round = cells
         .iter()
         .zip(&shown)
-        .filter(|(c, (d, _))| !c.kind.fields().is_empty() && !d.is_empty())
+        .filter(|(c, (d, _))| {
+            !matches!(c.kind, CellKind::Stats { .. })
+                && !c.kind.fields().is_empty()
+                && !d.is_empty()
+        })
         .map(|(cell, (devices, _))| {
             let key = match cell.kind {
                 CellKind::Line { .. } | CellKind::Geo { .. } => chart(devices.clone(), cell),
@@ -162,7 +199,7 @@ async fn cells_data(
             };
             (key, fields_of(cell))
         });
-    let first = Reads::of(b, first_round.collect(), &range).await;
+    let (stats, first) = tokio::join!(join_all(stats), Reads::of(b, first_round.collect(), &range));
     let newest = |cell: &CellSpec, devices: &[String]| -> Option<String> {
         let fields = fields_of(cell);
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
@@ -189,11 +226,22 @@ async fn cells_data(
         .iter()
         .zip(shown)
         .zip(sparklines)
-        .map(|((cell, (devices, left_out)), sparkline)| {
+        .zip(stats)
+        .map(|(((cell, (devices, left_out)), sparkline), stats)| {
             let fields = fields_of(cell);
             let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
             let data = match (&cell.kind, devices.is_empty() || fields.is_empty()) {
                 (_, true) => Ok(CellData::default()),
+                (CellKind::Stats { .. }, _) => {
+                    stats.unwrap_or(Ok(Default::default())).map(|all| CellData {
+                        stats: all
+                            .iter()
+                            .filter(|s| fields.contains(&s.field.as_str()))
+                            .cloned()
+                            .collect(),
+                        ..CellData::default()
+                    })
+                }
                 (CellKind::Line { .. } | CellKind::Geo { .. }, _) => first
                     .get(&chart(devices, cell), &fields)
                     .map(|series| CellData {
@@ -271,11 +319,11 @@ mod tests {
         for t in &types {
             let json = format!(
                 r#"{{"title": "t", "devices": {{"device": "d"}}, "cells": [{{"x": 0, "y": 0, "w": 1, "h": 1,
-                    "type": "{t}", "field": "T", "fields": ["T"], "min": 0, "max": 1, "text": ""}}]}}"#
+                    "type": "{t}", "field": "T", "fields": ["T"], "min": 0, "max": 1, "text": "", "svg": "<svg/>"}}]}}"#
             );
             assert!(parse_spec(&json).is_ok(), "{t}: {:?}", parse_spec(&json));
         }
-        assert_eq!(types.len(), 6);
+        assert_eq!(types.len(), 8);
         let ranges: Vec<&str> = schema["properties"]["range"]["enum"]
             .as_array()
             .unwrap()

@@ -13,7 +13,7 @@ mod records;
 pub use app_metrics::app_metrics;
 pub use compare::compare;
 pub use dashboard::{dashboard, Charted};
-pub use field_stats::field_stats;
+pub use field_stats::{field_stats, field_stats_range};
 pub use positions::positions;
 pub use records::{measurements, PAGE_SIZE};
 

@@ -15,6 +15,8 @@ pub const MAX_DASHBOARD_DEVICES: usize = 1_000;
 pub const MAX_TITLE: usize = 100;
 pub const MAX_NOTE: usize = 4_000;
 pub const MAX_BANDS: usize = 8;
+/// The most bytes an SVG cell's markup may have.
+pub const MAX_SVG: usize = 64 * 1024;
 /// The lowest row a cell may start on.
 pub const MAX_ROW: u16 = 200;
 /// Rows a cell may span.
@@ -109,6 +111,12 @@ pub enum CellKind {
     Value { field: FieldName },
     /// The latest value of each field, a row per device.
     Table { fields: Vec<FieldName> },
+    /// Each field's minimum, maximum and when, mean and count over the range, of one
+    /// device (the picked one, or the one its list names).
+    Stats { fields: Vec<FieldName> },
+    /// A drawing whose `{Field}` placeholders (`{value}`: the first field) show the
+    /// latest values; sanitised when saved: no scripts, handlers or outside references.
+    Svg { svg: String, fields: Vec<FieldName> },
     /// Text (paragraphs and `- ` lists).
     Note { text: String },
     /// The devices' tracks over the range, from their position fields, with the heading
@@ -137,10 +145,27 @@ pub struct Band {
 }
 
 impl CellKind {
+    /// Its `"type"` in the JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CellKind::Line { .. } => "line",
+            CellKind::Gauge { .. } => "gauge",
+            CellKind::Value { .. } => "value",
+            CellKind::Table { .. } => "table",
+            CellKind::Stats { .. } => "stats",
+            CellKind::Svg { .. } => "svg",
+            CellKind::Note { .. } => "note",
+            CellKind::Geo { .. } => "geo",
+        }
+    }
+
     /// The fields it reads (none for a note).
     pub fn fields(&self) -> Vec<&FieldName> {
         match self {
-            CellKind::Line { fields } | CellKind::Table { fields } => fields.iter().collect(),
+            CellKind::Line { fields }
+            | CellKind::Table { fields }
+            | CellKind::Stats { fields }
+            | CellKind::Svg { fields, .. } => fields.iter().collect(),
             CellKind::Gauge { field, .. } | CellKind::Value { field } => vec![field],
             CellKind::Geo { lat, lon } => vec![lat, lon],
             CellKind::Note { .. } => Vec::new(),
@@ -284,9 +309,25 @@ impl CellSpec {
             }
         }
         match &self.kind {
-            CellKind::Line { fields } | CellKind::Table { fields } => {
-                if fields.is_empty() || fields.len() > MAX_CELL_FIELDS {
-                    return Err(format!("fields: 1 to {MAX_CELL_FIELDS} fields"));
+            CellKind::Line { fields } | CellKind::Table { fields } => check_fields(fields)?,
+            CellKind::Stats { fields } => {
+                check_fields(fields)?;
+                let one = match &self.devices {
+                    CellDevices::Picked => true,
+                    CellDevices::List(ids) => ids.len() == 1,
+                    CellDevices::All => false,
+                };
+                if !one {
+                    return Err(
+                        "devices: a stats cell shows one device (the picked one, or a list of one)"
+                            .into(),
+                    );
+                }
+            }
+            CellKind::Svg { svg, fields } => {
+                check_fields(fields)?;
+                if svg.len() > MAX_SVG {
+                    return Err(format!("svg: {} bytes, at most {MAX_SVG}", svg.len()));
                 }
             }
             CellKind::Gauge {
@@ -321,6 +362,13 @@ impl CellSpec {
         let (ax, aw, bx, bw) = (self.x, self.w, other.x, other.w);
         let (ay, ah, by, bh) = (self.y, self.h as u16, other.y, other.h as u16);
         ax < bx + bw && bx < ax + aw && ay < by + bh && by < ay + ah
+    }
+}
+
+fn check_fields(fields: &[FieldName]) -> Result<(), String> {
+    match fields.len() {
+        1..=MAX_CELL_FIELDS => Ok(()),
+        _ => Err(format!("fields: 1 to {MAX_CELL_FIELDS} fields")),
     }
 }
 
@@ -386,6 +434,9 @@ pub struct DashboardView {
 pub struct CellData {
     pub series: Vec<crate::Series>,
     pub latest: Vec<crate::Series>,
+    /// A stats cell's figures, a row per field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stats: Vec<crate::FieldStats>,
     pub error: Option<String>,
     /// Devices of the cell left out past [`MAX_CELL_DEVICES`].
     pub devices_left_out: usize,

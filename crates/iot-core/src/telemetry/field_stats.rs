@@ -1,29 +1,37 @@
-//! A device's fields over the last 30 days — min, max and when, mean, count, the sensor —
-//! computed by the store (four aggregates over the field's points), not by the browser.
-//! Viewers of one device within a minute share the read.
+//! A device's fields over a range (its page: the last 30 days; a dashboard's stats cell:
+//! the dashboard's) — min, max and when, mean, count, the sensor — computed by the store
+//! (four aggregates over the field's points), not by the browser. Viewers of one device
+//! and range within a minute share the read.
 
 use super::rfc3339;
 use crate::{layout, queries, Backend, Error};
 use influx_client::flux::TimeRange;
 use influx_client::{FluxValue, Record};
-use iot_models::{field_rank, DeviceId, FieldStats, FIELD_STATS_DAYS};
+use iot_models::{field_rank, FieldStats, FIELD_STATS_DAYS};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub async fn field_stats(b: &Backend, id: &DeviceId) -> Result<Arc<Vec<FieldStats>>, Error> {
-    let key = (
-        id.to_string(),
-        "field stats".to_string(),
-        chrono::Utc::now().timestamp() / 60,
-    );
-    b.field_stats.get_or_read(key, || read(b, id)).await
+/// The range a device's page tells its fields over.
+pub fn field_stats_range() -> TimeRange {
+    TimeRange::last(Duration::from_secs(FIELD_STATS_DAYS as u64 * 86_400))
 }
 
-async fn read(b: &Backend, id: &DeviceId) -> Result<Vec<FieldStats>, Error> {
-    let range = TimeRange::last(Duration::from_secs(FIELD_STATS_DAYS as u64 * 86_400));
-    let stat =
-        |name| queries::device_field_stat(&b.settings.telemetry_bucket, id.as_str(), &range, name);
+pub async fn field_stats(
+    b: &Backend,
+    id: &str,
+    range: &TimeRange,
+) -> Result<Arc<Vec<FieldStats>>, Error> {
+    let key = (
+        id.to_string(),
+        format!("field stats {range:?}"),
+        chrono::Utc::now().timestamp() / 60,
+    );
+    b.field_stats.get_or_read(key, || read(b, id, range)).await
+}
+
+async fn read(b: &Backend, id: &str, range: &TimeRange) -> Result<Vec<FieldStats>, Error> {
+    let stat = |name| queries::device_field_stat(&b.settings.telemetry_bucket, id, range, name);
     let [min, max, mean, count] = ["min", "max", "mean", "count"].map(stat);
     let (min, max, mean, count) = tokio::try_join!(
         b.client.query(&min),
