@@ -248,3 +248,34 @@ test("an imported dashboard draws a device's track with its heading, its fields'
   await expect(page.getByLabel("Cell field").locator("option", { hasText: "Speed" })).toHaveCount(1);
   await expect(page.getByLabel("Cell field").locator("option", { hasText: "Temperature" })).toHaveCount(1);
 });
+
+test("a dashboard made its devices' page replaces their standard charts, which stay a click away", async ({ page, request }) => {
+  const prefix = freshId("type");
+  const id = `${prefix}-a`;
+  await register(page, id);
+  const write = await deviceWriter(request, id);
+  expect(await write(`environment,clientId=${id} Temperature=19.75,Humidity=40,CO2=650i ${Math.floor(Date.now() / 1000) - 60}`)).toBe(204);
+  // Until one is picked, a device's page has the standard charts.
+  await open(page, `/devices/${id}`);
+  await expect(page.getByTestId("charts")).toBeVisible();
+  await expect(page.getByTestId("device-page")).toHaveCount(0);
+
+  await newDashboard(page, `Type page ${prefix}`, prefix);
+  await page.getByTestId("edit").click();
+  const toggle = page.getByTestId("device-page-toggle");
+  await toggle.click();
+  await expect(toggle).toHaveText("Stop being its devices' page");
+  await expect(page.locator(".board-bar")).toContainText("its devices' page");
+
+  await open(page, `/devices/${id}`);
+  const board = page.getByTestId("device-page");
+  await expect(board.getByTestId("cell")).toHaveCount(5);
+  await expect(board.locator("[data-kind=value]")).toContainText("19.75");
+  await expect(page.getByTestId("charts")).toHaveCount(0);
+  await page.screenshot({ path: "test-results/device-page-dashboard.png", fullPage: true });
+  await page.getByTestId("standard-charts").click();
+  await expect(page).toHaveURL(/charts=standard/);
+  await expect(page.getByTestId("charts")).toBeVisible();
+  await page.getByTestId("device-page-back").click();
+  await expect(board.getByTestId("cell")).toHaveCount(5);
+});

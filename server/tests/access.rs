@@ -10,7 +10,7 @@ use reqwest::{header, redirect, StatusCode};
 /// The role each server function needs, and arguments it accepts (roles are checked once
 /// the arguments are read). A server function missing here fails the test: a new one must
 /// say who may call it.
-const NEEDS: [(&str, &str, &str); 50] = [
+const NEEDS: [(&str, &str, &str); 52] = [
     ("find_devices", "viewer", "query[prefix]=dev&query[page]=0"),
     ("get_fleet_overview", "viewer", ""),
     ("list_pending_devices", "viewer", ""),
@@ -79,6 +79,8 @@ const NEEDS: [(&str, &str, &str); 50] = [
     ("list_dashboards", "viewer", ""),
     ("dashboards_for", "viewer", "id=dev-x"),
     ("open_dashboard", "viewer", "id=x"),
+    ("device_page_of", "viewer", "id=dev-x"),
+    ("set_device_page", "operator", "id=x&on=true"),
     ("new_dashboard", "operator", "title=t&prefix=dev"),
     ("create_dashboard", "operator", "json=x"),
     ("save_dashboard", "operator", "id=x&version=1&json=x"),

@@ -478,3 +478,89 @@ async fn a_drawing_is_saved_without_scripts_and_a_stats_cell_reads_its_device() 
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_made_its_devices_page_is_what_their_pages_show_until_it_is_not() {
+    let s = start().await;
+    let (_, made) = call(
+        &s,
+        Some(&s.token),
+        Method::POST,
+        "/api/dashboards",
+        Some(GREENHOUSE),
+    )
+    .await;
+    let id = made["id"].as_str().unwrap();
+    let page_of = |device: &'static str| {
+        let s = &s;
+        async move { s.call_json("device_page_of", &format!("id={device}")).await }
+    };
+    assert_eq!(
+        page_of("gh-1").await,
+        Value::Null,
+        "the standard charts until one is picked"
+    );
+    assert_eq!(
+        s.call_json("set_device_page", &format!("id={id}&on=true"))
+            .await,
+        Value::Null
+    );
+    assert_eq!(page_of("gh-1").await, json!(id));
+    assert_eq!(
+        page_of("car-1").await,
+        Value::Null,
+        "not one of its devices"
+    );
+    let view = s
+        .call_json("open_dashboard", &format!("id={id}&device=gh-1"))
+        .await;
+    assert_eq!(view["device_page"], true);
+    let (_, list) = call(&s, Some(&s.token), Method::GET, "/api/dashboards", None).await;
+    assert_eq!(list[0]["device_page"], true);
+
+    // A viewer sees it but cannot change it; an unknown dashboard is named.
+    let viewer = add_token(s._dir.path(), "viewer-1", "viewer");
+    let as_viewer = s
+        .client()
+        .post(format!(
+            "{}{}",
+            s.url,
+            common::server_fn_path("set_device_page")
+        ))
+        .bearer_auth(&viewer)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("id={id}&on=false"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_viewer.status(), 403);
+    let unknown = s
+        .call("set_device_page", "id=0000000000000000&on=true")
+        .await;
+    assert_eq!(unknown.status(), 404);
+    assert!(unknown
+        .text()
+        .await
+        .unwrap()
+        .contains("there is no dashboard"));
+    assert_eq!(page_of("gh-1").await, json!(id));
+
+    s.call_json("set_device_page", &format!("id={id}&on=false"))
+        .await;
+    assert_eq!(page_of("gh-1").await, Value::Null);
+    s.call_json("set_device_page", &format!("id={id}&on=true"))
+        .await;
+    call(
+        &s,
+        Some(&s.token),
+        Method::DELETE,
+        &format!("/api/dashboards/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        page_of("gh-1").await,
+        Value::Null,
+        "a removed dashboard is no one's page"
+    );
+}

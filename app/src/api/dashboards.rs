@@ -1,6 +1,7 @@
 //! Server functions of the dashboards users build: the list, one dashboard drawn for a
-//! device, saving (from the version it was changed from), versions and restoring one. A
-//! dashboard travels as its JSON text and is checked here as the JSON API checks it.
+//! device, saving (from the version it was changed from), versions and restoring one, the
+//! dashboard a device's page shows. A dashboard travels as its JSON text and is checked
+//! here as the JSON API checks it.
 
 use crate::models::*;
 use leptos::prelude::*;
@@ -33,10 +34,28 @@ pub async fn open_dashboard(
     #[server(default)] device: Option<DeviceId>,
 ) -> Result<DashboardView, AppError> {
     let caller = require(Role::Viewer)?;
-    let saved = dashboards()?.get(&id, None)?;
+    let store = dashboards()?;
+    let saved = store.get(&id, None)?;
     let b = backend()?;
     let editable = caller.may(Role::Operator);
-    Ok(iot_core::dashboards::view(&b, saved, device.as_ref(), editable).await?)
+    let mut view = iot_core::dashboards::view(&b, saved, device.as_ref(), editable).await?;
+    view.device_page = store.is_device_page(&id)?;
+    Ok(view)
+}
+
+/// The dashboard an operator made device `id`'s page, if any (else its page shows the
+/// standard charts).
+#[server]
+pub async fn device_page_of(id: DeviceId) -> Result<Option<String>, AppError> {
+    require(Role::Viewer)?;
+    Ok(dashboards()?.device_page_of(&id)?)
+}
+
+/// Makes dashboard `id` the page of its devices (`on`), in place of their standard charts.
+#[server]
+pub async fn set_device_page(id: String, on: bool) -> Result<(), AppError> {
+    let caller = require(Role::Operator)?;
+    Ok(dashboards()?.set_device_page(&id, on, &caller.name)?)
 }
 
 /// A first dashboard for the devices whose ids start with `prefix` (all: empty).

@@ -9,6 +9,7 @@ use super::dashboard_cells::Grid;
 use super::dashboard_shares::ShareForm;
 use crate::api::{
     dashboard_versions, open_dashboard, RemoveDashboard, RestoreDashboardVersion, SaveDashboard,
+    SetDevicePage,
 };
 use crate::components::{format_by, show, ticks, ErrorBanner, Loading};
 use crate::models::{device_id, field_rank, DashboardView, CHART_FIELDS, POSITION_FIELDS};
@@ -42,8 +43,8 @@ pub fn CustomDashboard() -> impl IntoView {
             {move || view.get().map(|r| show(r, move |v| view! { <Board v editor/> }.into_any()))}
         </Transition>
         {move || editing.get().then(|| {
-            let Opened { version, json, fields } = editor.get_untracked().unwrap_or_default();
-            view! { <Editor id=id.get_untracked() version json fields set_saved editor/> }
+            let opened = editor.get_untracked().unwrap_or_default();
+            view! { <Editor id=id.get_untracked() opened set_saved editor/> }
         })}
     }
 }
@@ -55,6 +56,7 @@ struct Opened {
     version: u32,
     json: String,
     fields: Vec<String>,
+    device_page: bool,
 }
 
 impl Opened {
@@ -75,6 +77,7 @@ impl Opened {
             version: v.dashboard.version,
             json: v.json.clone(),
             fields,
+            device_page: v.device_page,
         }
     }
 }
@@ -83,10 +86,15 @@ impl Opened {
 fn Board(v: DashboardView, editor: RwSignal<Option<Opened>>) -> impl IntoView {
     let spec = v.dashboard.spec.clone();
     let saved_line = format!(
-        "Version {} · saved {} · range {}",
+        "Version {} · saved {} · range {}{}",
         v.dashboard.version,
         format_by(&v.dashboard.saved_at, &v.dashboard.saved_by),
-        spec.range
+        spec.range,
+        if v.device_page {
+            " · its devices' page"
+        } else {
+            ""
+        }
     );
     let export = format!("/api/dashboards/{}/export", v.dashboard.id);
     view! {
@@ -152,13 +160,27 @@ pub(super) fn Picker(
 #[component]
 fn Editor(
     id: String,
-    version: u32,
-    json: String,
+    opened: Opened,
     set_saved: WriteSignal<u32>,
-    fields: Vec<String>,
     editor: RwSignal<Option<Opened>>,
 ) -> impl IntoView {
+    let Opened {
+        version,
+        json,
+        fields,
+        device_page,
+    } = opened;
     let save = ServerAction::<SaveDashboard>::new();
+    let page = ServerAction::<SetDevicePage>::new();
+    let (is_page, set_is_page) = signal(device_page);
+    // What the last click asked for, kept once it is done.
+    let asked = StoredValue::new(device_page);
+    Effect::new(move |_| {
+        if matches!(page.value().get(), Some(Ok(()))) {
+            set_is_page.set(asked.get_value());
+            set_saved.update(|n| *n += 1);
+        }
+    });
     let restore = ServerAction::<RestoreDashboardVersion>::new();
     let remove = ServerAction::<RemoveDashboard>::new();
     let (text, set_text) = signal(json);
@@ -193,12 +215,14 @@ fn Editor(
             save.value().get().and_then(Result::err),
             restore.value().get().and_then(|r| r.err()),
             remove.value().get().and_then(Result::err),
+            page.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
         .next()
     };
-    let (save_id, restore_id, remove_id, share_id) = (id.clone(), id.clone(), id.clone(), id);
+    let (save_id, restore_id, remove_id, page_id, share_id) =
+        (id.clone(), id.clone(), id.clone(), id.clone(), id);
     view! {
         <section class="card editor" data-testid="editor">
             <h2>"Edit"</h2>
@@ -220,6 +244,15 @@ fn Editor(
                 </button>
                 <button class="danger" on:click=move |_| { remove.dispatch(RemoveDashboard { id: remove_id.clone() }); }>
                     "Remove dashboard"
+                </button>
+                <button class="secondary" data-testid="device-page-toggle" disabled=move || page.pending().get()
+                    title="Shown on the pages of its devices in place of the standard charts"
+                    on:click=move |_| {
+                        let on = !is_page.get_untracked();
+                        asked.set_value(on);
+                        page.dispatch(SetDevicePage { id: page_id.clone(), on });
+                    }>
+                    {move || if is_page.get() { "Stop being its devices' page" } else { "Make it its devices' page" }}
                 </button>
             </div>
             {move || error().map(|error| view! { <ErrorBanner error/> })}

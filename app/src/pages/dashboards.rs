@@ -31,7 +31,10 @@ pub fn Dashboards() -> impl IntoView {
                             <tbody>
                                 {rows.into_iter().map(|d| view! {
                                     <tr>
-                                        <td><a href=format!("/dashboards/{}", d.id)>{d.title}</a></td>
+                                        <td>
+                                            <a href=format!("/dashboards/{}", d.id)>{d.title}</a>
+                                            {d.device_page.then(|| view! { " " <span class="badge info" title="Shown on its devices' pages">"device page"</span> })}
+                                        </td>
                                         <td>{d.cells}</td>
                                         <td>{d.version}</td>
                                         <td>{format_by(&d.saved_at, &d.saved_by)}</td>

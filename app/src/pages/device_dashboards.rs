@@ -1,9 +1,16 @@
 //! On a device's page: the dashboards users built that are for this device, each opened
-//! on it. Read in the browser only, so the page's server time stays as it was.
+//! on it (read in the browser only, so the page's server time stays as it was), and the
+//! dashboard an operator made the page of its devices, drawn in place of the standard
+//! charts (`?charts=standard` shows those still).
 
-use crate::api::dashboards_for;
+use crate::api::{dashboards_for, device_page_of, open_dashboard};
+use crate::components::{show, ticks, Loading};
 use crate::models::device_id;
+use crate::pages::dashboard::DeviceDashboardPanel;
+use crate::pages::dashboard_cells::Grid;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use std::time::Duration;
 
 #[component]
 pub fn DeviceDashboards(#[prop(into)] device: Signal<String>) -> impl IntoView {
@@ -21,5 +28,59 @@ pub fn DeviceDashboards(#[prop(into)] device: Signal<String>) -> impl IntoView {
                 .collect_view();
             view! { <p class="device-dashboards" data-testid="device-dashboards">"Dashboards: " {links}</p> }
         })
+    }
+}
+
+/// The device's charts: the dashboard picked as its page, else the standard ones.
+#[component]
+pub fn DeviceCharts(#[prop(into)] device: Signal<String>) -> impl IntoView {
+    let query = use_query_map();
+    let standard = Memo::new(move |_| query.read().get("charts").as_deref() == Some("standard"));
+    let page = Resource::new(
+        move || device.get(),
+        |device| async move { device_page_of(device_id(&device)?).await },
+    );
+    view! {
+        <Transition fallback=Loading>
+            {move || match page.get().and_then(Result::ok).flatten() {
+                Some(board) if !standard.get() => view! { <DevicePage board device/> }.into_any(),
+                Some(_) => view! {
+                    <p class="device-dashboards">
+                        "The standard charts. "
+                        <a href=format!("/devices/{}", device.get()) data-testid="device-page-back">"Back to this device's page"</a>
+                    </p>
+                    <DeviceDashboardPanel device/>
+                }
+                .into_any(),
+                None => view! { <DeviceDashboardPanel device/> }.into_any(),
+            }}
+        </Transition>
+    }
+}
+
+/// Dashboard `board` drawn for `device`, read again every 15 s as its own page is.
+#[component]
+fn DevicePage(board: String, device: Signal<String>) -> impl IntoView {
+    let tick = ticks(Duration::from_secs(15));
+    let view = Resource::new(
+        move || (board.clone(), device.get(), tick.get()),
+        |(board, device, _)| async move { open_dashboard(board, Some(device_id(&device)?)).await },
+    );
+    view! {
+        <Transition fallback=Loading>
+            {move || view.get().map(|r| show(r, |v| {
+                let open = format!("/dashboards/{}?device={}", v.dashboard.id, v.picked.unwrap_or_default());
+                view! {
+                    <section class="device-page" data-testid="device-page">
+                        <p class="board-bar">
+                            <span>"This device's page: " <a href=open>{v.dashboard.spec.title.clone()}</a></span>
+                            <a href="?charts=standard" data-testid="standard-charts">"Standard charts"</a>
+                        </p>
+                        <Grid cells=v.dashboard.spec.cells data=v.cells now_ms=v.now_ms/>
+                    </section>
+                }
+                .into_any()
+            }))}
+        </Transition>
     }
 }

@@ -6,8 +6,7 @@ use crate::components::{
 };
 use crate::models::DeviceDetail as Detail;
 use crate::models::{device_id, DeviceId, DeviceSummary};
-use crate::pages::dashboard::DeviceDashboardPanel;
-use crate::pages::device_dashboards::DeviceDashboards;
+use crate::pages::device_dashboards::{DeviceCharts, DeviceDashboards};
 use crate::pages::field_stats::FieldStatsPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,7 +37,7 @@ pub fn DeviceDetail() -> impl IntoView {
             {move || live.get().map(|r| show(r, |d| view! { <DeviceHeader summary=d.summary/> }.into_any()))}
         </Transition>
         <DeviceDashboards device=Signal::derive(id)/>
-        <DeviceDashboardPanel device=Signal::derive(id)/>
+        <DeviceCharts device=Signal::derive(id)/>
         <FieldStatsPanel device=Signal::derive(id)/>
         <Transition>
             {move || detail.get().and_then(Result::ok).map(|d| view! { <DeviceFacts detail=d remove/> }.into_any())}

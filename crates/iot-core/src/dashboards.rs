@@ -2,6 +2,7 @@
 //! named by its path, kept with their versions (`store.rs`), and drawn — each cell's data
 //! read from InfluxDB at the dashboard's range, downsampled there.
 
+mod device_pages;
 mod reads;
 mod reference;
 pub mod shares;
@@ -92,6 +93,7 @@ pub async fn view(
         picked,
         cells,
         editable,
+        device_page: false,
         now_ms: chrono::Utc::now().timestamp_millis(),
     })
 }

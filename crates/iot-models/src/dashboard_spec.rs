@@ -85,6 +85,16 @@ impl DeviceSet {
             DeviceSet::Prefix(p) => id.as_str().starts_with(p.as_str()),
         }
     }
+
+    /// How narrowly it names its devices, to choose between two device pages for one
+    /// device: one device, then a list, then the longest prefix.
+    pub fn narrowness(&self) -> (u8, usize) {
+        match self {
+            DeviceSet::Device(_) => (2, 0),
+            DeviceSet::Devices(_) => (1, 0),
+            DeviceSet::Prefix(p) => (0, p.len()),
+        }
+    }
 }
 
 impl CellDevices {
@@ -257,7 +267,7 @@ impl DashboardSpec {
                     fields: vec![field("Temperature"), field("Humidity"), field("CO2")],
                 }),
                 cell(0, 7, 12, 1, CellDevices::Picked, CellKind::Note {
-                    text: "Edit this dashboard to change its cells: each has a place on the 12-column grid (x, y, w, h) and a type (line, gauge, value, table, note).".into(),
+                    text: "Edit this dashboard to change its cells: each has a place on the 12-column grid (x, y, w, h) and a type (line, gauge, value, table, stats, geo, svg, note).".into(),
                 }),
             ],
         }
@@ -404,6 +414,9 @@ pub struct DashboardSummary {
     pub saved_at: String,
     pub saved_by: String,
     pub cells: usize,
+    /// Whether an operator made it the page of its devices (in place of the standard charts).
+    #[serde(default)]
+    pub device_page: bool,
 }
 
 /// A dashboard as its page draws it: the saved dashboard, the devices its picker offers,
@@ -422,6 +435,9 @@ pub struct DashboardView {
     pub cells: Vec<CellData>,
     /// Whether the caller may edit it (an operator).
     pub editable: bool,
+    /// Whether it is the page of its devices.
+    #[serde(default)]
+    pub device_page: bool,
     /// When it was read (ms), which ages are told from: the same on the server's page and
     /// in the browser.
     pub now_ms: i64,

@@ -34,6 +34,11 @@ CREATE TABLE IF NOT EXISTS shares (
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS device_pages (
+    dashboard TEXT PRIMARY KEY REFERENCES dashboards(id) ON DELETE CASCADE,
+    set_by TEXT NOT NULL,
+    set_at TEXT NOT NULL
+);
 PRAGMA foreign_keys = ON;";
 
 /// The store; cheap to clone.
@@ -67,18 +72,21 @@ impl DashboardStore {
         &self,
         keep: impl Fn(&DashboardSpec) -> bool,
     ) -> Result<Vec<DashboardSummary>, Error> {
-        let rows: Vec<(String, u32, String, String, String)> = self.db.with(|db| {
+        type Row = (String, u32, String, String, String, bool);
+        let rows: Vec<Row> = self.db.with(|db| {
             let mut q = db.prepare(
-                "SELECT v.dashboard, v.version, v.spec, v.saved_at, v.saved_by FROM versions v
+                "SELECT v.dashboard, v.version, v.spec, v.saved_at, v.saved_by,
+                        p.dashboard IS NOT NULL
+                 FROM versions v LEFT JOIN device_pages p ON p.dashboard = v.dashboard
                  WHERE v.version = (SELECT max(version) FROM versions WHERE dashboard = v.dashboard)",
             )?;
             let rows = q.query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
             })?;
             rows.collect()
         })?;
         let mut list = Vec::new();
-        for (id, version, spec, saved_at, saved_by) in rows {
+        for (id, version, spec, saved_at, saved_by, device_page) in rows {
             let spec = self.spec(&spec)?;
             if keep(&spec) {
                 list.push(DashboardSummary {
@@ -88,6 +96,7 @@ impl DashboardStore {
                     saved_at,
                     saved_by,
                     cells: spec.cells.len(),
+                    device_page,
                 });
             }
         }
@@ -227,7 +236,7 @@ impl DashboardStore {
             .map(|n| n > 0)
     }
 
-    fn spec(&self, json: &str) -> Result<DashboardSpec, Error> {
+    pub(super) fn spec(&self, json: &str) -> Result<DashboardSpec, Error> {
         parse_spec(json).map_err(|e| self.db.error(format!("a stored dashboard: {e}")))
     }
 }
