@@ -43,8 +43,12 @@ pub fn CustomDashboard() -> impl IntoView {
             {move || view.get().map(|r| show(r, move |v| view! { <Board v editor/> }.into_any()))}
         </Transition>
         {move || editing.get().then(|| {
-            let opened = editor.get_untracked().unwrap_or_default();
-            view! { <Editor id=id.get_untracked() opened set_saved editor/> }
+            let (id, opened) = (id.get_untracked(), editor.get_untracked().unwrap_or_default());
+            view! {
+                <Suspense fallback=Loading>
+                    {Suspend::new(async move { editor_view(id, opened, set_saved, editor).await })}
+                </Suspense>
+            }
         })}
     }
 }
@@ -152,6 +156,18 @@ pub(super) fn Picker(
     })
     .into_any()
         .into_view()
+}
+
+/// The editor, its code (the grid arranger, the cell forms) loaded the first time it opens:
+/// a page only looked at does without it.
+#[cfg_attr(feature = "split", lazy)]
+async fn editor_view(
+    id: String,
+    opened: Opened,
+    set_saved: WriteSignal<u32>,
+    editor: RwSignal<Option<Opened>>,
+) -> AnyView {
+    view! { <Editor id opened set_saved editor/> }.into_any()
 }
 
 /// The dashboard's JSON to change, its versions to restore, and removing it. A save moves

@@ -43,7 +43,7 @@ pub fn DeviceCharts(#[prop(into)] device: Signal<String>) -> impl IntoView {
     view! {
         <Transition fallback=Loading>
             {move || match page.get().and_then(Result::ok).flatten() {
-                Some(board) if !standard.get() => view! { <DevicePage board device/> }.into_any(),
+                Some(board) if !standard.get() => view! { <LazyDevicePage board device/> }.into_any(),
                 Some(_) => view! {
                     <p class="device-dashboards">
                         "The standard charts. "
@@ -56,6 +56,32 @@ pub fn DeviceCharts(#[prop(into)] device: Signal<String>) -> impl IntoView {
             }}
         </Transition>
     }
+}
+
+/// The dashboard's cells, their code loaded only on the pages of devices that have one: the
+/// standard page, where most visits land, does without it. Drawn in the browser once the
+/// page has hydrated: a lazy part the server drew would not hydrate before its code loads.
+#[component]
+fn LazyDevicePage(board: String, device: Signal<String>) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    move || match hydrated.get() {
+        true => {
+            let board = board.clone();
+            view! {
+                <Suspense fallback=Loading>
+                    {Suspend::new(async move { device_page(board, device).await })}
+                </Suspense>
+            }
+            .into_any()
+        }
+        false => view! { <Loading/> }.into_any(),
+    }
+}
+
+#[cfg_attr(feature = "split", lazy)]
+async fn device_page(board: String, device: Signal<String>) -> AnyView {
+    view! { <DevicePage board device/> }.into_any()
 }
 
 /// Dashboard `board` drawn for `device`, read again every 15 s as its own page is.
