@@ -8,6 +8,7 @@ mod dashboard;
 mod dashboard_arrange;
 mod dashboard_cells;
 mod dashboard_geo;
+mod dashboard_live;
 mod dashboard_shares;
 mod dashboards;
 mod device_dashboards;

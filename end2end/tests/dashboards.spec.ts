@@ -15,6 +15,18 @@ async function newDashboard(page: Page, title: string, prefix: string) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }
 
+/** Imports a dashboard's JSON from the Dashboards page and waits on its page. */
+async function importDashboard(page: Page, json: string) {
+  await open(page, "/dashboards");
+  const importButton = page.getByRole("button", { name: "Import", exact: true });
+  await expect(async () => {
+    await page.getByLabel("Dashboard JSON").fill(json);
+    await expect(importButton).toBeEnabled({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await importButton.click();
+  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
+}
+
 test("a dashboard is built for a group of devices, switched between them, edited, saved and the same after a reload", async ({ page, request }) => {
   const prefix = freshId("board");
   const [a, b] = [`${prefix}-a`, `${prefix}-b`];
@@ -219,14 +231,7 @@ test("an imported dashboard draws a device's track with its heading, its fields'
       { x: 7, y: 5, w: 5, h: 3, type: "svg", fields: ["Temperature", "Speed"], svg: DRAWING },
     ],
   });
-  await open(page, "/dashboards");
-  const importButton = page.getByRole("button", { name: "Import", exact: true });
-  await expect(async () => {
-    await page.getByLabel("Dashboard JSON").fill(json);
-    await expect(importButton).toBeEnabled({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
-  await importButton.click();
-  await expect(page).toHaveURL(/\/dashboards\/[0-9a-f]{16}$/);
+  await importDashboard(page, json);
   const geo = page.getByTestId("geo");
   await expect(geo.locator("polyline")).toHaveCount(1);
   const points = (await geo.locator("polyline").getAttribute("points"))!.split(" ");
@@ -278,4 +283,29 @@ test("a dashboard made its devices' page replaces their standard charts, which s
   await expect(page.getByTestId("charts")).toBeVisible();
   await page.getByTestId("device-page-back").click();
   await expect(board.getByTestId("cell")).toHaveCount(5);
+});
+
+test("a dashboard with a live window draws a point written meanwhile within 1 s, without a re-read", async ({ page, request }) => {
+  const id = freshId("livecell");
+  await register(page, id);
+  const write = await deviceWriter(request, id);
+  const t = Math.floor(Date.now() / 1000);
+  expect(await write(`environment,clientId=${id} Temperature=21.5 ${t - 5}`)).toBe(204);
+  const json = JSON.stringify({
+    title: `Live ${id}`, devices: { device: id }, range: "5m",
+    cells: [
+      { x: 0, y: 0, w: 8, h: 4, type: "line", fields: ["Temperature"] },
+      { x: 8, y: 0, w: 4, h: 2, type: "value", field: "Temperature" },
+    ],
+  });
+  await importDashboard(page, json);
+  const chart = page.locator("[data-kind=line] figure.chart");
+  await expect(chart).toHaveAttribute("data-points", "1");
+  await expect(page.getByTestId("live-state")).toContainText("Live");
+
+  // The page re-reads every 15 s; a point drawn within 1 s of its write was pushed.
+  expect(await write(`environment,clientId=${id} Temperature=23.25 ${t}`)).toBe(204);
+  await expect(chart).toHaveAttribute("data-points", "2", { timeout: 1_000 });
+  await expect(page.locator("[data-kind=value]")).toContainText("23.25");
+  await page.screenshot({ path: "test-results/dashboard-live.png", fullPage: true });
 });

@@ -6,12 +6,14 @@
 
 use super::dashboard_arrange::Arrange;
 use super::dashboard_cells::Grid;
+use super::dashboard_live::{live_cells, use_dashboard_feed, LiveState};
 use super::dashboard_shares::ShareForm;
 use crate::api::{
     dashboard_versions, open_dashboard, RemoveDashboard, RestoreDashboardVersion, SaveDashboard,
     SetDevicePage,
 };
 use crate::components::{format_by, show, ticks, ErrorBanner, Loading};
+use crate::live::LiveFeed;
 use crate::models::{device_id, field_rank, DashboardView, CHART_FIELDS, POSITION_FIELDS};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,9 +40,10 @@ pub fn CustomDashboard() -> impl IntoView {
     // again every 15 s, so what is typed stays.
     let editor = RwSignal::new(None::<Opened>);
     let editing = Memo::new(move |_| editor.with(Option::is_some));
+    let feed = use_dashboard_feed(Signal::derive(move || view.get().and_then(Result::ok)));
     view! {
         <Transition fallback=Loading>
-            {move || view.get().map(|r| show(r, move |v| view! { <Board v editor/> }.into_any()))}
+            {move || view.get().map(|r| show(r, move |v| view! { <Board v editor feed/> }.into_any()))}
         </Transition>
         {move || editing.get().then(|| {
             let (id, opened) = (id.get_untracked(), editor.get_untracked().unwrap_or_default());
@@ -87,7 +90,7 @@ impl Opened {
 }
 
 #[component]
-fn Board(v: DashboardView, editor: RwSignal<Option<Opened>>) -> impl IntoView {
+fn Board(v: DashboardView, editor: RwSignal<Option<Opened>>, feed: LiveFeed) -> impl IntoView {
     let spec = v.dashboard.spec.clone();
     let saved_line = format!(
         "Version {} · saved {} · range {}{}",
@@ -121,7 +124,8 @@ fn Board(v: DashboardView, editor: RwSignal<Option<Opened>>) -> impl IntoView {
                 }
             })}
         </div>
-        <Grid cells=spec.cells.clone() data=v.cells now_ms=v.now_ms/>
+        {spec.range_choice().is_live().then(|| view! { <LiveState feed meanwhile="read every 15 s meanwhile"/> })}
+        <Grid cells=spec.cells.clone() data=live_cells(&v, feed) now_ms=v.now_ms/>
     }
 }
 

@@ -4,6 +4,7 @@
 //! 5 min) the points the server pushes are drawn as they arrive (`live.rs`), without
 //! re-reading; while the push is down, the dashboard is read again every 2 s instead.
 
+use super::dashboard_live::LiveState;
 use crate::api::device_dashboard;
 use crate::charts::TimeChart;
 use crate::components::{
@@ -56,14 +57,7 @@ pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoVi
     view! {
         <section class="card dashboard">
             <RangeBar selection/>
-            {move || live_window.get().map(|_| {
-                let connected = feed.connected.get();
-                view! {
-                    <p class=if connected { "live-state on" } else { "live-state" } data-testid="live-state">
-                        {if connected { "● Live: points are drawn as they arrive" } else { "Connecting… (read every 2 s meanwhile)" }}
-                    </p>
-                }
-            })}
+            {move || live_window.get().map(|_| view! { <LiveState feed meanwhile="read every 2 s meanwhile"/> })}
             <Transition fallback=Loading>
                 <DashboardBody data feed window_ms/>
             </Transition>
@@ -85,15 +79,7 @@ fn field_rows(
         .filter(|s| s.field == field)
         .flat_map(|s| s.points.iter().copied())
         .collect();
-    let read_until = rows.last().map_or(i64::MIN, |(t, _)| *t);
-    rows.extend(
-        live.iter()
-            .filter(|p| p.field == field && p.time_ms > read_until)
-            .map(|p| (p.time_ms, p.value)),
-    );
-    if let (Some(window), Some((newest, _))) = (window_ms, rows.last().copied()) {
-        rows.retain(|(t, _)| *t >= newest - window);
-    }
+    crate::models::join_live(&mut rows, live, field, window_ms);
     rows.into_iter().map(|(t, v)| (t, vec![Some(v)])).collect()
 }
 

@@ -11,15 +11,23 @@ use crate::models::{align, unit, Band, CellData, CellKind, CellSpec, FieldName, 
 use crate::prose::prose;
 use leptos::prelude::*;
 
-/// The cells on the 12-column grid, each with its data (in the same order); ages are told
-/// from `now_ms`.
+/// The cells on the 12-column grid, each with its data (in the same order, following it as
+/// it changes: a live window's pushed points); ages are told from `now_ms`.
 #[component]
-pub fn Grid(cells: Vec<CellSpec>, data: Vec<CellData>, now_ms: i64) -> impl IntoView {
+pub fn Grid(
+    cells: Vec<CellSpec>,
+    #[prop(into)] data: Signal<Vec<CellData>>,
+    now_ms: i64,
+) -> impl IntoView {
     let rows = cells.iter().map(|c| c.y + c.h as u16).max().unwrap_or(0);
     let cells = cells
         .into_iter()
-        .zip(data)
-        .map(|(spec, data)| view! { <Cell spec data now_ms/> })
+        .enumerate()
+        .map(|(i, spec)| {
+            // A memo: a pushed point redraws the cells it changes, not every cell.
+            let data = Memo::new(move |_| data.with(|d| d.get(i).cloned().unwrap_or_default()));
+            view! { <Cell spec data=data.into() now_ms/> }
+        })
         .collect_view();
     view! {
         <div class="board" style=format!("grid-template-rows: repeat({rows}, minmax(70px, auto));") data-testid="board">
@@ -30,7 +38,7 @@ pub fn Grid(cells: Vec<CellSpec>, data: Vec<CellData>, now_ms: i64) -> impl Into
 
 /// One cell in its place on the grid.
 #[component]
-fn Cell(spec: CellSpec, data: CellData, now_ms: i64) -> impl IntoView {
+fn Cell(spec: CellSpec, data: Signal<CellData>, now_ms: i64) -> impl IntoView {
     let style = format!(
         "grid-column: {} / span {}; grid-row: {} / span {};",
         spec.x + 1,
@@ -43,21 +51,29 @@ fn Cell(spec: CellSpec, data: CellData, now_ms: i64) -> impl IntoView {
         .clone()
         .unwrap_or_else(|| default_title(&spec.kind));
     let kind = spec.kind.name();
-    let left_out = (data.devices_left_out > 0)
-        .then(|| format!("{} more devices are not shown.", data.devices_left_out));
-    let body = match data.error {
-        Some(error) => view! { <p class="cell-error">{error}</p> }.into_any(),
-        None if matches!(spec.kind, CellKind::Stats { .. }) => match data.stats.is_empty() {
-            true => view! { <p class="muted">"No data in this range."</p> }.into_any(),
-            false => view! { <StatsTable rows=data.stats testid="cell-stats"/> }.into_any(),
-        },
-        None => body(&spec.kind, title.clone(), data.series, &data.latest, now_ms),
+    let heading =
+        (!matches!(spec.kind, CellKind::Line { .. })).then(|| view! { <h3>{title.clone()}</h3> });
+    let contents = move || {
+        let data = data.get();
+        let left_out = (data.devices_left_out > 0)
+            .then(|| format!("{} more devices are not shown.", data.devices_left_out));
+        let body = match data.error {
+            Some(error) => view! { <p class="cell-error">{error}</p> }.into_any(),
+            None if matches!(spec.kind, CellKind::Stats { .. }) => match data.stats.is_empty() {
+                true => view! { <p class="muted">"No data in this range."</p> }.into_any(),
+                false => view! { <StatsTable rows=data.stats testid="cell-stats"/> }.into_any(),
+            },
+            None => body(&spec.kind, title.clone(), data.series, &data.latest, now_ms),
+        };
+        view! {
+            {body}
+            {left_out.map(|m| view! { <p class="muted cell-foot">{m}</p> })}
+        }
     };
     view! {
         <section class=format!("cell kind-{kind}") style=style data-testid="cell" data-kind=kind>
-            {(!matches!(spec.kind, CellKind::Line { .. })).then(|| view! { <h3>{title}</h3> })}
-            {body}
-            {left_out.map(|m| view! { <p class="muted cell-foot">{m}</p> })}
+            {heading}
+            {contents}
         </section>
     }
 }

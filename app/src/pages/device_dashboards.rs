@@ -8,6 +8,7 @@ use crate::components::{show, ticks, Loading};
 use crate::models::device_id;
 use crate::pages::dashboard::DeviceDashboardPanel;
 use crate::pages::dashboard_cells::Grid;
+use crate::pages::dashboard_live::{live_cells, use_dashboard_feed, LiveState};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
@@ -92,17 +93,19 @@ fn DevicePage(board: String, device: Signal<String>) -> impl IntoView {
         move || (board.clone(), device.get(), tick.get()),
         |(board, device, _)| async move { open_dashboard(board, Some(device_id(&device)?)).await },
     );
+    let feed = use_dashboard_feed(Signal::derive(move || view.get().and_then(Result::ok)));
     view! {
         <Transition fallback=Loading>
-            {move || view.get().map(|r| show(r, |v| {
-                let open = format!("/dashboards/{}?device={}", v.dashboard.id, v.picked.unwrap_or_default());
+            {move || view.get().map(|r| show(r, move |v| {
+                let open = format!("/dashboards/{}?device={}", v.dashboard.id, v.picked.clone().unwrap_or_default());
                 view! {
                     <section class="device-page" data-testid="device-page">
                         <p class="board-bar">
                             <span>"This device's page: " <a href=open>{v.dashboard.spec.title.clone()}</a></span>
                             <a href="?charts=standard" data-testid="standard-charts">"Standard charts"</a>
                         </p>
-                        <Grid cells=v.dashboard.spec.cells data=v.cells now_ms=v.now_ms/>
+                        {v.dashboard.spec.range_choice().is_live().then(|| view! { <LiveState feed meanwhile="read every 15 s meanwhile"/> })}
+                        <Grid cells=v.dashboard.spec.cells.clone() data=live_cells(&v, feed) now_ms=v.now_ms/>
                     </section>
                 }
                 .into_any()
