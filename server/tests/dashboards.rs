@@ -564,3 +564,29 @@ async fn a_dashboard_made_its_devices_page_is_what_their_pages_show_until_it_is_
         "a removed dashboard is no one's page"
     );
 }
+
+/// A device page's charts are built once: their data is inlined into the page once, beside
+/// the (small) answer of which dashboard is its page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_page_inlines_its_charts_data_once() {
+    let s = start().await;
+    let env = common::device_env(&s, "gh-1").await;
+    let t = chrono::Utc::now().timestamp();
+    let body = format!("environment,clientId=gh-1 Temperature=20.5 {}", t - 60);
+    let token = env["influx_token"].as_str().unwrap();
+    let written = common::gateway_write(&s.url, "bucket=iot_center&precision=s", token, body).await;
+    assert_eq!(written.status(), 204);
+    let page = s
+        .client()
+        .get(format!("{}/devices/gh-1", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let inlined = page.matches("__RESOLVED_RESOURCES[").count();
+    let charts = page.matches(r#"\"series\":[{\"device\":\"gh-1\""#).count();
+    assert!(inlined >= 3, "the page inlines its data: {inlined}");
+    assert_eq!(charts, 1, "the charts' data, once");
+}

@@ -18,8 +18,13 @@ use leptos::prelude::*;
 
 type DashboardResource = Resource<Result<Dashboard, AppError>>;
 
+/// The device's standard charts; `hidden` (read in a `Transition`, so it may be a resource)
+/// leaves them out, for a dashboard drawn in their place.
 #[component]
-pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoView {
+pub fn DeviceDashboardPanel(
+    #[prop(into)] device: Signal<String>,
+    #[prop(optional, into)] hidden: Signal<bool>,
+) -> impl IntoView {
     let selection = use_range();
     let tick = use_refresh_tick(selection);
     let data = Resource::new(
@@ -55,13 +60,17 @@ pub fn DeviceDashboardPanel(#[prop(into)] device: Signal<String>) -> impl IntoVi
     });
     let window_ms = Signal::derive(move || live_window.get().map(|r| r.seconds() as i64 * 1_000));
     view! {
-        <section class="card dashboard">
-            <RangeBar selection/>
-            {move || live_window.get().map(|_| view! { <LiveState feed meanwhile="read every 2 s meanwhile"/> })}
-            <Transition fallback=Loading>
-                <DashboardBody data feed window_ms/>
-            </Transition>
-        </section>
+        <Transition fallback=Loading>
+            {move || (!hidden.get()).then(|| view! {
+                <section class="card dashboard">
+                    <RangeBar selection/>
+                    {move || live_window.get().map(|_| view! { <LiveState feed meanwhile="read every 2 s meanwhile"/> })}
+                    <Transition fallback=Loading>
+                        <DashboardBody data feed window_ms/>
+                    </Transition>
+                </section>
+            })}
+        </Transition>
     }
 }
 

@@ -32,7 +32,9 @@ pub fn DeviceDashboards(#[prop(into)] device: Signal<String>) -> impl IntoView {
     }
 }
 
-/// The device's charts: the dashboard picked as its page, else the standard ones.
+/// The device's charts: the dashboard picked as its page, else the standard ones. The
+/// standard charts are built outside any `Transition` (one built inside would be built, and
+/// its data read and inlined into the page, twice) and left out once a dashboard shows.
 #[component]
 pub fn DeviceCharts(#[prop(into)] device: Signal<String>) -> impl IntoView {
     let query = use_query_map();
@@ -41,21 +43,21 @@ pub fn DeviceCharts(#[prop(into)] device: Signal<String>) -> impl IntoView {
         move || device.get(),
         |device| async move { device_page_of(device_id(&device)?).await },
     );
+    let board = move || page.get().and_then(Result::ok).flatten();
     view! {
-        <Transition fallback=Loading>
-            {move || match page.get().and_then(Result::ok).flatten() {
-                Some(board) if !standard.get() => view! { <LazyDevicePage board device/> }.into_any(),
-                Some(_) => view! {
+        <Transition>
+            {move || board().map(|board| match standard.get() {
+                false => view! { <LazyDevicePage board device/> }.into_any(),
+                true => view! {
                     <p class="device-dashboards">
                         "The standard charts. "
                         <a href=format!("/devices/{}", device.get()) data-testid="device-page-back">"Back to this device's page"</a>
                     </p>
-                    <DeviceDashboardPanel device/>
                 }
                 .into_any(),
-                None => view! { <DeviceDashboardPanel device/> }.into_any(),
-            }}
+            })}
         </Transition>
+        <DeviceDashboardPanel device hidden=Signal::derive(move || board().is_some() && !standard.get())/>
     }
 }
 
