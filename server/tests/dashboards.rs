@@ -576,15 +576,7 @@ async fn a_device_page_inlines_its_charts_data_once() {
     let token = env["influx_token"].as_str().unwrap();
     let written = common::gateway_write(&s.url, "bucket=iot_center&precision=s", token, body).await;
     assert_eq!(written.status(), 204);
-    let page = s
-        .client()
-        .get(format!("{}/devices/gh-1", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = s.page("/devices/gh-1").await;
     let inlined = page.matches("__RESOLVED_RESOURCES[").count();
     let charts = page.matches(r#"\"series\":[{\"device\":\"gh-1\""#).count();
     assert!(inlined >= 3, "the page inlines its data: {inlined}");

@@ -130,15 +130,7 @@ async fn the_embedded_store_keeps_its_operator_token_private_and_restarts() {
     }
     let operator = std::fs::read_to_string(&token_file).unwrap();
     let env = device_env(&s, "dev-1").await;
-    let page = s
-        .client()
-        .get(format!("{}/devices", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = s.page("/devices").await;
     assert!(page.contains("dev-1"), "dev-1 not listed: {page}");
     assert!(!page.contains(operator.trim()));
 

@@ -44,6 +44,12 @@ impl Server {
             .unwrap()
     }
 
+    /// The page at `path` as the admin gets it, server-rendered.
+    pub async fn page(&self, path: &str) -> String {
+        let r = self.client().get(format!("{}{path}", self.url)).send().await;
+        r.unwrap().text().await.unwrap()
+    }
+
     /// Calls the server function `name` as the admin; its JSON answer (it must be 200).
     pub async fn call_json(&self, name: &str, form: &str) -> serde_json::Value {
         let r = self.call(name, form).await;
