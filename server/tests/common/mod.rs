@@ -46,7 +46,11 @@ impl Server {
 
     /// The page at `path` as the admin gets it, server-rendered.
     pub async fn page(&self, path: &str) -> String {
-        let r = self.client().get(format!("{}{path}", self.url)).send().await;
+        let r = self
+            .client()
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await;
         r.unwrap().text().await.unwrap()
     }
 
@@ -214,30 +218,37 @@ pub async fn start_with(env: &[(&str, &str)]) -> Server {
 
 /// The default registration policy (approve), [`SECRET`] as the provisioning secret; on
 /// `dir`, which may hold what an earlier server left.
-pub async fn start_configured(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
-    let port = free_port();
-    let store = free_port();
-    let token = add_token(dir.path(), &format!("tests-{port}"), "admin");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_iot-center"));
-    command
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--tsdb-listen",
-            &format!("127.0.0.1:{store}"),
-            "--config",
-            "/nonexistent.ini",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env_remove("INFLUX_URL")
-        .env_remove("DEVICE_REGISTRATION")
-        .env("DEVICE_PROVISIONING_SECRET", SECRET)
-        .envs(env.iter().copied());
-    let mut server = Server::spawn(command, dir, token, port, "/ready").await;
-    server.store = format!("http://127.0.0.1:{store}");
-    server
+pub async fn start_configured(mut dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
+    for _ in 0..3 {
+        let port = free_port();
+        let store = free_port();
+        let token = add_token(dir.path(), &format!("tests-{port}"), "admin");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_iot-center"));
+        command
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .args([
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--tsdb-listen",
+                &format!("127.0.0.1:{store}"),
+                "--config",
+                "/nonexistent.ini",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .env_remove("INFLUX_URL")
+            .env_remove("DEVICE_REGISTRATION")
+            .env("DEVICE_PROVISIONING_SECRET", SECRET)
+            .envs(env.iter().copied());
+        match Server::try_spawn(command, dir, token, port, "/ready").await {
+            Ok(mut server) => {
+                server.store = format!("http://127.0.0.1:{store}");
+                return server;
+            }
+            Err(back) => dir = back,
+        }
+    }
+    panic!("iot-center exited before it was ready, three times (ports taken?)");
 }
 
 impl Server {
@@ -245,15 +256,31 @@ impl Server {
     /// `dir`) and waits until `path` answers 200: `/ready` for a connected server,
     /// `/api/health` for one that only listens.
     pub async fn spawn(
-        mut command: Command,
+        command: Command,
         dir: tempfile::TempDir,
         token: String,
         port: u16,
         path: &str,
     ) -> Server {
+        match Server::try_spawn(command, dir, token, port, path).await {
+            Ok(server) => server,
+            Err(_) => panic!("iot-center exited before it was ready"),
+        }
+    }
+
+    /// As [`Server::spawn`], but a server that exits before it is ready (its port was taken
+    /// by another test's server meanwhile: ports are picked free, then bound) hands back its
+    /// directory. The answer must come from this server: one that knows `token`.
+    async fn try_spawn(
+        mut command: Command,
+        dir: tempfile::TempDir,
+        token: String,
+        port: u16,
+        path: &str,
+    ) -> Result<Server, tempfile::TempDir> {
         let child = command.spawn().unwrap();
         // Built before it is ready, so a failed start still kills the process.
-        let server = Server {
+        let mut server = Server {
             url: format!("http://127.0.0.1:{port}"),
             token,
             store: String::new(),
@@ -261,15 +288,32 @@ impl Server {
             _dir: dir,
         };
         for _ in 0..200 {
+            if server.child.try_wait().unwrap().is_some() {
+                return Err(server.stop());
+            }
             if reqwest::get(format!("{}{path}", server.url))
                 .await
                 .is_ok_and(|r| r.status() == 200)
+                && server.knows_its_token().await
             {
-                return server;
+                return Ok(server);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("iot-center did not start");
+    }
+
+    /// Whether the server listening at its URL is this one (the one its token was made for).
+    async fn knows_its_token(&self) -> bool {
+        if self.token.is_empty() {
+            return true;
+        }
+        let r = self
+            .client()
+            .get(format!("{}/api/dashboards", self.url))
+            .send()
+            .await;
+        r.is_ok_and(|r| r.status() == 200)
     }
 }
 
