@@ -1,4 +1,4 @@
-//! A device's points as they arrive (`GET /api/live/{id}`, Server-Sent Events), for the
+//! A device's points as they arrive (`GET /api/live/{id}`, or a share link's, Server-Sent Events), for the
 //! dashboard's live windows: drawn without re-reading. The browser's `EventSource`
 //! reconnects by itself; while it is not connected the caller polls instead.
 
@@ -20,17 +20,26 @@ pub struct LiveFeed {
 /// Follows `device` while `on` holds, from the browser (nothing on the server); the points
 /// start empty each time either changes.
 pub fn use_live(device: Signal<String>, on: Signal<bool>) -> LiveFeed {
+    use_stream(
+        Signal::derive(move || format!("/api/live/{}", device.get())),
+        on,
+    )
+}
+
+/// Follows the stream at `path` (`/api/live/<id>`, or a share link's
+/// `/share/<token>/live/<id>`) while `on` holds.
+pub fn use_stream(path: Signal<String>, on: Signal<bool>) -> LiveFeed {
     let feed = LiveFeed {
         points: RwSignal::new(Vec::new()),
         connected: RwSignal::new(false),
     };
     Effect::new(move |_| {
-        let (id, on) = (device.get(), on.get());
+        let (path, on) = (path.get(), on.get());
         feed.points.set(Vec::new());
         feed.connected.set(false);
         if on {
             // The browser has one thread: the cleanup runs where the stream was opened.
-            if let Some(stream) = open(&id, feed).map(SendWrapper::new) {
+            if let Some(stream) = open(&path, feed).map(SendWrapper::new) {
                 on_cleanup(move || stream.take().close());
             }
         }
@@ -50,8 +59,8 @@ impl Stream {
     }
 }
 
-fn open(id: &str, feed: LiveFeed) -> Option<Stream> {
-    let source = web_sys::EventSource::new(&format!("/api/live/{id}")).ok()?;
+fn open(path: &str, feed: LiveFeed) -> Option<Stream> {
+    let source = web_sys::EventSource::new(path).ok()?;
     let on_points = Closure::<dyn FnMut(_)>::new(move |e: web_sys::MessageEvent| {
         let Some(text) = e.data().as_string() else {
             return;

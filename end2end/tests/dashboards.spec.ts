@@ -285,7 +285,7 @@ test("a dashboard made its devices' page replaces their standard charts, which s
   await expect(board.getByTestId("cell")).toHaveCount(5);
 });
 
-test("a dashboard with a live window draws a point written meanwhile within 1 s, without a re-read", async ({ page, request }) => {
+test("a dashboard with a live window draws a point written meanwhile within 1 s, without a re-read, signed in or by its share link", async ({ page, request, browser }) => {
   const id = freshId("livecell");
   await register(page, id);
   const write = await deviceWriter(request, id);
@@ -308,4 +308,17 @@ test("a dashboard with a live window draws a point written meanwhile within 1 s,
   await expect(chart).toHaveAttribute("data-points", "2", { timeout: 1_000 });
   await expect(page.locator("[data-kind=value]")).toContainText("23.25");
   await page.screenshot({ path: "test-results/dashboard-live.png", fullPage: true });
+
+  // Opened by its share link, with no one signed in, it is live too.
+  await page.getByTestId("edit").click();
+  await page.getByRole("button", { name: "Create link" }).click();
+  const link = await page.getByTestId("share-link").locator("a").first().getAttribute("href");
+  const stranger = await (await browser.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
+  await stranger.goto(link!);
+  await expect(stranger.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(stranger.getByTestId("live-state")).toContainText("Live");
+  const shared = stranger.locator("[data-kind=line] figure.chart");
+  await expect(shared).toHaveAttribute("data-points", "2");
+  expect(await write(`environment,clientId=${id} Temperature=24.5 ${t + 1}`)).toBe(204);
+  await expect(shared).toHaveAttribute("data-points", "3", { timeout: 1_000 });
 });

@@ -1,4 +1,5 @@
-//! `GET /api/live/{id}`: a device's points as the gateway stores them, as Server-Sent Events
+//! `GET /api/live/{id}` (and `/share/{token}/live/{id}` for a shared dashboard's devices, by
+//! its link alone): a device's points as the gateway stores them, as Server-Sent Events
 //! (`event: points`, a data line `time_ms value field` a point, [`LivePoint::to_line`];
 //! `event: skipped` with how many were skipped so far), for a viewer's page. Bounded by the hub (streams per server, backlog per stream) and here: at most
 //! [`POINTS_PER_SECOND`] a stream; past it points are skipped and counted, not queued.
@@ -6,9 +7,11 @@
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream::{self, StreamExt};
+use iot_core::dashboards::store::DashboardStore;
 use iot_core::{Error, Service};
 use iot_models::{Caller, DeviceId, LivePoint, Role};
 use std::sync::Arc;
@@ -18,18 +21,50 @@ use tokio::sync::broadcast::error::RecvError;
 /// Points a stream carries per second at most: far past what a chart draws.
 pub const POINTS_PER_SECOND: usize = 500;
 
-pub fn routes() -> Router<Arc<Service>> {
-    Router::new().route("/api/live/{id}", get(live))
+pub fn routes(dashboards: Arc<DashboardStore>) -> Router<Arc<Service>> {
+    Router::new().route("/api/live/{id}", get(live)).route(
+        "/share/{token}/live/{id}",
+        get(move |s, path| shared_live(s, path, dashboards.clone())),
+    )
 }
 
 async fn live(
     State(s): State<Arc<Service>>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Viewer)?;
+    events_of(&s, &id, None).await
+}
+
+/// A shared dashboard's stream, for its link alone: one of its devices' points, ended
+/// within [`RECHECK`] of the link's revocation or expiry.
+async fn shared_live(
+    State(s): State<Arc<Service>>,
+    Path((token, id)): Path<(String, String)>,
+    dashboards: Arc<DashboardStore>,
+) -> Result<Response, ApiError> {
+    let devices = dashboards.shared(&token)?.spec.devices;
+    let device = DeviceId::parse(&id).map_err(ApiError::invalid)?;
+    if !devices.includes(&device) {
+        return Err(Error::NotFound(format!("device {id} is not on this dashboard")).into());
+    }
+    let still_shared: Box<dyn Fn() -> bool + Send + Sync> =
+        Box::new(move || dashboards.shared(&token).is_ok());
+    events_of(&s, &id, Some(still_shared)).await
+}
+
+/// How often an open shared stream looks whether its link still works.
+const RECHECK: Duration = Duration::from_millis(500);
+
+/// Device `id`'s points as events, while `still` holds (when there is one).
+async fn events_of(
+    s: &Service,
+    id: &str,
+    still: Option<Box<dyn Fn() -> bool + Send + Sync>>,
+) -> Result<Response, ApiError> {
     let b = s.backend()?;
-    let id = DeviceId::parse(&id).map_err(ApiError::invalid)?;
+    let id = DeviceId::parse(id).map_err(ApiError::invalid)?;
     if b.fleet.device(&b, &id).await?.is_none() {
         return Err(Error::NotFound(format!("device {id} is not registered")).into());
     }
@@ -39,13 +74,16 @@ async fn live(
         sent: 0,
         skipped: 0,
         told: 0,
+        still,
     };
     let events = stream::unfold(stream, |mut s| async move {
         let events = s.next().await?;
         Some((events, s))
     })
-    .flat_map(|events| stream::iter(events.into_iter().map(Ok)));
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    .flat_map(|events| stream::iter(events.into_iter().map(Ok::<_, std::convert::Infallible>)));
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 /// One watcher's stream: what it was sent this second, and what it missed.
@@ -56,18 +94,33 @@ struct LiveStream {
     skipped: u64,
     /// The skipped count the watcher was last told.
     told: u64,
+    /// Whether the stream may go on (a share link's, looked at every [`RECHECK`]).
+    still: Option<Box<dyn Fn() -> bool + Send + Sync>>,
 }
 
 impl LiveStream {
     /// The events of the next write, `None` once the hub is gone.
     async fn next(&mut self) -> Option<Vec<Event>> {
         let batch = loop {
-            match self.watch.points.recv().await {
+            let received = match &self.still {
+                None => self.watch.points.recv().await,
+                Some(still) => {
+                    match tokio::time::timeout(RECHECK, self.watch.points.recv()).await {
+                        Ok(received) => received,
+                        Err(_) if still() => continue,
+                        Err(_) => return None,
+                    }
+                }
+            };
+            match received {
                 Ok(batch) => break batch,
                 Err(RecvError::Lagged(n)) => self.skipped += n,
                 Err(RecvError::Closed) => return None,
             }
         };
+        if self.still.as_ref().is_some_and(|still| !still()) {
+            return None;
+        }
         if self.second.elapsed() >= Duration::from_secs(1) {
             (self.second, self.sent) = (Instant::now(), 0);
         }

@@ -85,7 +85,7 @@ pub fn router(
         .route_layer(measure.clone());
     crate::device_api::routes()
         .merge(crate::export::routes())
-        .merge(crate::live_api::routes())
+        .merge(crate::live_api::routes(dashboards.clone()))
         .merge(crate::health_api::routes(alerts.clone()))
         .with_state(service)
         .merge(auth::routes(proxy, setup).with_state(accounts))

@@ -40,7 +40,10 @@ pub fn CustomDashboard() -> impl IntoView {
     // again every 15 s, so what is typed stays.
     let editor = RwSignal::new(None::<Opened>);
     let editing = Memo::new(move |_| editor.with(Option::is_some));
-    let feed = use_dashboard_feed(Signal::derive(move || view.get().and_then(Result::ok)));
+    let feed = use_dashboard_feed(
+        Signal::derive(move || view.get().and_then(Result::ok)),
+        None,
+    );
     view! {
         <Transition fallback=Loading>
             {move || view.get().map(|r| show(r, move |v| view! { <Board v editor feed/> }.into_any()))}

@@ -2,13 +2,17 @@
 //! writes are pushed to the page as they land and join its cells' data. The page still
 //! reads the dashboard again every 15 s (its other devices; and while the stream is down).
 
-use crate::live::{use_live, LiveFeed};
+use crate::live::{use_stream, LiveFeed};
 use crate::models::{CellData, DashboardView};
 use leptos::prelude::*;
 
-/// The picked device's stream while the dashboard's range is a live window; it is opened
-/// again only when the device or the range changes, not at each read.
-pub fn use_dashboard_feed(view: Signal<Option<DashboardView>>) -> LiveFeed {
+/// The picked device's stream while the dashboard's range is a live window (by `share`, a
+/// share link's token, when it is opened by one); it is opened again only when the device
+/// or the range changes, not at each read.
+pub fn use_dashboard_feed(
+    view: Signal<Option<DashboardView>>,
+    share: Option<Memo<String>>,
+) -> LiveFeed {
     let followed = Memo::new(move |_| {
         view.with(|v| {
             let v = v.as_ref()?;
@@ -20,10 +24,14 @@ pub fn use_dashboard_feed(view: Signal<Option<DashboardView>>) -> LiveFeed {
                 .flatten()
         })
     });
-    use_live(
-        Signal::derive(move || followed.get().unwrap_or_default()),
-        Signal::derive(move || followed.with(Option::is_some)),
-    )
+    let path = Signal::derive(move || {
+        let device = followed.get().unwrap_or_default();
+        match share {
+            Some(token) => format!("/share/{}/live/{device}", token.get()),
+            None => format!("/api/live/{device}"),
+        }
+    });
+    use_stream(path, Signal::derive(move || followed.with(Option::is_some)))
 }
 
 /// The cells' data as read, joined by the feed's points when the range is a live window.

@@ -95,7 +95,10 @@ fn DevicePage(board: String, device: Signal<String>) -> impl IntoView {
         move || (board.clone(), device.get(), tick.get()),
         |(board, device, _)| async move { open_dashboard(board, Some(device_id(&device)?)).await },
     );
-    let feed = use_dashboard_feed(Signal::derive(move || view.get().and_then(Result::ok)));
+    let feed = use_dashboard_feed(
+        Signal::derive(move || view.get().and_then(Result::ok)),
+        None,
+    );
     view! {
         <Transition fallback=Loading>
             {move || view.get().map(|r| show(r, move |v| {

@@ -1,9 +1,10 @@
 //! A dashboard opened by its share link (`/share/<token>`, `?kiosk` for a wall screen):
-//! read-only, read again every 15 s, with no navigation (the layout shows none here). Once
+//! read-only, read again every 15 s (a live range's points pushed as they land), with no navigation (the layout shows none here). Once
 //! the link expires or is revoked, the next read says so and the data is gone from the page.
 
 use super::custom_dashboard::Picker;
 use super::dashboard_cells::Grid;
+use super::dashboard_live::{live_cells, use_dashboard_feed, LiveState};
 use crate::api::shared_dashboard;
 use crate::components::{show, ticks, Loading};
 use crate::models::device_id;
@@ -27,6 +28,10 @@ pub fn SharedDashboard() -> impl IntoView {
             shared_dashboard(token, device).await
         },
     );
+    let feed = use_dashboard_feed(
+        Signal::derive(move || view.get().and_then(Result::ok)),
+        Some(token),
+    );
     view! {
         <Transition fallback=Loading>
             {move || view.get().map(|r| show(r, move |v| {
@@ -39,7 +44,8 @@ pub fn SharedDashboard() -> impl IntoView {
                             <Picker devices=v.devices.clone() matching=v.matching picked=v.picked.clone()/>
                             <span class="muted">"Shared read-only · range " {v.dashboard.spec.range.clone()} " · read every 15 s"</span>
                         </div>
-                        <Grid cells=v.dashboard.spec.cells.clone() data=v.cells now_ms=v.now_ms/>
+                        {v.dashboard.spec.range_choice().is_live().then(|| view! { <LiveState feed meanwhile="read every 15 s meanwhile"/> })}
+                        <Grid cells=v.dashboard.spec.cells.clone() data=live_cells(&v, feed) now_ms=v.now_ms/>
                     </div>
                 }
                 .into_any()
