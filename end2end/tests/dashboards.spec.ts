@@ -271,6 +271,10 @@ test("a dashboard made its devices' page replaces their standard charts, which s
   await toggle.click();
   await expect(toggle).toHaveText("Stop being its devices' page");
   await expect(page.locator(".board-bar")).toContainText("its devices' page");
+  await page.screenshot({ path: "test-results/dashboard-editor-device-page.png", fullPage: true });
+  await open(page, "/dashboards");
+  await expect(page.getByRole("row", { name: new RegExp(`Type page ${prefix}`) })).toContainText("device page");
+  await page.screenshot({ path: "test-results/dashboards-list.png", fullPage: true });
 
   await open(page, `/devices/${id}`);
   const board = page.getByTestId("device-page");

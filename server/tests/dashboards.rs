@@ -459,9 +459,37 @@ async fn a_drawing_is_saved_without_scripts_and_a_stats_cell_reads_its_device() 
     // A stats cell is for one device; a drawing that is not SVG is refused by its path.
     let mut many = spec.clone();
     many["cells"][1]["devices"] = json!("all");
-    let mut not_svg = spec;
+    let mut not_svg = spec.clone();
     not_svg["cells"][0]["svg"] = json!("<html><body/></html>");
-    for (bad, at) in [(many, "cells[1].devices"), (not_svg, "cells[0].svg")] {
+    // A drawing of 64 KiB (as kept: cleaned) is saved; one byte more is refused.
+    let drawing_of = |len: usize| {
+        let (head, tail) = (
+            r#"<svg xmlns="http://www.w3.org/2000/svg"><text>"#,
+            "</text></svg>",
+        );
+        let mut d = spec.clone();
+        let text = "x".repeat(len - head.len() - tail.len());
+        d["cells"][0]["svg"] = json!(format!("{head}{text}{tail}"));
+        d
+    };
+    let at_bound = drawing_of(64 * 1024).to_string();
+    let (status, answer) = call(
+        &s,
+        Some(&s.token),
+        Method::POST,
+        "/api/dashboards",
+        Some(&at_bound),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    for (bad, at) in [
+        (many, "cells[1].devices"),
+        (not_svg, "cells[0].svg"),
+        (
+            drawing_of(64 * 1024 + 1),
+            "cells[0].svg: 65537 bytes, at most 65536",
+        ),
+    ] {
         let body = bad.to_string();
         let (status, answer) = call(
             &s,

@@ -103,6 +103,7 @@ async fn a_share_link_streams_its_dashboards_devices_until_it_is_revoked() {
         (live("car-1"), "not on the dashboard", 404),
         (api("/share/share_not-a-link/live/gh-1"), "not a link", 404),
         (api("/api/live/gh-1"), "the signed-in stream", 401),
+        (live(&"a".repeat(65)), "an id past its bound", 400),
     ] {
         let status = reqwest::get(&url).await.unwrap().status();
         assert_eq!(status, expected, "{why}");

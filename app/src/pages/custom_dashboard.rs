@@ -5,8 +5,7 @@
 //! version, or removes it.
 
 use super::dashboard_arrange::Arrange;
-use super::dashboard_cells::Grid;
-use super::dashboard_live::{live_cells, use_dashboard_feed, LiveState};
+use super::dashboard_live::{use_dashboard_feed, LiveGrid};
 use super::dashboard_shares::ShareForm;
 use crate::api::{
     dashboard_versions, open_dashboard, RemoveDashboard, RestoreDashboardVersion, SaveDashboard,
@@ -127,8 +126,7 @@ fn Board(v: DashboardView, editor: RwSignal<Option<Opened>>, feed: LiveFeed) -> 
                 }
             })}
         </div>
-        {spec.range_choice().is_live().then(|| view! { <LiveState feed meanwhile="read every 15 s meanwhile"/> })}
-        <Grid cells=spec.cells.clone() data=live_cells(&v, feed) now_ms=v.now_ms/>
+        <LiveGrid v feed/>
     }
 }
 

@@ -2,6 +2,7 @@
 //! writes are pushed to the page as they land and join its cells' data. The page still
 //! reads the dashboard again every 15 s (its other devices; and while the stream is down).
 
+use super::dashboard_cells::Grid;
 use crate::live::{use_stream, LiveFeed};
 use crate::models::{CellData, DashboardView};
 use leptos::prelude::*;
@@ -34,8 +35,20 @@ pub fn use_dashboard_feed(
     use_stream(path, Signal::derive(move || followed.with(Option::is_some)))
 }
 
+/// The dashboard's cells on their grid, following the feed when its range is a live window
+/// (and saying whether the points are arriving).
+#[component]
+pub fn LiveGrid(v: DashboardView, feed: LiveFeed) -> impl IntoView {
+    let live = v.dashboard.spec.range_choice().is_live();
+    let data = live_cells(&v, feed);
+    view! {
+        {live.then(|| view! { <LiveState feed meanwhile="read every 15 s meanwhile"/> })}
+        <Grid cells=v.dashboard.spec.cells data now_ms=v.now_ms/>
+    }
+}
+
 /// The cells' data as read, joined by the feed's points when the range is a live window.
-pub fn live_cells(v: &DashboardView, feed: LiveFeed) -> Signal<Vec<CellData>> {
+fn live_cells(v: &DashboardView, feed: LiveFeed) -> Signal<Vec<CellData>> {
     let range = v.dashboard.spec.range_choice();
     let read = v.cells.clone();
     match (range.is_live(), v.picked.clone()) {

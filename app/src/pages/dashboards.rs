@@ -101,7 +101,7 @@ fn ImportForm() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Import"</h2>
-            <p>"A dashboard's JSON, as exported from a dashboard's page. "
+            <p>"A dashboard's JSON, as exported from a dashboard's page, or a dynamic dashboard of the reference IoT Center. "
                 <a href="/schemas/dashboard.schema.json" rel="external">"The format"</a></p>
             <textarea class="json" rows="8" aria-label="Dashboard JSON" spellcheck="false"
                 prop:value=json on:input=move |ev| set_json.set(event_target_value(&ev))></textarea>

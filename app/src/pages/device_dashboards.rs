@@ -7,8 +7,7 @@ use crate::api::{dashboards_for, device_page_of, open_dashboard};
 use crate::components::{show, ticks, Loading};
 use crate::models::device_id;
 use crate::pages::dashboard::DeviceDashboardPanel;
-use crate::pages::dashboard_cells::Grid;
-use crate::pages::dashboard_live::{live_cells, use_dashboard_feed, LiveState};
+use crate::pages::dashboard_live::{use_dashboard_feed, LiveGrid};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
@@ -109,8 +108,7 @@ fn DevicePage(board: String, device: Signal<String>) -> impl IntoView {
                             <span>"This device's page: " <a href=open>{v.dashboard.spec.title.clone()}</a></span>
                             <a href="?charts=standard" data-testid="standard-charts">"Standard charts"</a>
                         </p>
-                        {v.dashboard.spec.range_choice().is_live().then(|| view! { <LiveState feed meanwhile="read every 15 s meanwhile"/> })}
-                        <Grid cells=v.dashboard.spec.cells.clone() data=live_cells(&v, feed) now_ms=v.now_ms/>
+                        <LiveGrid v feed/>
                     </section>
                 }
                 .into_any()

@@ -3,8 +3,7 @@
 //! the link expires or is revoked, the next read says so and the data is gone from the page.
 
 use super::custom_dashboard::Picker;
-use super::dashboard_cells::Grid;
-use super::dashboard_live::{live_cells, use_dashboard_feed, LiveState};
+use super::dashboard_live::{use_dashboard_feed, LiveGrid};
 use crate::api::shared_dashboard;
 use crate::components::{show, ticks, Loading};
 use crate::models::device_id;
@@ -44,8 +43,7 @@ pub fn SharedDashboard() -> impl IntoView {
                             <Picker devices=v.devices.clone() matching=v.matching picked=v.picked.clone()/>
                             <span class="muted">"Shared read-only · range " {v.dashboard.spec.range.clone()} " · read every 15 s"</span>
                         </div>
-                        {v.dashboard.spec.range_choice().is_live().then(|| view! { <LiveState feed meanwhile="read every 15 s meanwhile"/> })}
-                        <Grid cells=v.dashboard.spec.cells.clone() data=live_cells(&v, feed) now_ms=v.now_ms/>
+                        <LiveGrid v feed/>
                     </div>
                 }
                 .into_any()
