@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # cargo-leptos finds wasm-opt (npm `binaryen`) and wasm-bindgen on PATH instead of downloading them.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test tools browser mqtt-clients wasm-target cargo-leptos wasm-bindgen
+.PHONY: run test tools browser mqtt-clients postgresql wasm-target cargo-leptos wasm-bindgen
 
 ## Build in release mode and serve http://127.0.0.1:5000. `--split --lib-features split`:
 ## pages other than a device's load their part of the wasm on first visit (app/src/pages.rs).
@@ -22,7 +22,7 @@ run: tools
 
 ## Run every test: the Rust workspace, the official InfluxDB Python client against tsdb and
 ## through the gateway, then Playwright against a freshly built server.
-test: tools browser mqtt-clients .venv/bin/pytest
+test: tools browser mqtt-clients postgresql .venv/bin/pytest
 	# TLS is rustls: no OpenSSL or native-tls anywhere in the build.
 	! cargo tree --workspace -e normal 2>/dev/null | grep -E 'openssl-sys|native-tls'
 	cargo test --workspace
@@ -74,3 +74,9 @@ browser:
 mqtt-clients:
 	@test -x /usr/bin/mosquitto_pub -a -x /usr/sbin/mosquitto || { $(SUDO) apt-get update \
 	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y mosquitto mosquitto-clients; }
+
+# The state database's tests run on SQLite and on Debian's PostgreSQL, started by the tests
+# themselves in a temporary directory (crates/test-postgres), never as a service.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update \
+	  && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y postgresql; }

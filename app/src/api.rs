@@ -75,7 +75,8 @@ pub async fn find_devices(query: FleetQuery) -> Result<FleetPage, AppError> {
     let mut page = b.fleet.page(&b, &query).await?;
     let on_page: Vec<&str> = page.devices.iter().map(|d| d.id.as_str()).collect();
     let firing: Vec<_> = alerts()?
-        .current_of(&on_page)?
+        .current_of(&on_page)
+        .await?
         .into_iter()
         .filter(|a| a.state == AlertState::Firing)
         .map(|a| (a.device, a.level.as_str().to_string(), a.rule_name))

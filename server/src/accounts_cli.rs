@@ -1,16 +1,18 @@
-//! `iot-center user add` and `iot-center token add`: accounts managed from a shell, against
-//! the same data directory as the server (SQLite lets both write at once).
+//! `iot-center user add`, `token add` and `state copy`: accounts and state managed from a
+//! shell, against the same state database as the server (both can write at once).
 
-use crate::cli::{Command, TokenAction, UserAction};
+use crate::cli::{Command, StateAction, TokenAction, UserAction};
+use crate::config::Config;
 use anyhow::Context;
 use iot_core::accounts::Accounts;
+use iot_core::state_db::{copy_all, StateDb, StateLocation};
 use iot_models::{AccountName, Password, Role};
 use std::io::IsTerminal;
-use std::path::Path;
 
-pub async fn run(command: Command, data_dir: &Path) -> anyhow::Result<()> {
-    crate::startup::private_dir(data_dir)?;
-    let accounts = Accounts::open(data_dir)?;
+pub async fn run(command: Command, config: &Config) -> anyhow::Result<()> {
+    crate::startup::private_dir(&config.data_dir)?;
+    let state = StateDb::open(&config.state).await?;
+    let accounts = Accounts::new(state.clone());
     let parse = |name: &str, role: &str| -> anyhow::Result<(AccountName, Role)> {
         Ok((
             AccountName::parse(name).map_err(anyhow::Error::msg)?,
@@ -30,9 +32,21 @@ pub async fn run(command: Command, data_dir: &Path) -> anyhow::Result<()> {
             action: TokenAction::Add { name, role },
         } => {
             let (name, role) = parse(&name, &role)?;
-            let token = accounts.add_token(&name, role)?;
+            let token = accounts.add_token(&name, role).await?;
             eprintln!("API token {name} ({role}); it is shown only now:");
             println!("{token}");
+        }
+        Command::State {
+            action: StateAction::Copy { to },
+        } => {
+            let target = StateLocation::Url(to);
+            let copied = copy_all(&state, &StateDb::open(&target).await?).await?;
+            eprintln!(
+                "copied {} into {}: {copied}",
+                config.state.describe(),
+                target.describe()
+            );
+            eprintln!("set DATABASE_URL to it to use it");
         }
     }
     Ok(())

@@ -47,7 +47,7 @@ async fn rules(
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Viewer)?;
-    Ok(Json(a.store.rules()?).into_response())
+    Ok(Json(a.store.rules().await?).into_response())
 }
 
 async fn add_rule(
@@ -57,7 +57,7 @@ async fn add_rule(
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
     let spec: RuleSpec = parse(&body)?;
-    Ok((StatusCode::CREATED, Json(a.store.add_rule(spec)?)).into_response())
+    Ok((StatusCode::CREATED, Json(a.store.add_rule(spec).await?)).into_response())
 }
 
 async fn remove_rule(
@@ -66,7 +66,7 @@ async fn remove_rule(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
-    match a.store.remove_rule(&id)? {
+    match a.store.remove_rule(&id).await? {
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(gone("rule", &id)),
     }
@@ -77,7 +77,7 @@ async fn endpoints(
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Viewer)?;
-    Ok(Json(a.store.endpoints()?).into_response())
+    Ok(Json(a.store.endpoints().await?).into_response())
 }
 
 async fn add_endpoint(
@@ -96,7 +96,7 @@ async fn remove_endpoint(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
-    match a.store.remove_endpoint(&id)? {
+    match a.store.remove_endpoint(&id).await? {
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(gone("endpoint", &id)),
     }
@@ -123,7 +123,7 @@ async fn current(
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Viewer)?;
-    Ok(Json(a.current()?).into_response())
+    Ok(Json(a.current().await?).into_response())
 }
 
 async fn acknowledge(
@@ -137,5 +137,5 @@ async fn acknowledge(
         true => AckNote::default(),
         false => parse(&body)?,
     };
-    Ok(Json(a.acknowledge(&id, &caller.name, &note)?).into_response())
+    Ok(Json(a.acknowledge(&id, &caller.name, &note).await?).into_response())
 }

@@ -16,8 +16,8 @@ pub use setup::SetupCode;
 
 use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder, AuthUser, AuthnBackend, UserId};
 use iot_core::accounts::{Accounts, User};
-pub use sessions::SqliteSessions as SessionStore;
-use std::path::Path;
+use iot_core::state_db::StateDb;
+pub use sessions::DbSessions as SessionStore;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -66,19 +66,19 @@ impl AuthnBackend for SignIn {
     }
 
     async fn get_user(&self, name: &UserId<Self>) -> Result<Option<SessionUser>, Self::Error> {
-        Ok(self.0.user(name)?.map(SessionUser))
+        Ok(self.0.user(name).await?.map(SessionUser))
     }
 }
 
 pub type AuthSession = axum_login::AuthSession<SignIn>;
 
-/// Sessions in an HttpOnly, SameSite=Lax cookie, kept under `data_dir`, ending after
+/// Sessions in an HttpOnly, SameSite=Lax cookie, kept in the state database, ending after
 /// [`IDLE_EXPIRY`] without a request.
-pub fn layer(
-    data_dir: &Path,
+pub async fn layer(
+    state: StateDb,
     accounts: Accounts,
 ) -> anyhow::Result<AuthManagerLayer<SignIn, SessionStore>> {
-    let sessions = SessionManagerLayer::new(SessionStore::open(data_dir)?)
+    let sessions = SessionManagerLayer::new(SessionStore::open(state).await?)
         .with_name("iot_center_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

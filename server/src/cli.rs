@@ -16,6 +16,11 @@ pub struct Cli {
     /// Directory for the embedded store, its operator token, users and sessions [default: ./data]
     #[arg(long, env = "IOT_CENTER_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// Where IoT Center keeps its own state (users, sessions, API tokens, alert rules,
+    /// dashboards): `postgres://…` for a database several instances share [default: SQLite,
+    /// `state.sqlite3` in the data directory]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
     /// The built site (wasm, CSS, static files) to serve [default: Leptos.toml's site-root
     /// in the working directory, else `site/` beside the binary]
     #[arg(long, env = "IOT_CENTER_SITE_ROOT")]
@@ -197,6 +202,22 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// IoT Center's own state database
+    State {
+        #[command(subcommand)]
+        action: StateAction,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum StateAction {
+    /// Copies the state (the data directory's SQLite, or DATABASE_URL's) into another,
+    /// empty database, and says what it copied; the source is left as it was
+    Copy {
+        /// The database to copy into: postgres://user:password@host/database
+        #[arg(long)]
+        to: String,
     },
 }
 

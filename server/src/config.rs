@@ -72,6 +72,8 @@ pub struct Config {
     pub gateway: iot_core::gateway::Bounds,
     pub provisioning_secret: Option<String>,
     pub data_dir: PathBuf,
+    /// IoT Center's own state: SQLite in the data directory, or `DATABASE_URL`.
+    pub state: iot_core::state_db::StateLocation,
     pub influx: Influx,
     pub telemetry_bucket: String,
     pub registry_bucket: String,
@@ -109,6 +111,7 @@ impl std::fmt::Debug for Config {
                 &self.provisioning_secret.as_ref().map(|_| "••••••"),
             )
             .field("data_dir", &self.data_dir)
+            .field("state", &self.state.describe())
             .field("influx", &self.influx)
             .field("telemetry_bucket", &self.telemetry_bucket)
             .field("registry_bucket", &self.registry_bucket)
@@ -269,6 +272,7 @@ impl Config {
                 )))
             }
         };
+        let data_dir = cli.data_dir.unwrap_or_else(|| PathBuf::from("data"));
         let smtp = match (
             pick(cli.smtp_url, "SMTP_URL"),
             pick(cli.smtp_from, "SMTP_FROM"),
@@ -365,7 +369,11 @@ impl Config {
             status_thresholds,
             listen: cli.listen,
             site_root: cli.site_root,
-            data_dir: cli.data_dir.unwrap_or_else(|| PathBuf::from("data")),
+            state: match pick(cli.database_url, "DATABASE_URL") {
+                Some(url) => iot_core::state_db::StateLocation::Url(url),
+                None => iot_core::state_db::StateLocation::DataDir(data_dir.clone()),
+            },
+            data_dir,
             influx,
             telemetry_bucket: pick(cli.influx_bucket, "INFLUX_BUCKET")
                 .unwrap_or_else(|| "iot_center".into()),

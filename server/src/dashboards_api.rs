@@ -48,7 +48,7 @@ async fn list(
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Viewer)?;
-    Ok(Json(store.list()?).into_response())
+    Ok(Json(store.list().await?).into_response())
 }
 
 async fn create(
@@ -60,7 +60,7 @@ async fn create(
     let text =
         std::str::from_utf8(&body).map_err(|_| ApiError::invalid("the body is not UTF-8"))?;
     let spec = parse_import(text).map_err(ApiError::invalid)?;
-    let saved = store.create(&spec, &caller.name)?;
+    let saved = store.create(&spec, &caller.name).await?;
     Ok((StatusCode::CREATED, Json(saved)).into_response())
 }
 
@@ -70,7 +70,7 @@ async fn one(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Viewer)?;
-    Ok(Json(store.get(&id, None)?).into_response())
+    Ok(Json(store.get(&id, None).await?).into_response())
 }
 
 /// `?version=N`: which version the change was made from.
@@ -90,7 +90,12 @@ async fn save(
     let base = base.version.ok_or_else(|| {
         ApiError::invalid("say which version you changed: ?version=N (GET gives the latest)")
     })?;
-    Ok(Json(store.save(&id, base, &spec_of(&body)?, &caller.name)?).into_response())
+    Ok(Json(
+        store
+            .save(&id, base, &spec_of(&body)?, &caller.name)
+            .await?,
+    )
+    .into_response())
 }
 
 async fn remove(
@@ -99,7 +104,7 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
-    match store.remove(&id)? {
+    match store.remove(&id).await? {
         true => Ok(StatusCode::NO_CONTENT.into_response()),
         false => Err(Error::NotFound(format!("there is no dashboard {id:?}")).into()),
     }
@@ -112,7 +117,7 @@ async fn export(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Viewer)?;
-    let saved = store.get(&id, None)?;
+    let saved = store.get(&id, None).await?;
     let json =
         serde_json::to_string_pretty(&saved.spec).map_err(|e| Error::Internal(e.to_string()))?;
     let disposition = format!("attachment; filename=\"dashboard-{id}.json\"");
@@ -132,7 +137,7 @@ async fn versions(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Viewer)?;
-    Ok(Json(store.versions(&id)?).into_response())
+    Ok(Json(store.versions(&id).await?).into_response())
 }
 
 async fn restore(
@@ -141,7 +146,7 @@ async fn restore(
     Path((id, version)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
-    Ok(Json(store.restore(&id, version, &caller.name)?).into_response())
+    Ok(Json(store.restore(&id, version, &caller.name).await?).into_response())
 }
 
 /// `{"seconds": N}`: how long a new share link works.
@@ -159,7 +164,7 @@ async fn share(
     ApiError::require(&caller, Role::Operator)?;
     let Lifetime { seconds } =
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid(e.to_string()))?;
-    let made = store.share(&id, seconds, &caller.name)?;
+    let made = store.share(&id, seconds, &caller.name).await?;
     Ok((StatusCode::CREATED, Json(made)).into_response())
 }
 
@@ -168,7 +173,7 @@ async fn shares(
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
-    Ok(Json(store.share_links()?).into_response())
+    Ok(Json(store.share_links().await?).into_response())
 }
 
 async fn revoke(
@@ -177,7 +182,7 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     ApiError::require(&caller, Role::Operator)?;
-    match store.revoke(&id)? {
+    match store.revoke(&id).await? {
         true => Ok(StatusCode::NO_CONTENT.into_response()),
         false => Err(Error::NotFound(format!("there is no share link {id:?}")).into()),
     }

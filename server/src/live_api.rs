@@ -44,25 +44,31 @@ async fn shared_live(
     Path((token, id)): Path<(String, String)>,
     dashboards: Arc<DashboardStore>,
 ) -> Result<Response, ApiError> {
-    let devices = dashboards.shared(&token)?.spec.devices;
+    let devices = dashboards.shared(&token).await?.spec.devices;
     let device = DeviceId::parse(&id).map_err(ApiError::invalid)?;
     if !devices.includes(&device) {
         return Err(Error::NotFound(format!("device {id} is not on this dashboard")).into());
     }
-    let still_shared: Box<dyn Fn() -> bool + Send + Sync> =
-        Box::new(move || dashboards.shared(&token).is_ok());
-    events_of(&s, &id, Some(still_shared)).await
+    events_of(&s, &id, Some(SharedBy { dashboards, token })).await
 }
 
 /// How often an open shared stream looks whether its link still works.
 const RECHECK: Duration = Duration::from_millis(500);
 
-/// Device `id`'s points as events, while `still` holds (when there is one).
-async fn events_of(
-    s: &Service,
-    id: &str,
-    still: Option<Box<dyn Fn() -> bool + Send + Sync>>,
-) -> Result<Response, ApiError> {
+/// The link a shared stream is open by.
+struct SharedBy {
+    dashboards: Arc<DashboardStore>,
+    token: String,
+}
+
+impl SharedBy {
+    async fn works(&self) -> bool {
+        self.dashboards.shared(&self.token).await.is_ok()
+    }
+}
+
+/// Device `id`'s points as events, while the link it is open by works (when there is one).
+async fn events_of(s: &Service, id: &str, still: Option<SharedBy>) -> Result<Response, ApiError> {
     let b = s.backend()?;
     let id = DeviceId::parse(id).map_err(ApiError::invalid)?;
     if b.fleet.device(&b, &id).await?.is_none() {
@@ -94,8 +100,8 @@ struct LiveStream {
     skipped: u64,
     /// The skipped count the watcher was last told.
     told: u64,
-    /// Whether the stream may go on (a share link's, looked at every [`RECHECK`]).
-    still: Option<Box<dyn Fn() -> bool + Send + Sync>>,
+    /// The link the stream is open by, looked at every [`RECHECK`].
+    still: Option<SharedBy>,
 }
 
 impl LiveStream {
@@ -107,7 +113,7 @@ impl LiveStream {
                 Some(still) => {
                     match tokio::time::timeout(RECHECK, self.watch.points.recv()).await {
                         Ok(received) => received,
-                        Err(_) if still() => continue,
+                        Err(_) if still.works().await => continue,
                         Err(_) => return None,
                     }
                 }
@@ -118,8 +124,10 @@ impl LiveStream {
                 Err(RecvError::Closed) => return None,
             }
         };
-        if self.still.as_ref().is_some_and(|still| !still()) {
-            return None;
+        if let Some(still) = &self.still {
+            if !still.works().await {
+                return None;
+            }
         }
         if self.second.elapsed() >= Duration::from_secs(1) {
             (self.second, self.sent) = (Instant::now(), 0);

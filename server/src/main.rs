@@ -25,6 +25,7 @@ use clap::Parser;
 use iot_core::alerts::{self, store::AlertStore, Alerts, Mailer};
 use iot_core::dashboards::store::DashboardStore;
 use iot_core::enrollment::Policy;
+use iot_core::state_db::StateDb;
 use iot_core::Service;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -75,13 +76,13 @@ fn warn_if_open(config: &config::Config, listen: SocketAddr) {
 
 /// The code `/setup` asks for when strangers may reach a server no one can sign in to yet
 /// (beyond loopback, or behind a proxy), printed here for whoever reads the log.
-fn setup_code(
+async fn setup_code(
     config: &config::Config,
     listen: SocketAddr,
     accounts: &iot_core::accounts::Accounts,
 ) -> anyhow::Result<auth::SetupCode> {
     let reachable = !listen.ip().is_loopback() || config.proxy.trust_proxy;
-    let setup = auth::SetupCode::when_reachable(reachable, accounts)?;
+    let setup = auth::SetupCode::when_reachable(reachable, accounts).await?;
     if let Some(code) = setup.code() {
         tracing::warn!(
             "no one can sign in yet and others may reach this server: /setup asks for the \
@@ -144,16 +145,18 @@ async fn main() -> anyhow::Result<()> {
     let file = config::FileSettings::load(&cli.config)?;
     let mut config = config::Config::resolve(cli, &file)?;
     if let Some(command) = command {
-        return accounts_cli::run(command, &config.data_dir).await;
+        return accounts_cli::run(command, &config).await;
     }
 
     let leptos_options = site::leptos_options(config.site_root.clone())?;
 
     startup::private_dir(&config.data_dir)?;
-    let accounts = iot_core::accounts::Accounts::open(&config.data_dir)?;
+    let state = StateDb::open(&config.state).await?;
+    tracing::info!("state: {}", config.state.describe());
+    let accounts = iot_core::accounts::Accounts::new(state.clone());
     let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
     let alerts = Arc::new(Alerts::new(
-        AlertStore::open(&config.data_dir)?,
+        AlertStore::new(state.clone()),
         mailer,
         config.alert_targets.clone(),
     ));
@@ -213,7 +216,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
-    let setup = setup_code(&config, listen, &accounts)?;
+    let setup = setup_code(&config, listen, &accounts).await?;
     if let (Some(listener), Some(mqtt)) = (mqtt_listener, &config.mqtt) {
         tracing::info!(
             "MQTT for devices on {}://{}, topic {}",
@@ -254,13 +257,13 @@ async fn main() -> anyhow::Result<()> {
         service.set_bridge(iot_models::BridgeState::down(&bridge.url(), "connecting"));
         tokio::spawn(mqtt_bridge::run(bridge, transport, service.clone()));
     }
-    let auth = auth::layer(&config.data_dir, accounts.clone())?;
+    let auth = auth::layer(state.clone(), accounts.clone()).await?;
     let hosts = surface::AllowedHosts::new(listener.local_addr()?.ip(), &config.allowed_hosts);
     let shared = web::Shared {
         service: service.clone(),
         accounts,
         alerts,
-        dashboards: Arc::new(DashboardStore::open(&config.data_dir)?),
+        dashboards: Arc::new(DashboardStore::new(state)),
     };
     let app = web::router(leptos_options, shared, auth, hosts, config.proxy, setup);
     shutdown::serve(listener, app, config.request_timeout, stopping)

@@ -108,7 +108,7 @@ async fn operator_token(data_dir: &Path, url: &str, first_bucket: &str) -> anyho
             .context("onboarding the embedded store")?;
         return Ok(token);
     }
-    iot_core::local_db::owner_only(&token_file)
+    iot_core::state_db::owner_only(&token_file)
         .with_context(|| format!("making {} private", token_file.display()))?;
     let token = std::fs::read_to_string(&token_file).with_context(|| {
         format!(

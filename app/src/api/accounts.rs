@@ -16,7 +16,7 @@ fn accounts() -> Result<Accounts, AppError> {
 #[server]
 pub async fn list_accounts() -> Result<(Vec<AccountRow>, Vec<AccountRow>), AppError> {
     let a = accounts()?;
-    Ok((a.users()?, a.tokens()?))
+    Ok((a.users().await?, a.tokens().await?))
 }
 
 #[server]
@@ -26,7 +26,7 @@ pub async fn add_user(name: AccountName, role: Role, password: Password) -> Resu
 
 #[server]
 pub async fn set_user_role(name: String, role: Role) -> Result<(), AppError> {
-    Ok(accounts()?.set_role(&name, role)?)
+    Ok(accounts()?.set_role(&name, role).await?)
 }
 
 #[server]
@@ -36,16 +36,16 @@ pub async fn reset_password(name: String, password: Password) -> Result<(), AppE
 
 #[server]
 pub async fn remove_user(name: String) -> Result<(), AppError> {
-    Ok(accounts()?.remove_user(&name)?)
+    Ok(accounts()?.remove_user(&name).await?)
 }
 
 /// A new API token, shown this once.
 #[server]
 pub async fn add_api_token(name: AccountName, role: Role) -> Result<String, AppError> {
-    Ok(accounts()?.add_token(&name, role)?)
+    Ok(accounts()?.add_token(&name, role).await?)
 }
 
 #[server]
 pub async fn remove_api_token(name: String) -> Result<(), AppError> {
-    Ok(accounts()?.remove_token(&name)?)
+    Ok(accounts()?.remove_token(&name).await?)
 }

@@ -14,9 +14,9 @@ pub async fn get_alerts() -> Result<AlertsOverview, AppError> {
     require(Role::Viewer)?;
     let a = alerts()?;
     Ok(AlertsOverview {
-        alerts: a.current()?,
-        rules: a.store.rules()?,
-        endpoints: a.store.endpoints()?,
+        alerts: a.current().await?,
+        rules: a.store.rules().await?,
+        endpoints: a.store.endpoints().await?,
         history: a.history(&*backend()?).await?,
     })
 }
@@ -25,13 +25,13 @@ pub async fn get_alerts() -> Result<AlertsOverview, AppError> {
 pub async fn add_alert_rule(rule: RuleForm) -> Result<AlertRule, AppError> {
     require(Role::Operator)?;
     let spec = rule.check().map_err(AppError::Invalid)?;
-    Ok(alerts()?.store.add_rule(spec)?)
+    Ok(alerts()?.store.add_rule(spec).await?)
 }
 
 #[server]
 pub async fn remove_alert_rule(id: String) -> Result<(), AppError> {
     require(Role::Operator)?;
-    match alerts()?.store.remove_rule(&id)? {
+    match alerts()?.store.remove_rule(&id).await? {
         true => Ok(()),
         false => Err(AppError::NotFound(format!("there is no rule {id:?}"))),
     }
@@ -47,7 +47,7 @@ pub async fn add_alert_endpoint(endpoint: EndpointForm) -> Result<AlertEndpoint,
 #[server]
 pub async fn remove_alert_endpoint(id: String) -> Result<(), AppError> {
     require(Role::Operator)?;
-    match alerts()?.store.remove_endpoint(&id)? {
+    match alerts()?.store.remove_endpoint(&id).await? {
         true => Ok(()),
         false => Err(AppError::NotFound(format!("there is no endpoint {id:?}"))),
     }
@@ -69,5 +69,5 @@ pub async fn acknowledge_alert(id: String, note: String) -> Result<Alert, AppErr
     let caller = require(Role::Operator)?;
     let a = alerts()?;
     let AckNote(note) = AckNote::parse(&note).map_err(AppError::Invalid)?;
-    Ok(a.acknowledge(&id, &caller.name, &note)?)
+    Ok(a.acknowledge(&id, &caller.name, &note).await?)
 }

@@ -17,14 +17,14 @@ fn spec_of(json: &str) -> Result<DashboardSpec, AppError> {
 #[server]
 pub async fn list_dashboards() -> Result<Vec<DashboardSummary>, AppError> {
     require(Role::Viewer)?;
-    Ok(dashboards()?.list()?)
+    Ok(dashboards()?.list().await?)
 }
 
 /// The dashboards that are for device `id`, for its page to offer.
 #[server]
 pub async fn dashboards_for(id: DeviceId) -> Result<Vec<DashboardSummary>, AppError> {
     require(Role::Viewer)?;
-    Ok(dashboards()?.including(&id)?)
+    Ok(dashboards()?.including(&id).await?)
 }
 
 /// A dashboard with its cells' data, for `device` (else its first device).
@@ -35,11 +35,11 @@ pub async fn open_dashboard(
 ) -> Result<DashboardView, AppError> {
     let caller = require(Role::Viewer)?;
     let store = dashboards()?;
-    let saved = store.get(&id, None)?;
+    let saved = store.get(&id, None).await?;
     let b = backend()?;
     let editable = caller.may(Role::Operator);
     let mut view = iot_core::dashboards::view(&b, saved, device.as_ref(), editable).await?;
-    view.device_page = store.is_device_page(&id)?;
+    view.device_page = store.is_device_page(&id).await?;
     Ok(view)
 }
 
@@ -48,14 +48,14 @@ pub async fn open_dashboard(
 #[server]
 pub async fn device_page_of(id: DeviceId) -> Result<Option<String>, AppError> {
     require(Role::Viewer)?;
-    Ok(dashboards()?.device_page_of(&id)?)
+    Ok(dashboards()?.device_page_of(&id).await?)
 }
 
 /// Makes dashboard `id` the page of its devices (`on`), in place of their standard charts.
 #[server]
 pub async fn set_device_page(id: String, on: bool) -> Result<(), AppError> {
     let caller = require(Role::Operator)?;
-    Ok(dashboards()?.set_device_page(&id, on, &caller.name)?)
+    Ok(dashboards()?.set_device_page(&id, on, &caller.name).await?)
 }
 
 /// A first dashboard for the devices whose ids start with `prefix` (all: empty).
@@ -63,7 +63,7 @@ pub async fn set_device_page(id: String, on: bool) -> Result<(), AppError> {
 pub async fn new_dashboard(title: String, prefix: String) -> Result<SavedDashboard, AppError> {
     let caller = require(Role::Operator)?;
     let spec = DashboardSpec::starter(&title, &prefix);
-    Ok(dashboards()?.create(&spec, &caller.name)?)
+    Ok(dashboards()?.create(&spec, &caller.name).await?)
 }
 
 /// A dashboard from its JSON, as exported (or written by hand), or one of the reference
@@ -72,7 +72,7 @@ pub async fn new_dashboard(title: String, prefix: String) -> Result<SavedDashboa
 pub async fn create_dashboard(json: String) -> Result<SavedDashboard, AppError> {
     let caller = require(Role::Operator)?;
     let spec = iot_core::dashboards::parse_import(&json).map_err(AppError::Invalid)?;
-    Ok(dashboards()?.create(&spec, &caller.name)?)
+    Ok(dashboards()?.create(&spec, &caller.name).await?)
 }
 
 /// Saves `json` as the version after `version`; refused when someone saved since.
@@ -83,13 +83,15 @@ pub async fn save_dashboard(
     json: String,
 ) -> Result<SavedDashboard, AppError> {
     let caller = require(Role::Operator)?;
-    Ok(dashboards()?.save(&id, version, &spec_of(&json)?, &caller.name)?)
+    Ok(dashboards()?
+        .save(&id, version, &spec_of(&json)?, &caller.name)
+        .await?)
 }
 
 #[server]
 pub async fn dashboard_versions(id: String) -> Result<Vec<DashboardVersion>, AppError> {
     require(Role::Viewer)?;
-    Ok(dashboards()?.versions(&id)?)
+    Ok(dashboards()?.versions(&id).await?)
 }
 
 #[server]
@@ -98,13 +100,13 @@ pub async fn restore_dashboard_version(
     version: u32,
 ) -> Result<SavedDashboard, AppError> {
     let caller = require(Role::Operator)?;
-    Ok(dashboards()?.restore(&id, version, &caller.name)?)
+    Ok(dashboards()?.restore(&id, version, &caller.name).await?)
 }
 
 #[server]
 pub async fn remove_dashboard(id: String) -> Result<(), AppError> {
     require(Role::Operator)?;
-    match dashboards()?.remove(&id)? {
+    match dashboards()?.remove(&id).await? {
         true => Ok(()),
         false => Err(AppError::NotFound(format!("there is no dashboard {id:?}"))),
     }
@@ -114,19 +116,21 @@ pub async fn remove_dashboard(id: String) -> Result<(), AppError> {
 #[server]
 pub async fn share_dashboard(id: String, hours: u32) -> Result<NewShareLink, AppError> {
     let caller = require(Role::Operator)?;
-    Ok(dashboards()?.share(&id, u64::from(hours) * 3_600, &caller.name)?)
+    Ok(dashboards()?
+        .share(&id, u64::from(hours) * 3_600, &caller.name)
+        .await?)
 }
 
 #[server]
 pub async fn list_share_links() -> Result<Vec<ShareLink>, AppError> {
     require(Role::Operator)?;
-    Ok(dashboards()?.share_links()?)
+    Ok(dashboards()?.share_links().await?)
 }
 
 #[server]
 pub async fn revoke_share_link(id: String) -> Result<(), AppError> {
     require(Role::Operator)?;
-    match dashboards()?.revoke(&id)? {
+    match dashboards()?.revoke(&id).await? {
         true => Ok(()),
         false => Err(AppError::NotFound(format!("there is no share link {id:?}"))),
     }
@@ -140,7 +144,7 @@ pub async fn shared_dashboard(
     token: String,
     #[server(default)] device: Option<DeviceId>,
 ) -> Result<DashboardView, AppError> {
-    let saved = dashboards()?.shared(&token)?;
+    let saved = dashboards()?.shared(&token).await?;
     let b = backend()?;
     Ok(iot_core::dashboards::view(&b, saved, device.as_ref(), false).await?)
 }

@@ -9,6 +9,7 @@ mod common;
 
 use iot_core::alerts::{store::AlertStore, Alerts};
 use iot_core::registry;
+use iot_core::state_db::{StateDb, StateLocation};
 use std::time::{Duration, Instant};
 
 const DEVICES: usize = 1_000;
@@ -40,7 +41,11 @@ async fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let alerts = Alerts::new(
-        AlertStore::open(dir.path()).unwrap(),
+        AlertStore::new(
+            StateDb::open(&StateLocation::DataDir(dir.path().into()))
+                .await
+                .unwrap(),
+        ),
         None,
         Default::default(),
     );
@@ -54,6 +59,7 @@ async fn main() {
         alerts
             .store
             .add_rule(serde_json::from_str(rule).unwrap())
+            .await
             .unwrap();
     }
     // The first evaluation reads back the last states and writes every change it finds.

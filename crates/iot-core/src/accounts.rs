@@ -1,32 +1,14 @@
-//! Users and API tokens, kept in SQLite under the data directory (`accounts.sqlite3`), so the
-//! server and the `iot-center user|token add` commands can use them at the same time.
+//! Users and API tokens, kept in the state database, so the server and the
+//! `iot-center user|token add` commands (and every instance) see the same accounts.
 //! Passwords are Argon2 hashes (`password-auth`); API tokens are random and stored as their
 //! SHA-256 (they carry 256 bits, so a slow hash adds nothing). No admin can remove or demote
 //! the last admin.
 
-use crate::local_db::LocalDb;
 use crate::secrets::{random_secret, sha256_hex};
+use crate::state_db::StateDb;
 use crate::Error;
 use iot_models::{AccountName, AccountRow, Caller, Password, Role};
-use rusqlite::{params, Connection, OptionalExtension};
-use std::path::Path;
-
-/// The file the accounts live in, in the data directory.
-pub const FILE: &str = "accounts.sqlite3";
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS api_tokens (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    token_sha256 TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL
-);";
+use sqlx::Row;
 
 /// A signed-in user as the session keeps them: the hash changes with the password, which
 /// ends the user's other sessions.
@@ -49,22 +31,21 @@ impl User {
 /// The accounts store; cheap to clone.
 #[derive(Clone)]
 pub struct Accounts {
-    db: LocalDb,
+    db: StateDb,
     /// Where every password is hashed: a few at a time, off the shared blocking threads.
     hashers: std::sync::Arc<crate::password_pool::PasswordPool>,
-}
-
-fn storage(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("accounts: {e}"))
 }
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn role(raw: String) -> Result<Role, Error> {
-    Role::parse(&raw).map_err(storage)
+fn role(raw: &str) -> Result<Role, Error> {
+    Role::parse(raw).map_err(|e| Error::Internal(format!("accounts: {e}")))
 }
+
+/// The key the changes that must spare the last admin are serialised on.
+const USERS: &str = "users";
 
 impl Accounts {
     /// Argon2 is slow and large by design: it runs on the password hashers.
@@ -75,59 +56,50 @@ impl Accounts {
             .await
     }
 
-    /// Opens (or creates) the store in `data_dir`, readable by its owner only.
-    pub fn open(data_dir: &Path) -> Result<Accounts, Error> {
-        Ok(Accounts {
-            db: LocalDb::open(data_dir, FILE, SCHEMA, "accounts")?,
+    pub fn new(db: StateDb) -> Accounts {
+        Accounts {
+            db,
             hashers: Default::default(),
-        })
+        }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, Error> {
-        self.db.with(f)
+    pub async fn has_users(&self) -> Result<bool, Error> {
+        let any: Option<String> = sqlx::query_scalar("SELECT name FROM users LIMIT 1")
+            .fetch_optional(self.db.pool())
+            .await?;
+        Ok(any.is_some())
     }
 
-    pub fn has_users(&self) -> Result<bool, Error> {
-        self.with(|db| db.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0)))
-    }
-
-    pub fn users(&self) -> Result<Vec<AccountRow>, Error> {
+    pub async fn users(&self) -> Result<Vec<AccountRow>, Error> {
         self.rows("SELECT name, role, created_at FROM users ORDER BY name")
+            .await
     }
 
     /// Rows of `name, role, created_at`.
-    fn rows(&self, sql: &str) -> Result<Vec<AccountRow>, Error> {
-        let rows: Vec<(String, String, String)> = self.with(|db| {
-            let mut q = db.prepare(sql)?;
-            let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            rows.collect()
-        })?;
-        rows.into_iter()
-            .map(|(name, r, created_at)| {
+    async fn rows(&self, sql: &'static str) -> Result<Vec<AccountRow>, Error> {
+        let rows = sqlx::query(sql).fetch_all(self.db.pool()).await?;
+        rows.iter()
+            .map(|r| {
                 Ok(AccountRow {
-                    name,
-                    role: role(r)?,
-                    created_at,
+                    name: r.try_get(0)?,
+                    role: role(&r.try_get::<String, _>(1)?)?,
+                    created_at: r.try_get(2)?,
                 })
             })
             .collect()
     }
 
     /// The user `name`, for a session that names them.
-    pub fn user(&self, name: &str) -> Result<Option<User>, Error> {
-        let row: Option<(String, String, String)> = self.with(|db| {
-            db.query_row(
-                "SELECT name, role, password_hash FROM users WHERE name = ?1",
-                [name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-        })?;
-        row.map(|(name, r, password_hash)| {
+    pub async fn user(&self, name: &str) -> Result<Option<User>, Error> {
+        let row = sqlx::query("SELECT name, role, password_hash FROM users WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.db.pool())
+            .await?;
+        row.map(|r| {
             Ok(User {
-                name,
-                role: role(r)?,
-                password_hash,
+                name: r.try_get(0)?,
+                role: role(&r.try_get::<String, _>(1)?)?,
+                password_hash: r.try_get(2)?,
             })
         })
         .transpose()
@@ -141,13 +113,17 @@ impl Accounts {
         password: &Password,
     ) -> Result<(), Error> {
         let hash = self.hash(password).await?;
-        let added = self.with(|db| {
-            db.execute(
-                "INSERT OR IGNORE INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![name.as_str(), role.as_str(), hash, now()],
-            )
-        })?;
-        match added {
+        let added = sqlx::query(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(name.as_str())
+        .bind(role.as_str())
+        .bind(hash)
+        .bind(now())
+        .execute(self.db.pool())
+        .await?;
+        match added.rows_affected() {
             1 => Ok(()),
             _ => Err(Error::Invalid(format!("there is already a user {name}"))),
         }
@@ -156,14 +132,18 @@ impl Accounts {
     /// Adds the first admin, only while there are no users (of two at once, one wins).
     pub async fn set_up(&self, name: &AccountName, password: &Password) -> Result<(), Error> {
         let hash = self.hash(password).await?;
-        let added = self.with(|db| {
-            db.execute(
-                "INSERT INTO users (name, role, password_hash, created_at)
-                 SELECT ?1, 'admin', ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM users)",
-                params![name.as_str(), hash, now()],
-            )
-        })?;
-        match added {
+        let mut tx = self.db.begin_serialised(USERS).await?;
+        let added = sqlx::query(
+            "INSERT INTO users (name, role, password_hash, created_at)
+             SELECT $1, 'admin', $2, $3 WHERE NOT EXISTS (SELECT 1 FROM users)",
+        )
+        .bind(name.as_str())
+        .bind(hash)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        match added.rows_affected() {
             1 => Ok(()),
             _ => Err(Error::Invalid(
                 "IoT Center is already set up: sign in".into(),
@@ -174,7 +154,7 @@ impl Accounts {
     /// The user, if `password` is theirs. An unknown name costs a hash too, so the time of
     /// the answer does not tell which names exist.
     pub async fn verify(&self, name: &str, password: &str) -> Result<Option<User>, Error> {
-        let user = self.user(name)?;
+        let user = self.user(name).await?;
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let password = password.to_string();
         let ok = self
@@ -194,43 +174,52 @@ impl Accounts {
 
     pub async fn set_password(&self, name: &str, password: &Password) -> Result<(), Error> {
         let hash = self.hash(password).await?;
-        let changed = self.with(|db| {
-            db.execute(
-                "UPDATE users SET password_hash = ?2 WHERE name = ?1",
-                params![name, hash],
-            )
-        })?;
-        found(changed, name)
+        let changed = sqlx::query("UPDATE users SET password_hash = $2 WHERE name = $1")
+            .bind(name)
+            .bind(hash)
+            .execute(self.db.pool())
+            .await?;
+        found(changed.rows_affected(), name)
     }
 
     /// Changes a user's role; the last admin stays an admin.
-    pub fn set_role(&self, name: &str, new: Role) -> Result<(), Error> {
-        let changed = self.with(|db| {
-            db.execute(
-                "UPDATE users SET role = ?2 WHERE name = ?1 AND (?2 = 'admin' OR role != 'admin'
+    pub async fn set_role(&self, name: &str, new: Role) -> Result<(), Error> {
+        self.sparing_the_last_admin(
+            name,
+            sqlx::query(
+                "UPDATE users SET role = $2 WHERE name = $1 AND ($2 = 'admin' OR role != 'admin'
                    OR (SELECT COUNT(*) FROM users WHERE role = 'admin') > 1)",
-                params![name, new.as_str()],
             )
-        })?;
-        self.unless_last_admin(changed, name)
+            .bind(name)
+            .bind(new.as_str()),
+        )
+        .await
     }
 
     /// Removes a user; never the last admin.
-    pub fn remove_user(&self, name: &str) -> Result<(), Error> {
-        let removed = self.with(|db| {
-            db.execute(
-                "DELETE FROM users WHERE name = ?1 AND (role != 'admin'
+    pub async fn remove_user(&self, name: &str) -> Result<(), Error> {
+        self.sparing_the_last_admin(
+            name,
+            sqlx::query(
+                "DELETE FROM users WHERE name = $1 AND (role != 'admin'
                    OR (SELECT COUNT(*) FROM users WHERE role = 'admin') > 1)",
-                [name],
             )
-        })?;
-        self.unless_last_admin(removed, name)
+            .bind(name),
+        )
+        .await
     }
 
-    /// The outcome of a change that spares the last admin: done, refused for them, or no
-    /// such user.
-    fn unless_last_admin(&self, changed: usize, name: &str) -> Result<(), Error> {
-        match (changed, self.user(name)?) {
+    /// Runs a change that spares the last admin, serialised with the others (two admins
+    /// demoting each other at once leave one); done, refused for them, or no such user.
+    async fn sparing_the_last_admin(
+        &self,
+        name: &str,
+        change: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin_serialised(USERS).await?;
+        let changed = change.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        match (changed, self.user(name).await?) {
             (1, _) => Ok(()),
             (_, Some(_)) => Err(Error::Invalid(format!(
                 "{name} is the last admin: make another user an admin first"
@@ -240,51 +229,54 @@ impl Accounts {
     }
 
     /// Creates an API token; the token itself is returned once and never stored.
-    pub fn add_token(&self, name: &AccountName, role: Role) -> Result<String, Error> {
+    pub async fn add_token(&self, name: &AccountName, role: Role) -> Result<String, Error> {
         let token = random_secret();
-        let added = self.with(|db| {
-            db.execute(
-                "INSERT OR IGNORE INTO api_tokens (name, role, token_sha256, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![name.as_str(), role.as_str(), sha256_hex(&token), now()],
-            )
-        })?;
-        match added {
+        let added = sqlx::query(
+            "INSERT INTO api_tokens (name, role, token_sha256, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(name.as_str())
+        .bind(role.as_str())
+        .bind(sha256_hex(&token))
+        .bind(now())
+        .execute(self.db.pool())
+        .await?;
+        match added.rows_affected() {
             1 => Ok(token),
             _ => Err(Error::Invalid(format!("there is already a token {name}"))),
         }
     }
 
     /// The caller an API token stands for.
-    pub fn caller_of_token(&self, token: &str) -> Result<Option<Caller>, Error> {
-        let row: Option<(String, String)> = self.with(|db| {
-            db.query_row(
-                "SELECT name, role FROM api_tokens WHERE token_sha256 = ?1",
-                [sha256_hex(token)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-        })?;
-        row.map(|(name, r)| {
+    pub async fn caller_of_token(&self, token: &str) -> Result<Option<Caller>, Error> {
+        let row = sqlx::query("SELECT name, role FROM api_tokens WHERE token_sha256 = $1")
+            .bind(sha256_hex(token))
+            .fetch_optional(self.db.pool())
+            .await?;
+        row.map(|r| {
             Ok(Caller {
-                name,
-                role: role(r)?,
+                name: r.try_get(0)?,
+                role: role(&r.try_get::<String, _>(1)?)?,
             })
         })
         .transpose()
     }
 
-    pub fn tokens(&self) -> Result<Vec<AccountRow>, Error> {
+    pub async fn tokens(&self) -> Result<Vec<AccountRow>, Error> {
         self.rows("SELECT name, role, created_at FROM api_tokens ORDER BY name")
+            .await
     }
 
-    pub fn remove_token(&self, name: &str) -> Result<(), Error> {
-        let removed =
-            self.with(|db| db.execute("DELETE FROM api_tokens WHERE name = ?1", [name]))?;
-        found(removed, name)
+    pub async fn remove_token(&self, name: &str) -> Result<(), Error> {
+        let removed = sqlx::query("DELETE FROM api_tokens WHERE name = $1")
+            .bind(name)
+            .execute(self.db.pool())
+            .await?;
+        found(removed.rows_affected(), name)
     }
 }
 
-fn found(changed: usize, name: &str) -> Result<(), Error> {
+fn found(changed: u64, name: &str) -> Result<(), Error> {
     match changed {
         0 => Err(Error::NotFound(format!("there is no {name}"))),
         _ => Ok(()),
@@ -294,6 +286,7 @@ fn found(changed: usize, name: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state_db::{each_backend, StateLocation};
 
     fn name(raw: &str) -> AccountName {
         AccountName::parse(raw).unwrap()
@@ -305,112 +298,133 @@ mod tests {
 
     #[tokio::test]
     async fn the_first_admin_is_set_up_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Accounts::open(dir.path()).unwrap();
-        assert!(!a.has_users().unwrap());
-        a.set_up(&name("alice"), &password("alice-password"))
-            .await
-            .unwrap();
-        assert_eq!(
-            a.set_up(&name("mallory"), &password("mallory-password"))
-                .await,
-            Err(Error::Invalid(
-                "IoT Center is already set up: sign in".into()
-            ))
-        );
-        let users = a.users().unwrap();
-        assert_eq!(users.len(), 1);
-        assert_eq!(
-            (users[0].name.as_str(), users[0].role),
-            ("alice", Role::Admin)
-        );
+        for (db, ..) in each_backend().await {
+            let a = Accounts::new(db);
+            assert!(!a.has_users().await.unwrap());
+            a.set_up(&name("alice"), &password("alice-password"))
+                .await
+                .unwrap();
+            assert_eq!(
+                a.set_up(&name("mallory"), &password("mallory-password"))
+                    .await,
+                Err(Error::Invalid(
+                    "IoT Center is already set up: sign in".into()
+                ))
+            );
+            let users = a.users().await.unwrap();
+            assert_eq!(users.len(), 1);
+            assert_eq!(
+                (users[0].name.as_str(), users[0].role),
+                ("alice", Role::Admin)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn of_two_set_ups_at_once_one_wins() {
+        for (db, ..) in each_backend().await {
+            let a = Accounts::new(db);
+            let (n1, n2, p) = (name("one"), name("two"), password("a-password"));
+            let (one, two) = tokio::join!(a.set_up(&n1, &p), a.set_up(&n2, &p));
+            assert!(one.is_ok() != two.is_ok(), "{one:?} {two:?}");
+            assert_eq!(a.users().await.unwrap().len(), 1);
+        }
     }
 
     #[tokio::test]
     async fn passwords_are_verified_against_their_hash() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Accounts::open(dir.path()).unwrap();
-        a.add_user(&name("vic"), Role::Viewer, &password("vic-password"))
-            .await
-            .unwrap();
-        let user = a.verify("vic", "vic-password").await.unwrap().unwrap();
-        assert_eq!(user.role, Role::Viewer);
-        assert!(user.password_hash.starts_with("$argon2"));
-        assert_eq!(a.verify("vic", "wrong-password").await.unwrap(), None);
-        assert_eq!(a.verify("nobody", "vic-password").await.unwrap(), None);
-        a.set_password("vic", &password("new-password"))
-            .await
-            .unwrap();
-        assert_eq!(a.verify("vic", "vic-password").await.unwrap(), None);
-        assert!(a.verify("vic", "new-password").await.unwrap().is_some());
-        assert_eq!(
-            a.add_user(&name("vic"), Role::Admin, &password("other-password"))
-                .await,
-            Err(Error::Invalid("there is already a user vic".into()))
-        );
+        for (db, ..) in each_backend().await {
+            let a = Accounts::new(db);
+            a.add_user(&name("vic"), Role::Viewer, &password("vic-password"))
+                .await
+                .unwrap();
+            let user = a.verify("vic", "vic-password").await.unwrap().unwrap();
+            assert_eq!(user.role, Role::Viewer);
+            assert!(user.password_hash.starts_with("$argon2"));
+            assert_eq!(a.verify("vic", "wrong-password").await.unwrap(), None);
+            assert_eq!(a.verify("nobody", "vic-password").await.unwrap(), None);
+            a.set_password("vic", &password("new-password"))
+                .await
+                .unwrap();
+            assert_eq!(a.verify("vic", "vic-password").await.unwrap(), None);
+            assert!(a.verify("vic", "new-password").await.unwrap().is_some());
+            assert_eq!(
+                a.add_user(&name("vic"), Role::Admin, &password("other-password"))
+                    .await,
+                Err(Error::Invalid("there is already a user vic".into()))
+            );
+        }
     }
 
     #[tokio::test]
     async fn the_last_admin_stays() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Accounts::open(dir.path()).unwrap();
-        a.set_up(&name("root"), &password("root-password"))
-            .await
-            .unwrap();
-        let last = Err(Error::Invalid(
-            "root is the last admin: make another user an admin first".into(),
-        ));
-        assert_eq!(a.set_role("root", Role::Viewer), last);
-        assert_eq!(a.remove_user("root"), last);
-        a.add_user(&name("op"), Role::Operator, &password("op-password"))
-            .await
-            .unwrap();
-        a.set_role("op", Role::Admin).unwrap();
-        a.set_role("root", Role::Viewer).unwrap();
-        a.remove_user("root").unwrap();
-        assert_eq!(
-            a.remove_user("root"),
-            Err(Error::NotFound("there is no root".into()))
-        );
+        for (db, ..) in each_backend().await {
+            let a = Accounts::new(db);
+            a.set_up(&name("root"), &password("root-password"))
+                .await
+                .unwrap();
+            let last = Err(Error::Invalid(
+                "root is the last admin: make another user an admin first".into(),
+            ));
+            assert_eq!(a.set_role("root", Role::Viewer).await, last);
+            assert_eq!(a.remove_user("root").await, last);
+            a.add_user(&name("op"), Role::Operator, &password("op-password"))
+                .await
+                .unwrap();
+            a.set_role("op", Role::Admin).await.unwrap();
+            // Two admins removing each other at once: one of them stays.
+            let (root, op) = tokio::join!(a.remove_user("root"), a.remove_user("op"));
+            assert!(root.is_ok() != op.is_ok(), "{root:?} {op:?}");
+            let left = a.users().await.unwrap();
+            assert_eq!((left.len(), left[0].role), (1, Role::Admin));
+            let gone = if root.is_ok() { "root" } else { "op" };
+            assert_eq!(
+                a.remove_user(gone).await,
+                Err(Error::NotFound(format!("there is no {gone}")))
+            );
+        }
     }
 
     #[tokio::test]
     async fn api_tokens_are_shown_once_and_stored_hashed() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Accounts::open(dir.path()).unwrap();
-        let token = a.add_token(&name("ci"), Role::Operator).unwrap();
-        assert_eq!(token.len(), 43);
-        assert_eq!(
-            a.caller_of_token(&token).unwrap(),
-            Some(Caller {
-                name: "ci".into(),
-                role: Role::Operator
-            })
-        );
-        assert_eq!(a.caller_of_token("guess").unwrap(), None);
-        let stored = std::fs::read(dir.path().join(FILE)).unwrap();
-        assert!(!stored.windows(token.len()).any(|w| w == token.as_bytes()));
-        a.remove_token("ci").unwrap();
-        assert_eq!(a.caller_of_token(&token).unwrap(), None);
+        for (db, ..) in each_backend().await {
+            let a = Accounts::new(db.clone());
+            let token = a.add_token(&name("ci"), Role::Operator).await.unwrap();
+            assert_eq!(token.len(), 43);
+            assert_eq!(
+                a.caller_of_token(&token).await.unwrap(),
+                Some(Caller {
+                    name: "ci".into(),
+                    role: Role::Operator
+                })
+            );
+            assert_eq!(a.caller_of_token("guess").await.unwrap(), None);
+            let stored: Vec<String> =
+                sqlx::query_scalar("SELECT name || role || token_sha256 FROM api_tokens")
+                    .fetch_all(db.pool())
+                    .await
+                    .unwrap();
+            assert!(!stored.concat().contains(&token));
+            a.remove_token("ci").await.unwrap();
+            assert_eq!(a.caller_of_token(&token).await.unwrap(), None);
+        }
     }
 
     #[tokio::test]
     async fn a_second_opener_sees_the_same_accounts() {
-        let dir = tempfile::tempdir().unwrap();
-        let server = Accounts::open(dir.path()).unwrap();
-        let cli = Accounts::open(dir.path()).unwrap();
-        cli.add_user(&name("late"), Role::Viewer, &password("late-password"))
-            .await
-            .unwrap();
-        assert!(server.user("late").unwrap().is_some());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(FILE))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
+        for (db, location, dir) in each_backend().await {
+            let server = Accounts::new(db);
+            let cli = Accounts::new(StateDb::open(&location).await.unwrap());
+            cli.add_user(&name("late"), Role::Viewer, &password("late-password"))
+                .await
+                .unwrap();
+            assert!(server.user("late").await.unwrap().is_some());
+            if let StateLocation::DataDir(_) = location {
+                use std::os::unix::fs::PermissionsExt;
+                let file = dir.path().join(crate::state_db::FILE);
+                let mode = std::fs::metadata(file).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600);
+            }
         }
     }
 }

@@ -32,18 +32,17 @@ fn is_public(path: &str) -> bool {
 }
 
 /// The caller of a request: its API token, else its session's user.
-fn caller(
+async fn caller(
     accounts: &Accounts,
     auth: &AuthSession,
-    req: &Request,
+    headers: &header::HeaderMap,
 ) -> Result<Option<Caller>, ApiError> {
-    let bearer = req
-        .headers()
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     match bearer {
-        Some(token) => match accounts.caller_of_token(token.trim())? {
+        Some(token) => match accounts.caller_of_token(token.trim()).await? {
             Some(caller) => Ok(Some(caller)),
             None => Err(ApiError::Unauthorized("this API token is not valid")),
         },
@@ -67,13 +66,13 @@ pub async fn gate(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let caller = match caller(&accounts, &auth, &req) {
+    let caller = match caller(&accounts, &auth, req.headers()).await {
         Ok(caller) => caller,
         Err(refused) => return refused.into_response(),
     };
     let path = req.uri().path().to_string();
     if path == "/setup" {
-        if accounts.has_users().unwrap_or(true) {
+        if accounts.has_users().await.unwrap_or(true) {
             return Redirect::to("/login").into_response();
         }
         let asked = req.uri().query().is_some_and(|q| q.contains(ASKED));
@@ -88,7 +87,7 @@ pub async fn gate(
         }
         None if is_public(&path) => next.run(req).await,
         None if wants_page(&req) => {
-            if !accounts.has_users().unwrap_or(true) {
+            if !accounts.has_users().await.unwrap_or(true) {
                 return Redirect::to(&code.page("")).into_response();
             }
             let next_page = req.uri().path_and_query().map_or("/", |p| p.as_str());

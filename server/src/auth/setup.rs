@@ -27,8 +27,11 @@ pub struct SetupCode(Option<Arc<str>>);
 
 impl SetupCode {
     /// A new code when strangers may reach a server no one can sign in to yet; none otherwise.
-    pub fn when_reachable(reachable: bool, accounts: &Accounts) -> Result<Self, iot_core::Error> {
-        if !reachable || accounts.has_users()? {
+    pub async fn when_reachable(
+        reachable: bool,
+        accounts: &Accounts,
+    ) -> Result<Self, iot_core::Error> {
+        if !reachable || accounts.has_users().await? {
             return Ok(Self(None));
         }
         let mut rng = rand::rng();
@@ -113,7 +116,7 @@ pub(super) async fn set_up(
         Err(iot_core::Error::Busy(m)) => return busy(&m),
         Err(e) => return again(&e.to_string()),
     }
-    match accounts.user(name.as_str()) {
+    match accounts.user(name.as_str()).await {
         Ok(Some(user)) => match auth.login(&SessionUser(user)).await {
             Ok(()) => Redirect::to("/").into_response(),
             Err(e) => back_to("/login", &format!("could not sign in: {e}"), "/"),

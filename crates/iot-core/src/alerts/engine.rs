@@ -230,7 +230,7 @@ impl Alerts {
 
     /// Looks at every rule for every device it names, once.
     pub async fn evaluate(&self, b: &Backend) -> Result<Evaluation, Error> {
-        let rules = self.store.rules()?;
+        let rules = self.store.rules().await?;
         if rules.is_empty() {
             self.tracked().clear();
             return Ok(Evaluation::default());
@@ -317,7 +317,7 @@ impl Alerts {
         for (rule, device, state, reminder, t) in notices {
             let endpoints = match &endpoints {
                 Some(e) => e,
-                None => endpoints.insert(self.store.endpoint_specs()?),
+                None => endpoints.insert(self.store.endpoint_specs().await?),
             };
             let body = notice_body(rule, device, state, reminder, t);
             for (id, endpoint) in endpoints
@@ -339,8 +339,8 @@ impl Alerts {
     }
 
     /// The alerts that are not ok, firing first, then by rule and device.
-    pub fn current(&self) -> Result<Vec<Alert>, Error> {
-        let rules = self.store.rules()?;
+    pub async fn current(&self) -> Result<Vec<Alert>, Error> {
+        let rules = self.store.rules().await?;
         let tracked = self.tracked();
         let alerts = tracked
             .iter()
@@ -355,8 +355,8 @@ impl Alerts {
 
     /// The alerts of `devices` that are not ok, firing first: a look-up per rule and device,
     /// not a walk over every device's states (a page of the list, a device's page).
-    pub fn current_of(&self, devices: &[&str]) -> Result<Vec<Alert>, Error> {
-        let rules = self.store.rules()?;
+    pub async fn current_of(&self, devices: &[&str]) -> Result<Vec<Alert>, Error> {
+        let rules = self.store.rules().await?;
         let tracked = self.tracked();
         let mut alerts = Vec::new();
         for rule in &rules {
@@ -402,13 +402,13 @@ impl Alerts {
                 .await
                 .map_err(Error::Invalid)?;
         }
-        self.store.add_endpoint(spec)
+        self.store.add_endpoint(spec).await
     }
 
     /// Sends a test notification to endpoint `id` now, once: why the endpoint did not take
     /// it, if it did not.
     pub async fn test_endpoint(&self, id: &str) -> Result<Option<String>, Error> {
-        let endpoints = self.store.endpoint_specs()?;
+        let endpoints = self.store.endpoint_specs().await?;
         let (_, endpoint) = endpoints
             .iter()
             .find(|(e, _)| e == id)
@@ -419,12 +419,13 @@ impl Alerts {
 
     /// An operator acknowledges a firing alert (`rule-id:device-id`); it stays acknowledged
     /// until it resolves.
-    pub fn acknowledge(&self, id: &str, by: &str, note: &str) -> Result<Alert, Error> {
+    pub async fn acknowledge(&self, id: &str, by: &str, note: &str) -> Result<Alert, Error> {
         let not_firing = || Error::NotFound(format!("no firing alert {id:?}"));
         let (rule_id, device) = id.split_once(':').ok_or_else(not_firing)?;
         let rule = self
             .store
-            .rules()?
+            .rules()
+            .await?
             .into_iter()
             .find(|r| r.id == rule_id)
             .ok_or_else(not_firing)?;

@@ -53,7 +53,7 @@ impl Alerts {
             &TimeRange::last(HISTORY_WITHIN),
             HISTORY_EVENTS,
         );
-        let rules = self.store.rules()?;
+        let rules = self.store.rules().await?;
         let records = b.client.query(&q).await?;
         let mut events: Vec<AlertEvent> =
             records.iter().filter_map(event).map(|(_, e)| e).collect();
@@ -72,7 +72,7 @@ impl Alerts {
         device: &DeviceId,
         window: &TimeWindow,
     ) -> Result<DeviceAlerts, Error> {
-        let rules = self.store.rules()?;
+        let rules = self.store.rules().await?;
         let mine: Vec<_> = rules
             .iter()
             .filter(|r| r.spec.devices.includes(device.as_str()))
@@ -123,7 +123,7 @@ impl Alerts {
                     Condition::Silent { .. } => None,
                 })
         };
-        let active = self.current_of(&[device.as_str()])?;
+        let active = self.current_of(&[device.as_str()]).await?;
         let firing: Vec<&str> = active
             .iter()
             .filter(|a| a.state == AlertState::Firing)

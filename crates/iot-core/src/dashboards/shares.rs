@@ -7,7 +7,7 @@ use crate::secrets::{random_secret, sha256_hex};
 use crate::Error;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use iot_models::{NewShareLink, SavedDashboard, ShareLink, MAX_SHARE_LINKS, MAX_SHARE_SECONDS};
-use rusqlite::{params, OptionalExtension};
+use sqlx::Row;
 
 /// What a link's token starts with, so secret scanners (and people) know it.
 const TOKEN_PREFIX: &str = "share_";
@@ -18,13 +18,13 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 impl DashboardStore {
     /// A new link to dashboard `id`, working for `seconds` (at most a year).
-    pub fn share(&self, id: &str, seconds: u64, by: &str) -> Result<NewShareLink, Error> {
+    pub async fn share(&self, id: &str, seconds: u64, by: &str) -> Result<NewShareLink, Error> {
         if !(1..=MAX_SHARE_SECONDS).contains(&seconds) {
             return Err(Error::Invalid(format!(
                 "a link works for 1 to {MAX_SHARE_SECONDS} seconds (a year), not {seconds}"
             )));
         }
-        let title = self.get(id, None)?.spec.title;
+        let title = self.get(id, None).await?.spec.title;
         let token = format!("{TOKEN_PREFIX}{}", random_secret());
         let now = Utc::now();
         let link = ShareLink {
@@ -36,21 +36,20 @@ impl DashboardStore {
             expires_at: rfc3339(now + Duration::seconds(seconds as i64)),
             expired: false,
         };
-        self.db
-            .insert_within("shares", MAX_SHARE_LINKS, "share links", |tx| {
-                tx.execute(
-                    "INSERT INTO shares VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        link.id,
-                        id,
-                        sha256_hex(&token),
-                        by,
-                        link.created_at,
-                        link.expires_at
-                    ],
-                )
-                .map(drop)
-            })?;
+        let mut tx = self
+            .db
+            .begin_bounded("shares", MAX_SHARE_LINKS, "share links")
+            .await?;
+        sqlx::query("INSERT INTO shares VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&link.id)
+            .bind(id)
+            .bind(sha256_hex(&token))
+            .bind(by)
+            .bind(&link.created_at)
+            .bind(&link.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(NewShareLink {
             link,
             path: format!("/share/{token}"),
@@ -58,27 +57,26 @@ impl DashboardStore {
     }
 
     /// Every link, newest first, with its dashboard's title.
-    pub fn share_links(&self) -> Result<Vec<ShareLink>, Error> {
-        let rows: Vec<(String, String, String, String, String)> = self.db.with(|db| {
-            let mut q = db.prepare(
-                "SELECT id, dashboard, created_by, created_at, expires_at FROM shares
-                 ORDER BY created_at DESC, id",
-            )?;
-            let rows = q.query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?;
-            rows.collect()
-        })?;
+    pub async fn share_links(&self) -> Result<Vec<ShareLink>, Error> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.dashboard, s.created_by, s.created_at, s.expires_at, v.spec
+             FROM shares s JOIN versions v ON v.dashboard = s.dashboard AND v.version =
+                (SELECT max(version) FROM versions WHERE dashboard = s.dashboard)
+             ORDER BY s.created_at DESC, s.id",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
         let now = rfc3339(Utc::now());
-        rows.into_iter()
-            .map(|(id, dashboard, created_by, created_at, expires_at)| {
+        rows.iter()
+            .map(|r| {
+                let expires_at: String = r.try_get(4)?;
                 Ok(ShareLink {
-                    title: self.get(&dashboard, None)?.spec.title,
+                    title: self.spec(&r.try_get::<String, _>(5)?)?.title,
                     expired: expires_at <= now,
-                    id,
-                    dashboard,
-                    created_by,
-                    created_at,
+                    id: r.try_get(0)?,
+                    dashboard: r.try_get(1)?,
+                    created_by: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
                     expires_at,
                 })
             })
@@ -86,15 +84,17 @@ impl DashboardStore {
     }
 
     /// Ends a link at once; `false` when there was none.
-    pub fn revoke(&self, link: &str) -> Result<bool, Error> {
-        self.db
-            .with(|db| db.execute("DELETE FROM shares WHERE id = ?1", [link]))
-            .map(|n| n > 0)
+    pub async fn revoke(&self, link: &str) -> Result<bool, Error> {
+        let revoked = sqlx::query("DELETE FROM shares WHERE id = $1")
+            .bind(link)
+            .execute(self.db.pool())
+            .await?;
+        Ok(revoked.rows_affected() > 0)
     }
 
     /// The dashboard a link's token opens, if the link exists and has not expired. Every
     /// other case is the same "not found": a stranger learns nothing from the answer.
-    pub fn shared(&self, token: &str) -> Result<SavedDashboard, Error> {
+    pub async fn shared(&self, token: &str) -> Result<SavedDashboard, Error> {
         let gone = || {
             Error::NotFound("this link does not work (any more): it expired or was revoked".into())
         };
@@ -102,16 +102,15 @@ impl DashboardStore {
             return Err(gone());
         }
         let now = rfc3339(Utc::now());
-        let dashboard: Option<String> = self.db.with(|db| {
-            db.query_row(
-                "SELECT dashboard FROM shares WHERE token_sha256 = ?1 AND expires_at > ?2",
-                params![sha256_hex(token), now],
-                |r| r.get(0),
-            )
-            .optional()
-        })?;
+        let dashboard: Option<String> = sqlx::query_scalar(
+            "SELECT dashboard FROM shares WHERE token_sha256 = $1 AND expires_at > $2",
+        )
+        .bind(sha256_hex(token))
+        .bind(now)
+        .fetch_optional(self.db.pool())
+        .await?;
         let id = dashboard.ok_or_else(gone)?;
-        self.get(&id, None).map_err(|e| match e {
+        self.get(&id, None).await.map_err(|e| match e {
             Error::NotFound(_) => not_found(&id),
             e => e,
         })
@@ -122,59 +121,69 @@ impl DashboardStore {
 mod tests {
     use super::*;
     use crate::dashboards::parse_spec;
+    use crate::state_db::each_backend;
 
-    #[test]
-    fn a_link_opens_its_dashboard_until_revoked_or_gone_with_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = DashboardStore::open(dir.path()).unwrap();
+    /// A dashboard "Wall" of device d-1, with no cells.
+    async fn wall(store: &DashboardStore) -> SavedDashboard {
         let spec =
             parse_spec(r#"{"title": "Wall", "devices": {"device": "d-1"}, "cells": []}"#).unwrap();
-        let d = store.create(&spec, "alice").unwrap();
-        let made = store.share(&d.id, 86_400, "alice").unwrap();
-        let token = made.path.strip_prefix("/share/").unwrap();
-        assert!(token.starts_with("share_") && token.len() > 40);
-        assert_eq!(store.shared(token).unwrap().id, d.id);
-        let listed = store.share_links().unwrap();
-        assert_eq!(
-            (listed.len(), listed[0].title.as_str(), listed[0].expired),
-            (1, "Wall", false)
-        );
-        // A token that is close is nothing.
-        let mut other = token.to_string();
-        other.pop();
-        assert!(matches!(store.shared(&other), Err(Error::NotFound(_))));
-        assert!(store.shared("").is_err());
-        assert!(store.revoke(&made.link.id).unwrap());
-        assert!(matches!(store.shared(token), Err(Error::NotFound(_))));
-        assert!(!store.revoke(&made.link.id).unwrap());
-        // Removing the dashboard ends its links.
-        let again = store.share(&d.id, 1, "alice").unwrap();
-        store.remove(&d.id).unwrap();
-        assert!(store
-            .shared(again.path.strip_prefix("/share/").unwrap())
-            .is_err());
-        assert!(store.share_links().unwrap().is_empty());
+        store.create(&spec, "alice").await.unwrap()
     }
 
-    #[test]
-    fn a_links_lifetime_is_bounded() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = DashboardStore::open(dir.path()).unwrap();
-        let spec =
-            parse_spec(r#"{"title": "Wall", "devices": {"device": "d-1"}, "cells": []}"#).unwrap();
-        let d = store.create(&spec, "alice").unwrap();
-        assert!(store.share(&d.id, MAX_SHARE_SECONDS, "alice").is_ok());
-        for seconds in [0, MAX_SHARE_SECONDS + 1] {
-            let e = store.share(&d.id, seconds, "alice").unwrap_err();
-            assert!(
-                e.to_string()
-                    .starts_with("a link works for 1 to 31536000 seconds"),
-                "{e}"
+    #[tokio::test]
+    async fn a_link_opens_its_dashboard_until_revoked_or_gone_with_it() {
+        for (db, ..) in each_backend().await {
+            let store = DashboardStore::new(db);
+            let d = wall(&store).await;
+            let made = store.share(&d.id, 86_400, "alice").await.unwrap();
+            let token = made.path.strip_prefix("/share/").unwrap();
+            assert!(token.starts_with("share_") && token.len() > 40);
+            assert_eq!(store.shared(token).await.unwrap().id, d.id);
+            let listed = store.share_links().await.unwrap();
+            assert_eq!(
+                (listed.len(), listed[0].title.as_str(), listed[0].expired),
+                (1, "Wall", false)
             );
+            // A token that is close is nothing.
+            let mut other = token.to_string();
+            other.pop();
+            assert!(matches!(
+                store.shared(&other).await,
+                Err(Error::NotFound(_))
+            ));
+            assert!(store.shared("").await.is_err());
+            assert!(store.revoke(&made.link.id).await.unwrap());
+            assert!(matches!(store.shared(token).await, Err(Error::NotFound(_))));
+            assert!(!store.revoke(&made.link.id).await.unwrap());
+            // Removing the dashboard ends its links.
+            let again = store.share(&d.id, 1, "alice").await.unwrap();
+            store.remove(&d.id).await.unwrap();
+            assert!(store
+                .shared(again.path.strip_prefix("/share/").unwrap())
+                .await
+                .is_err());
+            assert!(store.share_links().await.unwrap().is_empty());
         }
-        assert!(matches!(
-            store.share("nope", 1, "alice"),
-            Err(Error::NotFound(_))
-        ));
+    }
+
+    #[tokio::test]
+    async fn a_links_lifetime_is_bounded() {
+        for (db, ..) in each_backend().await {
+            let store = DashboardStore::new(db);
+            let d = wall(&store).await;
+            assert!(store.share(&d.id, MAX_SHARE_SECONDS, "alice").await.is_ok());
+            for seconds in [0, MAX_SHARE_SECONDS + 1] {
+                let e = store.share(&d.id, seconds, "alice").await.unwrap_err();
+                assert!(
+                    e.to_string()
+                        .starts_with("a link works for 1 to 31536000 seconds"),
+                    "{e}"
+                );
+            }
+            assert!(matches!(
+                store.share("nope", 1, "alice").await,
+                Err(Error::NotFound(_))
+            ));
+        }
     }
 }
