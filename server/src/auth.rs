@@ -13,6 +13,7 @@ mod throttle;
 pub use gate::gate;
 pub use login::routes;
 pub use setup::SetupCode;
+pub use throttle::Throttle;
 
 use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder, AuthUser, AuthnBackend, UserId};
 use iot_core::accounts::{Accounts, User};

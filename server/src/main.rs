@@ -263,9 +263,18 @@ async fn main() -> anyhow::Result<()> {
         service: service.clone(),
         accounts,
         alerts,
-        dashboards: Arc::new(DashboardStore::new(state)),
+        dashboards: Arc::new(DashboardStore::new(state.clone())),
     };
-    let app = web::router(leptos_options, shared, auth, hosts, config.proxy, setup);
+    let throttle = auth::Throttle::new(state.clone());
+    let app = web::router(
+        leptos_options,
+        shared,
+        auth,
+        hosts,
+        config.proxy,
+        setup,
+        throttle,
+    );
     shutdown::serve(listener, app, config.request_timeout, stopping)
         .await
         .context("serving HTTP")?;

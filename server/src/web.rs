@@ -51,6 +51,7 @@ pub fn router(
     hosts: crate::surface::AllowedHosts,
     proxy: crate::surface::Proxy,
     setup: auth::SetupCode,
+    throttle: auth::Throttle,
 ) -> Router {
     let routes = generate_route_list(App);
     let context = shared.clone();
@@ -88,7 +89,7 @@ pub fn router(
         .merge(crate::live_api::routes(dashboards.clone()))
         .merge(crate::health_api::routes(alerts.clone()))
         .with_state(service)
-        .merge(auth::routes(proxy, setup).with_state(accounts))
+        .merge(auth::routes(proxy, setup, throttle).with_state(accounts))
         .merge(crate::alerts_api::routes().with_state(alerts))
         .merge(crate::dashboards_api::routes().with_state(dashboards))
         .merge(pages)

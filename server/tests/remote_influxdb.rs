@@ -3,29 +3,8 @@
 
 mod common;
 
-use common::{get, not_ready_because, onboard, remote_server, wait_for, OPERATOR_TOKEN};
+use common::{get, influx, not_ready_because, remote_server, wait_for, OPERATOR_TOKEN};
 use serde_json::{json, Value};
-use std::sync::Arc;
-
-struct Influx {
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-async fn influx() -> Influx {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(tsdb::storage::Store::open(dir.path()).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(tsdb::serve(
-        listener,
-        store,
-        tsdb::Config::default(),
-        std::future::pending(),
-    ));
-    onboard(&url).await;
-    Influx { url, _dir: dir }
-}
 
 #[tokio::test]
 async fn creates_missing_buckets_and_serves_devices() {

@@ -81,11 +81,14 @@ fn migrator() -> Migrator {
             false,
         )
     };
-    Migrator::with_migrations(vec![migration(
-        1,
-        "state",
-        include_str!("../migrations/0001_state.sql"),
-    )])
+    Migrator::with_migrations(vec![
+        migration(1, "state", include_str!("../migrations/0001_state.sql")),
+        migration(
+            2,
+            "sign-in failures",
+            include_str!("../migrations/0002_sign_in_failures.sql"),
+        ),
+    ])
 }
 
 impl StateDb {
@@ -129,6 +132,21 @@ impl StateDb {
         let pool = AnyPoolOptions::new()
             .max_connections(connections)
             .acquire_timeout(std::time::Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    // A commit is durable at the next checkpoint, not each fsync: a session's
+                    // write costs microseconds (WAL itself is kept in the file).
+                    if backend == Backend::Sqlite {
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await
             .map_err(|e| fail(&e))?;

@@ -13,15 +13,13 @@ use axum::routing::post;
 use axum::{Form, Router};
 use iot_core::accounts::Accounts;
 use iot_models::{MAX_NAME_LEN, MAX_PASSWORD};
-use std::sync::Arc;
 
 /// The largest sign-in or setup form: a name and a password at their limits, encoded, fit.
 pub const FORM_BYTES: usize = 4 * 1024;
 
 /// The routes; `proxy` says whether a proxy's `X-Forwarded-For` names the client, `code`
 /// what `/setup` asks for.
-pub fn routes(proxy: Proxy, code: SetupCode) -> Router<Accounts> {
-    let throttle = Arc::new(Throttle::default());
+pub fn routes(proxy: Proxy, code: SetupCode, throttle: Throttle) -> Router<Accounts> {
     Router::new()
         .route(
             "/login",
@@ -95,20 +93,25 @@ fn peer(ConnectInfo(from): ConnectInfo<std::net::SocketAddr>) -> std::net::IpAdd
 
 async fn login(
     mut auth: AuthSession,
-    throttle: Arc<Throttle>,
+    throttle: Throttle,
     client: std::net::IpAddr,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let name = form.username.trim().to_string();
     let next = local(&form.next).to_string();
     let address = client_key(client);
-    if throttle.blocked(&name, &address) {
-        return back_to("/login", "too many failed attempts: wait 15 minutes", &next);
+    let failed = |e: iot_core::Error| back_to("/login", &format!("could not sign in: {e}"), &next);
+    match throttle.blocked(&name, &address).await {
+        Ok(false) => {}
+        Ok(true) => return back_to("/login", "too many failed attempts: wait 15 minutes", &next),
+        Err(e) => return failed(e),
     }
     // No account has a longer name or password: refused before anything is hashed or kept.
     if name.len() > MAX_NAME_LEN || form.password.chars().count() > MAX_PASSWORD {
-        throttle.failed(None, &address);
-        return back_to("/login", "wrong name or password", &next);
+        return match throttle.failed(None, &address).await {
+            Ok(()) => back_to("/login", "wrong name or password", &next),
+            Err(e) => failed(e),
+        };
     }
     let credentials = Credentials {
         username: name.clone(),
@@ -116,16 +119,18 @@ async fn login(
     };
     match auth.authenticate(credentials).await {
         Ok(Some(user)) => {
-            throttle.succeeded(&name);
+            if let Err(e) = throttle.succeeded(&name).await {
+                return failed(e);
+            }
             match auth.login(&user).await {
                 Ok(()) => Redirect::to(&next).into_response(),
                 Err(e) => back_to("/login", &format!("could not sign in: {e}"), &next),
             }
         }
-        Ok(None) => {
-            throttle.failed(Some(&name), &address);
-            back_to("/login", "wrong name or password", &next)
-        }
+        Ok(None) => match throttle.failed(Some(&name), &address).await {
+            Ok(()) => back_to("/login", "wrong name or password", &next),
+            Err(e) => failed(e),
+        },
         Err(axum_login::Error::Backend(iot_core::Error::Busy(m))) => busy(&m),
         Err(e) => back_to("/login", &format!("could not sign in: {e}"), &next),
     }

@@ -1,12 +1,13 @@
-//! Failed sign-ins, counted per account name and per client address: guessing one
-//! account's password takes 5 tries per 15 minutes, and one address gets 20 tries per 15
-//! minutes at whatever names. Each count is bounded in size by forgetting its oldest entries,
-//! never by not counting, so a flood of throw-away names cannot flush a real one.
+//! Failed sign-ins, counted per account name and per client address in the state database,
+//! so every instance counts every instance's failures: guessing one account's password
+//! takes 5 tries per 15 minutes, and one address gets 20 tries per 15 minutes at whatever
+//! names. Each count is bounded in size by forgetting its oldest entries, never by not
+//! counting, so a flood of throw-away names cannot flush a real one.
 
-use std::collections::HashMap;
+use iot_core::state_db::StateDb;
+use iot_core::Error;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Failed sign-ins allowed per name within [`WINDOW`] before it is refused unheard.
 pub const NAME_ATTEMPTS: u32 = 5;
@@ -16,34 +17,15 @@ pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Entries kept per count; past it the oldest goes.
 pub const TRACKED: usize = 10_000;
 
-/// Failures per key, the oldest forgotten first once [`TRACKED`] are kept.
-#[derive(Default)]
-struct Failures(HashMap<String, (u32, Instant)>);
+const NAME: &str = "name";
+const ADDRESS: &str = "address";
 
-impl Failures {
-    fn blocked(&self, key: &str, attempts: u32, now: Instant) -> bool {
-        self.0
-            .get(key)
-            .is_some_and(|(n, since)| *n >= attempts && now.duration_since(*since) < WINDOW)
-    }
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
 
-    fn failed(&mut self, key: &str, now: Instant) {
-        if !self.0.contains_key(key) && self.0.len() >= TRACKED {
-            self.0
-                .retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
-            if self.0.len() >= TRACKED {
-                let oldest = self.0.iter().min_by_key(|(_, (_, since))| *since);
-                if let Some(oldest) = oldest.map(|(k, _)| k.clone()) {
-                    self.0.remove(&oldest);
-                }
-            }
-        }
-        let entry = self.0.entry(key.to_string()).or_insert((0, now));
-        if now.duration_since(entry.1) >= WINDOW {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
-    }
+fn window_start() -> i64 {
+    now_ms() - WINDOW.as_millis() as i64
 }
 
 /// Where a sign-in comes from, as counted: an IPv6 client by its /64, which one machine
@@ -61,91 +43,183 @@ pub fn client_key(ip: IpAddr) -> String {
     }
 }
 
-#[derive(Default)]
-pub struct Throttle {
-    names: Mutex<Failures>,
-    addresses: Mutex<Failures>,
-}
+#[derive(Clone)]
+pub struct Throttle(StateDb);
 
 impl Throttle {
+    pub fn new(db: StateDb) -> Throttle {
+        Throttle(db)
+    }
+
     /// Whether this name, or this address, has failed too often lately.
-    pub fn blocked(&self, name: &str, address: &str) -> bool {
-        let now = Instant::now();
-        lock(&self.names).blocked(name, NAME_ATTEMPTS, now)
-            || lock(&self.addresses).blocked(address, ADDRESS_ATTEMPTS, now)
+    pub async fn blocked(&self, name: &str, address: &str) -> Result<bool, Error> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sign_in_failures WHERE since > $1 AND (
+                (kind = 'name' AND key = $2 AND failures >= $3)
+                OR (kind = 'address' AND key = $4 AND failures >= $5))",
+        )
+        .bind(window_start())
+        .bind(name)
+        .bind(i64::from(NAME_ATTEMPTS))
+        .bind(address)
+        .bind(i64::from(ADDRESS_ATTEMPTS))
+        .fetch_one(self.0.pool())
+        .await?;
+        Ok(n > 0)
     }
 
     /// A failed sign-in from `address`, for `name` if it could be an account's (names
     /// past the accounts' limit are counted against the address only).
-    pub fn failed(&self, name: Option<&str>, address: &str) {
-        let now = Instant::now();
+    pub async fn failed(&self, name: Option<&str>, address: &str) -> Result<(), Error> {
         if let Some(name) = name {
-            lock(&self.names).failed(name, now);
+            self.count(NAME, name).await?;
         }
-        lock(&self.addresses).failed(address, now);
+        self.count(ADDRESS, address).await
+    }
+
+    /// One more failure of `key`; a count older than [`WINDOW`] starts again.
+    async fn count(&self, kind: &str, key: &str) -> Result<(), Error> {
+        let (now, start) = (now_ms(), window_start());
+        sqlx::query(
+            "INSERT INTO sign_in_failures (kind, key, failures, since) VALUES ($1, $2, 1, $3)
+             ON CONFLICT (kind, key) DO UPDATE SET
+                failures = CASE WHEN sign_in_failures.since <= $4 THEN 1
+                                ELSE sign_in_failures.failures + 1 END,
+                since = CASE WHEN sign_in_failures.since <= $4 THEN $3
+                             ELSE sign_in_failures.since END",
+        )
+        .bind(kind)
+        .bind(key)
+        .bind(now)
+        .bind(start)
+        .execute(self.0.pool())
+        .await?;
+        self.bound(kind, start).await
+    }
+
+    /// Past [`TRACKED`] entries of a kind: the expired go, then the oldest.
+    async fn bound(&self, kind: &str, start: i64) -> Result<(), Error> {
+        let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM sign_in_failures WHERE kind = $1")
+            .bind(kind)
+            .fetch_one(self.0.pool())
+            .await?;
+        let over = kept - TRACKED as i64;
+        if over > 0 {
+            sqlx::query(
+                "DELETE FROM sign_in_failures WHERE kind = $1 AND key IN (
+                    SELECT key FROM sign_in_failures WHERE kind = $1
+                    ORDER BY since <= $2 DESC, since LIMIT $3)",
+            )
+            .bind(kind)
+            .bind(start)
+            .bind(over)
+            .execute(self.0.pool())
+            .await?;
+        }
+        Ok(())
     }
 
     /// A name that signed in starts afresh; its address keeps its count.
-    pub fn succeeded(&self, name: &str) {
-        lock(&self.names).0.remove(name);
+    pub async fn succeeded(&self, name: &str) -> Result<(), Error> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE kind = 'name' AND key = $1")
+            .bind(name)
+            .execute(self.0.pool())
+            .await?;
+        Ok(())
     }
 
     #[cfg(test)]
-    fn kept(&self) -> (usize, usize) {
-        (lock(&self.names).0.len(), lock(&self.addresses).0.len())
+    async fn kept(&self) -> (i64, i64) {
+        let of = async |kind: &str| -> i64 {
+            sqlx::query_scalar("SELECT count(*) FROM sign_in_failures WHERE kind = $1")
+                .bind(kind)
+                .fetch_one(self.0.pool())
+                .await
+                .unwrap()
+        };
+        (of(NAME).await, of(ADDRESS).await)
     }
-}
-
-fn lock(m: &Mutex<Failures>) -> std::sync::MutexGuard<'_, Failures> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use iot_core::state_db::StateLocation;
 
-    #[test]
-    fn five_failures_block_a_name_and_twenty_an_address() {
-        let t = Throttle::default();
-        for _ in 0..NAME_ATTEMPTS - 1 {
-            t.failed(Some("admin"), "10.0.0.1");
-        }
-        assert!(!t.blocked("admin", "10.0.0.2"));
-        t.failed(Some("admin"), "10.0.0.1");
-        assert!(t.blocked("admin", "10.0.0.2"));
-        assert!(!t.blocked("other", "10.0.0.2"));
-        t.succeeded("admin");
-        assert!(!t.blocked("admin", "10.0.0.2"));
-        for n in NAME_ATTEMPTS..ADDRESS_ATTEMPTS {
-            assert!(!t.blocked(&format!("name-{n}"), "10.0.0.1"));
-            t.failed(Some(&format!("name-{n}")), "10.0.0.1");
-        }
-        assert!(t.blocked("anyone", "10.0.0.1"));
-        assert!(!t.blocked("anyone", "10.0.0.3"));
+    /// A throttle on each backend, each with the directory its SQLite file is in.
+    async fn throttles() -> Vec<(Throttle, tempfile::TempDir)> {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = StateLocation::DataDir(dir.path().into());
+        let postgres = StateLocation::Url(test_postgres::fresh_database());
+        let open = async |at| Throttle::new(StateDb::open(at).await.unwrap());
+        vec![
+            (open(&sqlite).await, dir),
+            (open(&postgres).await, tempfile::tempdir().unwrap()),
+        ]
     }
 
-    #[test]
-    fn a_flood_of_names_evicts_the_oldest_and_keeps_counting_the_newest() {
-        let t = Throttle::default();
-        for _ in 0..NAME_ATTEMPTS {
-            t.failed(Some("victim"), "10.0.0.1");
+    #[tokio::test]
+    async fn five_failures_block_a_name_and_twenty_an_address() {
+        for (t, _dir) in throttles().await {
+            let blocked = async |name: &str, address: &str| t.blocked(name, address).await.unwrap();
+            for _ in 0..NAME_ATTEMPTS - 1 {
+                t.failed(Some("admin"), "10.0.0.1").await.unwrap();
+            }
+            assert!(!blocked("admin", "10.0.0.2").await);
+            t.failed(Some("admin"), "10.0.0.1").await.unwrap();
+            assert!(blocked("admin", "10.0.0.2").await);
+            assert!(!blocked("other", "10.0.0.2").await);
+            t.succeeded("admin").await.unwrap();
+            assert!(!blocked("admin", "10.0.0.2").await);
+            for n in NAME_ATTEMPTS..ADDRESS_ATTEMPTS {
+                assert!(!blocked(&format!("name-{n}"), "10.0.0.1").await);
+                t.failed(Some(&format!("name-{n}")), "10.0.0.1")
+                    .await
+                    .unwrap();
+            }
+            assert!(blocked("anyone", "10.0.0.1").await);
+            assert!(!blocked("anyone", "10.0.0.3").await);
         }
-        // Names from other addresses fill the count; the latest failures stay counted.
-        for n in 0..TRACKED + 50 {
-            t.failed(
-                Some(&format!("junk-{n}")),
-                &format!("10.1.{}.{}", n / 250, n % 250),
-            );
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_names_evicts_the_oldest_and_keeps_counting_the_newest() {
+        for (t, _dir) in throttles().await {
+            for _ in 0..NAME_ATTEMPTS {
+                t.failed(Some("victim"), "10.0.0.1").await.unwrap();
+            }
+            // Failures of other names from other addresses fill both counts (written at
+            // once: the API's bound is what is tried, past it)...
+            for kind in [NAME, ADDRESS] {
+                sqlx::query(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+                     INSERT INTO sign_in_failures SELECT $2, 'junk-' || i, 1, $3 FROM n",
+                )
+                .bind(TRACKED as i64 - 1)
+                .bind(kind)
+                .bind(now_ms())
+                .execute(t.0.pool())
+                .await
+                .unwrap();
+            }
+            // ...and 50 more through it: the oldest go, the latest failures stay counted.
+            for n in 0..50 {
+                let address = format!("10.1.0.{n}");
+                t.failed(Some(&format!("more-{n}")), &address)
+                    .await
+                    .unwrap();
+            }
+            let tracked = TRACKED as i64;
+            assert_eq!(t.kept().await, (tracked, tracked));
+            for _ in 0..NAME_ATTEMPTS {
+                t.failed(Some("victim"), "10.9.9.9").await.unwrap();
+            }
+            assert!(t.blocked("victim", "10.9.9.8").await.unwrap());
+            // Names too long for an account are never kept.
+            let before = t.kept().await.0;
+            t.failed(None, "10.0.0.7").await.unwrap();
+            assert_eq!(t.kept().await.0, before);
         }
-        assert_eq!(t.kept(), (TRACKED, TRACKED));
-        for _ in 0..NAME_ATTEMPTS {
-            t.failed(Some("victim"), "10.9.9.9");
-        }
-        assert!(t.blocked("victim", "10.9.9.8"));
-        // Names too long for an account are never kept.
-        let before = t.kept().0;
-        t.failed(None, "10.0.0.7");
-        assert_eq!(t.kept().0, before);
     }
 
     #[test]

@@ -144,6 +144,28 @@ pub async fn onboard(url: &str) {
         .unwrap();
 }
 
+/// A `tsdb` in the test's process, onboarded with [`ORG`] and [`OPERATOR_TOKEN`]: an
+/// InfluxDB for servers in remote mode.
+pub struct Influx {
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn influx() -> Influx {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(tsdb::storage::Store::open(dir.path()).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(tsdb::serve(
+        listener,
+        store,
+        tsdb::Config::default(),
+        std::future::pending(),
+    ));
+    onboard(&url).await;
+    Influx { url, _dir: dir }
+}
+
 /// `iot-center` in remote mode: InfluxDB at `influx` with `token` and [`ORG`], serving on `port`.
 pub fn remote_iot_center(influx: &str, token: &str, port: u16) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_iot-center"));
@@ -171,11 +193,24 @@ pub async fn start() -> Server {
     start_in(tempfile::tempdir().unwrap()).await
 }
 
-/// `iot-center token add` on `dir`: an API token of `role`.
-pub fn add_token(dir: &std::path::Path, name: &str, role: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_iot-center"))
+/// `iot-center` as a command on `dir` (its state there, unless `DATABASE_URL` is set on it).
+pub fn cli(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_iot-center"));
+    command
         .args(["--config", "/nonexistent.ini", "--data-dir"])
         .arg(dir)
+        .env_remove("DATABASE_URL");
+    command
+}
+
+/// `iot-center token add` on `dir`: an API token of `role`.
+pub fn add_token(dir: &std::path::Path, name: &str, role: &str) -> String {
+    token_add(cli(dir), name, role)
+}
+
+/// `command` (an [`cli`]) `token add`: an API token of `role`.
+pub fn token_add(mut command: Command, name: &str, role: &str) -> String {
+    let out = command
         .args(["token", "add", name, "--role", role])
         .output()
         .unwrap();
@@ -189,10 +224,13 @@ pub fn add_token(dir: &std::path::Path, name: &str, role: &str) -> String {
 
 /// `iot-center user add` on `dir`, the password on stdin.
 pub fn add_user(dir: &std::path::Path, name: &str, role: &str, password: &str) {
+    user_add(cli(dir), name, role, password)
+}
+
+/// `command` (an [`cli`]) `user add`, the password on stdin.
+pub fn user_add(mut command: Command, name: &str, role: &str, password: &str) {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iot-center"))
-        .args(["--config", "/nonexistent.ini", "--data-dir"])
-        .arg(dir)
+    let mut child = command
         .args(["user", "add", name, "--role", role])
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -237,6 +275,7 @@ pub async fn start_configured(mut dir: tempfile::TempDir, env: &[(&str, &str)]) 
             ])
             .arg(dir.path())
             .env_remove("INFLUX_URL")
+            .env_remove("DATABASE_URL")
             .env_remove("DEVICE_REGISTRATION")
             .env("DEVICE_PROVISIONING_SECRET", SECRET)
             .envs(env.iter().copied());

@@ -1,0 +1,177 @@
+//! Several instances, one product (#29): two `iot-center`s on one PostgreSQL (a throwaway
+//! server, `test-postgres`) and one InfluxDB (a `tsdb` in this test's process), requests
+//! alternating between them.
+
+mod common;
+
+use common::{cli, free_port, influx, remote_iot_center, token_add, user_add, Influx, Server};
+use reqwest::{header, StatusCode};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One InfluxDB and one state database, for as many instances as a test starts.
+struct Shared {
+    influx: Influx,
+    database: String,
+    /// The data directory of the `iot-center` commands (their state is the database's).
+    cli_dir: tempfile::TempDir,
+}
+
+impl Shared {
+    async fn new() -> Shared {
+        Shared {
+            influx: influx().await,
+            database: test_postgres::fresh_database(),
+            cli_dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `iot-center` as a command on the shared database.
+    fn cli(&self) -> Command {
+        let mut command = cli(self.cli_dir.path());
+        command.env("DATABASE_URL", &self.database);
+        command
+    }
+
+    /// An instance's command, on a data directory of its own.
+    fn command(&self, dir: &tempfile::TempDir, port: u16) -> Command {
+        let mut command = remote_iot_center(&self.influx.url, common::OPERATOR_TOKEN, port);
+        command
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("DATABASE_URL", &self.database);
+        command
+    }
+
+    /// A new instance, ready; `token` is an admin token of the shared state (or empty).
+    async fn instance(&self, token: &str) -> Server {
+        let (dir, port) = (tempfile::tempdir().unwrap(), free_port());
+        let command = self.command(&dir, port);
+        Server::spawn(command, dir, token.to_string(), port, "/ready").await
+    }
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// `POST /login` at `url`: the session cookie when it worked, else where it sent us.
+async fn sign_in(url: &str, name: &str, password: &str) -> Result<String, String> {
+    let r = no_redirects()
+        .post(format!("{url}/login"))
+        .form(&[("username", name), ("password", password), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    match r.headers().get(header::SET_COOKIE) {
+        Some(c) if to == "/" => Ok(c.to_str().unwrap().split(';').next().unwrap().into()),
+        _ => Err(to),
+    }
+}
+
+/// The status of `GET /api/dashboards` at `url` with the session `cookie`.
+async fn status_with(url: &str, cookie: &str) -> StatusCode {
+    let r = reqwest::Client::new()
+        .get(format!("{url}/api/dashboards"))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    r.status()
+}
+
+/// Waits up to `within` for `url` to refuse `cookie`.
+async fn refused_within(url: &str, cookie: &str, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if status_with(url, cookie).await == StatusCode::UNAUTHORIZED {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_session_made_on_one_instance_holds_on_the_other_and_ends_on_both() {
+    let shared = Shared::new().await;
+    let admin = token_add(shared.cli(), "admin", "admin");
+    let (a, b) = (shared.instance(&admin).await, shared.instance(&admin).await);
+    user_add(shared.cli(), "alice", "operator", "alice-password");
+
+    let cookie = sign_in(&a.url, "alice", "alice-password").await.unwrap();
+    assert_eq!(status_with(&b.url, &cookie).await, StatusCode::OK);
+    // What one instance keeps, the other shows.
+    let made = a
+        .client()
+        .post(format!("{}/api/dashboards", a.url))
+        .json(&serde_json::json!({"title": "Shared", "devices": {"prefix": ""}, "cells": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        made.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        made.text().await
+    );
+    let listed = b.page("/api/dashboards").await;
+    assert!(listed.contains("\"Shared\""), "{listed}");
+
+    // Signing out on B ends the session on A at once.
+    let out = no_redirects()
+        .post(format!("{}/logout", b.url))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(refused_within(&a.url, &cookie, Duration::from_secs(1)).await);
+
+    // Removing a user on A ends their sessions on B within a second.
+    let again = sign_in(&b.url, "alice", "alice-password").await.unwrap();
+    assert_eq!(status_with(&a.url, &again).await, StatusCode::OK);
+    let removed = a.call("remove_user", "name=alice").await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    assert!(refused_within(&b.url, &again, Duration::from_secs(1)).await);
+}
+
+#[tokio::test]
+async fn failed_sign_ins_count_across_instances() {
+    let shared = Shared::new().await;
+    let admin = token_add(shared.cli(), "admin", "admin");
+    let (a, b) = (shared.instance(&admin).await, shared.instance(&admin).await);
+    user_add(shared.cli(), "bob", "viewer", "bob-password");
+    // Five guesses, alternating: each instance saw only two or three of them.
+    for n in 0..5 {
+        let at = if n % 2 == 0 { &a.url } else { &b.url };
+        let to = sign_in(at, "bob", "guess").await.unwrap_err();
+        assert!(to.contains("wrong+name+or+password"), "guess {n}: {to}");
+    }
+    for at in [&a.url, &b.url] {
+        let to = sign_in(at, "bob", "bob-password").await.unwrap_err();
+        assert!(to.contains("too+many+failed+attempts"), "{to}");
+    }
+}
+
+#[tokio::test]
+async fn two_instances_starting_at_once_on_an_empty_database_migrate_it_once() {
+    let shared = Shared::new().await;
+    let (a, b) = tokio::join!(shared.instance(""), shared.instance(""));
+    let db = sqlx::PgPool::connect(&shared.database).await.unwrap();
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(applied, [1, 2]);
+    // Both serve the accounts they share.
+    user_add(shared.cli(), "carol", "admin", "carol-password");
+    for s in [&a, &b] {
+        assert!(sign_in(&s.url, "carol", "carol-password").await.is_ok());
+    }
+}
