@@ -249,8 +249,7 @@ pub async fn device_positions() -> Result<FleetMap, AppError> {
 #[server]
 pub async fn app_health() -> Result<HealthReport, AppError> {
     require(Role::Viewer)?;
-    let notifications = alerts()?.notifier.counts.snapshot();
-    Ok(health::report(&*service()?, notifications).await)
+    Ok(health::report(&*service()?, &*alerts()?).await)
 }
 
 /// The application's own metrics over a range.

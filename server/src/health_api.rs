@@ -29,7 +29,7 @@ async fn health_report(
     Extension(alerts): Extension<Arc<Alerts>>,
     caller: Option<Extension<Caller>>,
 ) -> Response {
-    let report = health::report(&s, alerts.notifier.counts.snapshot()).await;
+    let report = health::report(&s, &alerts).await;
     let status = match report.status {
         CheckStatus::Pass => StatusCode::OK,
         CheckStatus::Fail => StatusCode::SERVICE_UNAVAILABLE,

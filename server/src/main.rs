@@ -22,10 +22,11 @@ mod web;
 
 use anyhow::Context;
 use clap::Parser;
-use iot_core::alerts::{self, store::AlertStore, Alerts, Mailer};
+use iot_core::alerts::{self, Alerts, Mailer};
 use iot_core::dashboards::store::DashboardStore;
 use iot_core::enrollment::Policy;
-use iot_core::state_db::StateDb;
+use iot_core::instances::Instances;
+use iot_core::state_db::{Backend, StateDb};
 use iot_core::Service;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -153,16 +154,30 @@ async fn main() -> anyhow::Result<()> {
     startup::private_dir(&config.data_dir)?;
     let state = StateDb::open(&config.state).await?;
     tracing::info!("state: {}", config.state.describe());
+    if state.backend() == Backend::Postgres && matches!(config.influx, config::Influx::Embedded { .. })
+    {
+        tracing::warn!(
+            "the state database is shared, but telemetry goes to this instance's own embedded \
+             store: other instances will not see it. Point every instance at one InfluxDB \
+             (INFLUX_URL: InfluxDB 2.x, Cloud, or `tsdb` run alone); see the README's scale-out"
+        );
+    }
     let accounts = iot_core::accounts::Accounts::new(state.clone());
     let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
-    let alerts = Arc::new(Alerts::new(
-        AlertStore::new(state.clone()),
-        mailer,
-        config.alert_targets.clone(),
-    ));
     let (connection, store) = startup::prepare(&config).await?;
     let listen = config.listen.unwrap_or(leptos_options.site_addr);
     let listener = bind(listen).await?;
+    let instances = Arc::new(Instances::new(
+        state.clone(),
+        startup::instance_id(&config.data_dir)?,
+        listener.local_addr()?.to_string(),
+    ));
+    let alerts = Arc::new(Alerts::new(
+        state.clone(),
+        instances.clone(),
+        mailer,
+        config.alert_targets.clone(),
+    ));
     let device_listener = match config.device_listen {
         Some(addr) => Some(bind(addr).await?),
         None => None,
@@ -279,7 +294,14 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("serving HTTP")?;
 
-    // No requests any more: stop the writers, write the metrics, close the store.
+    // No requests any more: hand the alert evaluator on, stop the writers, write the
+    // metrics, close the store.
+    if let Err(e) = instances
+        .release(iot_core::instances::ALERT_EVALUATOR)
+        .await
+    {
+        tracing::warn!("letting go of the alert evaluator's lease: {e}");
+    }
     connecting.abort();
     if let Some(b) = service.get() {
         iot_core::writer::stop_continuous(b);

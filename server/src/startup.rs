@@ -199,6 +199,21 @@ pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// This instance's id among those sharing a state database, kept in `DATA_DIR/instance-id`:
+/// the same across restarts, so an instance that crashed holds its leases again at once
+/// (each instance has a data directory of its own).
+pub fn instance_id(dir: &Path) -> anyhow::Result<String> {
+    let file = dir.join("instance-id");
+    match std::fs::read_to_string(&file) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        _ => {
+            let id = format!("{:08x}", rand::random::<u32>());
+            std::fs::write(&file, &id).with_context(|| format!("writing {}", file.display()))?;
+            Ok(id)
+        }
+    }
+}
+
 fn random_secret() -> String {
     (0..32)
         .map(|_| format!("{:02x}", rand::random::<u8>()))

@@ -4,8 +4,10 @@
 
 mod common;
 
+use common::alerts::{device, endpoint, get, now, post, Receiver};
 use common::{cli, free_port, influx, remote_iot_center, token_add, user_add, Influx, Server};
 use reqwest::{header, StatusCode};
+use serde_json::json;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -45,8 +47,14 @@ impl Shared {
 
     /// A new instance, ready; `token` is an admin token of the shared state (or empty).
     async fn instance(&self, token: &str) -> Server {
+        self.instance_with(token, &[]).await
+    }
+
+    /// A new instance with these environment variables besides the tests' defaults.
+    async fn instance_with(&self, token: &str, env: &[(&str, &str)]) -> Server {
         let (dir, port) = (tempfile::tempdir().unwrap(), free_port());
-        let command = self.command(&dir, port);
+        let mut command = self.command(&dir, port);
+        command.envs(env.iter().copied());
         Server::spawn(command, dir, token.to_string(), port, "/ready").await
     }
 }
@@ -168,10 +176,94 @@ async fn two_instances_starting_at_once_on_an_empty_database_migrate_it_once() {
             .fetch_all(&db)
             .await
             .unwrap();
-    assert_eq!(applied, [1, 2]);
+    assert_eq!(applied, [1, 2, 3]);
     // Both serve the accounts they share.
     user_add(shared.cli(), "carol", "admin", "carol-password");
     for s in [&a, &b] {
         assert!(sign_in(&s.url, "carol", "carol-password").await.is_ok());
     }
+}
+
+/// Which of `servers` evaluates the alerts, as `/health` on the first of them says.
+async fn evaluator(servers: &[&Server]) -> Option<usize> {
+    let health = get(servers[0], "/health").await;
+    let instances = health["instances"].as_array()?;
+    let holder = instances.iter().find(|i| i["evaluates_alerts"] == true)?;
+    let address = holder["address"].as_str()?;
+    servers.iter().position(|s| s.url.ends_with(address))
+}
+
+#[tokio::test]
+async fn one_instance_evaluates_and_another_takes_over_when_it_is_killed() {
+    let shared = Shared::new().await;
+    let admin = token_add(shared.cli(), "admin", "admin");
+    let env = [
+        ("ALERT_EVALUATE_EVERY", "1"),
+        ("ALERT_ALLOWED_HOSTS", "127.0.0.1"),
+    ];
+    let mut servers = vec![
+        shared.instance_with(&admin, &env).await,
+        shared.instance_with(&admin, &env).await,
+    ];
+    let hook = Receiver::start(0).await;
+    let endpoint = endpoint(&servers[0], &hook).await;
+    let (status, _) = post(
+        &servers[1],
+        "/api/alert-rules",
+        json!({"name": "Hot", "devices": "*", "kind": "threshold", "field": "Temperature",
+               "op": ">", "value": 30, "endpoints": [endpoint]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut holder = None;
+    for _ in 0..100 {
+        holder = evaluator(&[&servers[0], &servers[1]]).await;
+        if holder.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let holder = holder.expect("an instance evaluates within 10 s");
+    let write = device(&servers[holder], "hot-1").await;
+    write(format!(
+        "environment,clientId=hot-1 Temperature=35 {}",
+        now()
+    ))
+    .await;
+    let fired = hook.wait_for(1, 20).await;
+    assert_eq!(fired[0].0["state"], "firing");
+
+    // The evaluator dies mid-firing; the other takes over within 30 s, and does not send
+    // the firing again.
+    let killed = servers.remove(holder).stop();
+    drop(killed);
+    let survivor = servers.pop().unwrap();
+    let started = Instant::now();
+    while evaluator(&[&survivor]).await != Some(0) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no takeover in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let took_over = started.elapsed();
+    let write = device(&survivor, "hot-1").await;
+    write(format!(
+        "environment,clientId=hot-1 Temperature=20 {}",
+        now()
+    ))
+    .await;
+    let took = hook.wait_for(2, 20).await;
+    let states: Vec<&str> = took
+        .iter()
+        .map(|(b, _)| b["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        ["firing", "resolved"],
+        "took over after {took_over:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(hook.took().len(), 2, "each notification once");
+    eprintln!("the alert evaluator moved in {took_over:?}");
 }

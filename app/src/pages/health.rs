@@ -5,7 +5,7 @@
 use crate::api::{app_health, app_metrics};
 use crate::charts::TimeChart;
 use crate::components::{format_duration, format_time, show, ticks, Loading};
-use crate::models::{CheckStatus, HealthReport, Series};
+use crate::models::{CheckStatus, HealthReport, InstanceState, Series};
 use crate::pages::fleet::FleetStatus;
 use crate::range_bar::{use_range, use_refresh_tick, RangeBar};
 use leptos::prelude::*;
@@ -52,6 +52,28 @@ pub fn Health() -> impl IntoView {
                 {move || metrics.get().map(|r| show(r, |series| view! { <MetricCharts series/> }.into_any()))}
             </Transition>
         </section>
+    }
+}
+
+/// The instances on this state database: one row when IoT Center runs alone.
+#[component]
+fn Instances(instances: Vec<InstanceState>) -> impl IntoView {
+    view! {
+        <h3>"Instances"</h3>
+        <table class="data" data-testid="instances">
+            <thead><tr><th>"Instance"</th><th>"Version"</th><th>"Serves"</th><th>"Heard from"</th><th>"Alert rules"</th></tr></thead>
+            <tbody>
+                {instances.into_iter().map(|i| view! {
+                    <tr>
+                        <td>{i.id.clone()}{i.this.then_some(" (this one)")}</td>
+                        <td>{format!("v{}", i.version)}</td>
+                        <td>{i.address.clone()}</td>
+                        <td>{format!("{} s ago", i.seen_seconds_ago)}</td>
+                        <td>{if i.evaluates_alerts { "evaluates them" } else { "—" }}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -106,6 +128,7 @@ fn Checks(report: HealthReport) -> impl IntoView {
                     <span class=(n.failed > 0).then_some("bad")>{format!("{} failed", n.failed)}</span>
                 </dd>
             </dl>
+            <Instances instances=report.instances/>
             {m.last_error.map(|e| view! {
                 <div class="banner warn" role="alert"><strong>"Metrics wait for InfluxDB: "</strong>{e}</div>
             })}

@@ -7,7 +7,8 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use iot_core::alerts::{store::AlertStore, Alerts};
+use iot_core::alerts::Alerts;
+use iot_core::instances::Instances;
 use iot_core::registry;
 use iot_core::state_db::{StateDb, StateLocation};
 use std::time::{Duration, Instant};
@@ -40,15 +41,11 @@ async fn main() {
     f.write(&lines.join("\n")).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let alerts = Alerts::new(
-        AlertStore::new(
-            StateDb::open(&StateLocation::DataDir(dir.path().into()))
-                .await
-                .unwrap(),
-        ),
-        None,
-        Default::default(),
-    );
+    let state = StateDb::open(&StateLocation::DataDir(dir.path().into()))
+        .await
+        .unwrap();
+    let instances = Instances::new(state.clone(), "bench".into(), "bench".into());
+    let alerts = Alerts::new(state, instances.into(), None, Default::default());
     for rule in [
         r#"{"name":"CO2","devices":"*","kind":"threshold","field":"CO2","op":">","value":1000}"#,
         r#"{"name":"Temperature","devices":"*","kind":"threshold","field":"Temperature","op":"outside","value":18,"value2":26}"#,

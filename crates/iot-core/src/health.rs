@@ -2,7 +2,8 @@
 //! the buckets the application needs are there (readiness).
 
 use super::{Backend, Service};
-use iot_models::{CheckStatus, HealthCheck, HealthReport, MetricsDelivery, NotificationDelivery};
+use crate::alerts::Alerts;
+use iot_models::{CheckStatus, HealthCheck, HealthReport, MetricsDelivery};
 use std::time::{Duration, Instant};
 
 /// A check that takes longer than this has failed: a health answer must come quickly.
@@ -43,7 +44,13 @@ fn not_connected(s: &Service) -> HealthCheck {
     }
 }
 
-pub async fn report(s: &Service, notifications: NotificationDelivery) -> HealthReport {
+/// The application's health; `alerts` tells the notifications and the instances.
+pub async fn report(s: &Service, alerts: &Alerts) -> HealthReport {
+    let notifications = alerts.notifier.counts.snapshot();
+    let instances = alerts.instances.list().await.unwrap_or_else(|e| {
+        tracing::warn!("listing the instances: {e}");
+        Vec::new()
+    });
     let (check, metrics, gateway) = match s.get() {
         Some(b) => (
             influxdb(b).await,
@@ -71,6 +78,7 @@ pub async fn report(s: &Service, notifications: NotificationDelivery) -> HealthR
         notifications,
         gateway,
         mqtt_bridge: s.bridge(),
+        instances,
     }
 }
 

@@ -26,6 +26,7 @@ pub mod export;
 pub mod fleet;
 pub mod gateway;
 pub mod health;
+pub mod instances;
 pub mod layout;
 pub mod live;
 pub mod metrics;

@@ -88,6 +88,11 @@ fn migrator() -> Migrator {
             "sign-in failures",
             include_str!("../migrations/0002_sign_in_failures.sql"),
         ),
+        migration(
+            3,
+            "instances",
+            include_str!("../migrations/0003_instances.sql"),
+        ),
     ])
 }
 
@@ -164,6 +169,16 @@ impl StateDb {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The database's clock, in ms since the epoch: what every instance agrees on, however
+    /// their own clocks drift (leases expire by it).
+    pub async fn now_ms(&self) -> Result<i64, Error> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS BIGINT)",
+            Backend::Postgres => "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT",
+        };
+        Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
     }
 
     /// A transaction no other instance's transaction on the same `key` runs beside

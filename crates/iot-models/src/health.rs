@@ -45,6 +45,21 @@ pub struct NotificationDelivery {
     pub failed: u64,
 }
 
+/// An IoT Center instance sharing this one's state database, as its heartbeat says.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceState {
+    pub id: String,
+    pub version: String,
+    /// Where it serves, as it was started (`127.0.0.1:5000`).
+    pub address: String,
+    /// Seconds since its last heartbeat.
+    pub seen_seconds_ago: u64,
+    /// The one that evaluates the alert rules and sends their notifications.
+    pub evaluates_alerts: bool,
+    /// This instance: the one that answered.
+    pub this: bool,
+}
+
 /// What the device gateway did with devices' writes since the start (HTTP and MQTT alike).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct GatewayDelivery {
@@ -103,4 +118,7 @@ pub struct HealthReport {
     pub gateway: GatewayDelivery,
     #[serde(default)]
     pub mqtt_bridge: Option<BridgeState>,
+    /// The instances on this state database seen within a minute, this one among them.
+    #[serde(default)]
+    pub instances: Vec<InstanceState>,
 }

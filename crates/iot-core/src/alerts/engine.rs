@@ -5,8 +5,11 @@
 
 use super::mail::Mailer;
 use super::notify::{Notice, Notifier};
+use super::outbox::Outbox;
 use super::store::AlertStore;
 use super::targets::AllowedTargets;
+use crate::instances::Instances;
+use crate::state_db::StateDb;
 use crate::{layout, queries, telemetry, Backend, Error};
 use chrono::{DateTime, SecondsFormat, Utc};
 use influx_client::{flux::TimeRange, FluxValue, Point, Precision};
@@ -15,6 +18,7 @@ use iot_models::{
     EndpointKind, EndpointSpec, ThresholdOp,
 };
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -159,8 +163,13 @@ pub struct Alerts {
     pub notifier: Notifier,
     /// The (rule, device) pairs that are not ok, or were not once: no entry is ok, always.
     tracked: Mutex<HashMap<(String, String), Tracked>>,
-    /// Whether the last states were read back from InfluxDB (once, at the first evaluation).
-    restored: tokio::sync::OnceCell<()>,
+    /// Whether the last states were read back from InfluxDB (at the first evaluation since
+    /// this instance became the evaluator).
+    restored: std::sync::atomic::AtomicBool,
+    /// Where notifications are claimed before they are sent.
+    outbox: Outbox,
+    /// This instance, and the lease that makes it the evaluator.
+    pub instances: Arc<Instances>,
 }
 
 /// What one evaluation did.
@@ -174,15 +183,50 @@ pub struct Evaluation {
 }
 
 impl Alerts {
-    /// Rules and endpoints from `store`; e-mail through `mailer`, if the server has a relay;
-    /// webhooks to public addresses and the `allowed` hosts only.
-    pub fn new(store: AlertStore, mailer: Option<Mailer>, allowed: AllowedTargets) -> Alerts {
+    /// Rules, endpoints and the notification log in `db`, for `instances`' own; e-mail
+    /// through `mailer`, if the server has a relay; webhooks to public addresses and the
+    /// `allowed` hosts only.
+    pub fn new(
+        db: StateDb,
+        instances: Arc<Instances>,
+        mailer: Option<Mailer>,
+        allowed: AllowedTargets,
+    ) -> Alerts {
+        let outbox = Outbox::new(db.clone(), instances.id.clone());
         Alerts {
-            store,
-            notifier: Notifier::start(mailer, allowed),
+            store: AlertStore::new(db),
+            notifier: Notifier::start(mailer, allowed, outbox.clone()),
             tracked: Mutex::default(),
-            restored: tokio::sync::OnceCell::new(),
+            restored: Default::default(),
+            outbox,
+            instances,
         }
+    }
+
+    /// Another instance evaluates: the states are read as it wrote them.
+    pub async fn follow(&self, b: &Backend) -> Result<(), Error> {
+        self.restore(b).await
+    }
+
+    /// This instance has become the evaluator: it reads the states back from InfluxDB
+    /// before its first evaluation (the one before it changed them), and sends what that
+    /// one claimed but never finished sending.
+    pub async fn take_over(&self) -> Result<usize, Error> {
+        self.restored
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let unsent = self.outbox.take_over().await?;
+        let endpoints = self.store.endpoint_specs().await?;
+        for (key, endpoint_id, body) in &unsent {
+            if let Some((_, endpoint)) = endpoints.iter().find(|(id, _)| id == endpoint_id) {
+                self.notifier.send(Notice {
+                    key: key.clone(),
+                    endpoint_id: endpoint_id.clone(),
+                    endpoint: endpoint.clone(),
+                    body: body.clone(),
+                });
+            }
+        }
+        Ok(unsent.len())
     }
 
     fn tracked(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Tracked>> {
@@ -198,6 +242,7 @@ impl Alerts {
         );
         let records = b.client.query(&q).await?;
         let mut tracked = self.tracked();
+        tracked.clear();
         for r in records {
             let (Some(rule), Some(device), Some(time)) = (
                 r.get(layout::ALERT_RULE_TAG).and_then(FluxValue::as_str),
@@ -235,7 +280,11 @@ impl Alerts {
             self.tracked().clear();
             return Ok(Evaluation::default());
         }
-        self.restored.get_or_try_init(|| self.restore(b)).await?;
+        if !self.restored.load(std::sync::atomic::Ordering::SeqCst) {
+            self.restore(b).await?;
+            self.restored
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         let devices: Vec<DeviceSummary> = b
             .fleet
             .summaries(b)
@@ -276,12 +325,21 @@ impl Alerts {
                     let prev = tracked.remove(&key);
                     let seen = observe(rule, device, &latest, now);
                     let mut now_tracked = next(prev.as_ref(), seen, hold, now);
-                    let was = prev.map_or(AlertState::Ok, |p| p.state);
+                    let was = prev.as_ref().map_or(AlertState::Ok, |p| p.state);
+                    // Named by the state it leaves (and since when): every evaluator that
+                    // sees this change names it so.
+                    let change = format!(
+                        "{}/{}/{}",
+                        rule.id,
+                        device.id,
+                        prev.as_ref().map_or(0, |p| p.since.timestamp_millis())
+                    );
                     if now_tracked.state != was {
-                        changes.push((rule, device.id.clone(), was, now_tracked.clone()));
+                        changes.push((rule, device.id.clone(), was, now_tracked.clone(), change));
                     } else if reminder_due(&now_tracked, rule.spec.remind_minutes, now) {
                         now_tracked.notified = Some(now);
-                        reminders.push((rule, device.id.clone(), now_tracked.clone()));
+                        let reminder = format!("{change}/reminder/{}", now.timestamp_millis());
+                        reminders.push((rule, device.id.clone(), now_tracked.clone(), reminder));
                     }
                     // Ok since the first look is what no state means: nothing to keep.
                     if !is_untouched(&now_tracked) {
@@ -292,45 +350,63 @@ impl Alerts {
             // Rules removed and devices gone leave nothing behind.
             *tracked = kept;
         }
-        if !changes.is_empty() {
-            let points: Vec<Point> = changes
-                .iter()
-                .map(|(rule, device, _, t)| event(rule, device, t))
-                .collect();
-            b.client
-                .write(&b.settings.telemetry_bucket, Precision::Ms, &points)
-                .await?;
-        }
         let notices = changes
             .iter()
-            .filter_map(|(rule, device, was, t)| match (was, t.state) {
-                (_, AlertState::Firing) => Some((*rule, device, "firing", false, t)),
-                (AlertState::Firing, AlertState::Ok) => Some((*rule, device, "resolved", false, t)),
+            .filter_map(|(rule, device, was, t, change)| match (was, t.state) {
+                (_, AlertState::Firing) => Some((*rule, device, "firing", false, t, change)),
+                (AlertState::Firing, AlertState::Ok) => {
+                    Some((*rule, device, "resolved", false, t, change))
+                }
                 _ => None,
             })
             .chain(
                 reminders
                     .iter()
-                    .map(|(rule, device, t)| (*rule, device, "firing", true, t)),
+                    .map(|(rule, device, t, key)| (*rule, device, "firing", true, t, key)),
             );
+        // Claimed before the changes are written: an evaluator that finds a change already
+        // written finds its notifications claimed too, and sends them if they were not.
+        let mut claimed = Vec::new();
         let mut endpoints = None;
-        for (rule, device, state, reminder, t) in notices {
+        for (rule, device, state, reminder, t, change) in notices {
             let endpoints = match &endpoints {
                 Some(e) => e,
                 None => endpoints.insert(self.store.endpoint_specs().await?),
             };
-            let body = notice_body(rule, device, state, reminder, t);
+            let mut body = notice_body(rule, device, state, reminder, t);
             for (id, endpoint) in endpoints
                 .iter()
                 .filter(|(id, _)| rule.spec.endpoints.contains(id))
             {
-                self.notifier.send(Notice {
-                    endpoint_id: id.clone(),
-                    endpoint: endpoint.clone(),
-                    body: body.clone(),
-                });
+                let key = format!("{change}/{state}/{id}");
+                body["id"] = key.clone().into();
+                if self.outbox.claim(&key, id, &body).await? {
+                    claimed.push(Notice {
+                        key,
+                        endpoint_id: id.clone(),
+                        endpoint: endpoint.clone(),
+                        body: body.clone(),
+                    });
+                }
             }
         }
+        let written = match changes.is_empty() {
+            true => Ok(()),
+            false => {
+                let points: Vec<Point> = changes
+                    .iter()
+                    .map(|(rule, device, _, t, _)| event(rule, device, t))
+                    .collect();
+                b.client
+                    .write(&b.settings.telemetry_bucket, Precision::Ms, &points)
+                    .await
+            }
+        };
+        // Sent even when the write failed: the change happened, and was claimed.
+        for notice in claimed {
+            self.notifier.send(notice);
+        }
+        written?;
         Ok(Evaluation {
             rules: rules.len(),
             checked,

@@ -5,6 +5,7 @@
 //! never dropped silently. Deliveries run in the background: evaluation never waits on them.
 
 use super::mail::Mailer;
+use super::outbox::Outbox;
 use super::targets::AllowedTargets;
 use iot_models::{EndpointKind, EndpointSpec, NotificationDelivery};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,9 +23,12 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// One notification for one endpoint.
 #[derive(Debug)]
 pub struct Notice {
+    /// Its key in the notification log (and its `id` in the body, for receivers that
+    /// deduplicate).
+    pub key: String,
     pub endpoint_id: String,
     pub endpoint: EndpointSpec,
-    /// `{"rule", "device", "state", "level", "value", "field", "time", "message"}`.
+    /// `{"id", "rule", "device", "state", "level", "value", "field", "time", "message"}`.
     pub body: serde_json::Value,
 }
 
@@ -67,7 +71,7 @@ struct Channels {
 impl Notifier {
     /// Starts the background sender (on the current Tokio runtime); e-mail goes through
     /// `mailer`, when there is one; webhooks to public addresses and `targets` only.
-    pub fn start(mailer: Option<Mailer>, targets: AllowedTargets) -> Notifier {
+    pub fn start(mailer: Option<Mailer>, targets: AllowedTargets, outbox: Outbox) -> Notifier {
         let (queue, mut waiting) = mpsc::channel::<Notice>(QUEUE);
         let counts = Arc::new(Deliveries::default());
         // A redirect is an answer, not a way to reach somewhere else; names resolve to
@@ -88,7 +92,14 @@ impl Notifier {
             while let Some(notice) = waiting.recv().await {
                 // Each delivery waits out its own retries: one slow endpoint holds up no other.
                 let (counts, channels) = (sender_counts.clone(), sender_channels.clone());
-                tokio::spawn(async move { deliver(&channels, &counts, notice).await });
+                let outbox = outbox.clone();
+                tokio::spawn(async move {
+                    let key = notice.key.clone();
+                    deliver(&channels, &counts, notice).await;
+                    if let Err(e) = outbox.sent(&key).await {
+                        tracing::warn!("marking notification {key} sent: {e}");
+                    }
+                });
             }
         });
         Notifier {
