@@ -117,7 +117,7 @@ pub async fn list_pending_devices() -> Result<PendingDevices, AppError> {
     let enrollment = &backend()?.enrollment;
     Ok(PendingDevices {
         policy: enrollment.policy(),
-        devices: enrollment.pending(),
+        devices: enrollment.pending().await?,
     })
 }
 
@@ -125,7 +125,7 @@ pub async fn list_pending_devices() -> Result<PendingDevices, AppError> {
 #[server]
 pub async fn dismiss_device(id: DeviceId) -> Result<(), AppError> {
     require(Role::Operator)?;
-    match backend()?.enrollment.dismiss(&id) {
+    match backend()?.enrollment.dismiss(&id).await? {
         true => Ok(()),
         false => Err(AppError::NotFound(format!("device {id} is not waiting"))),
     }

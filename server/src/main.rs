@@ -154,7 +154,8 @@ async fn main() -> anyhow::Result<()> {
     startup::private_dir(&config.data_dir)?;
     let state = StateDb::open(&config.state).await?;
     tracing::info!("state: {}", config.state.describe());
-    if state.backend() == Backend::Postgres && matches!(config.influx, config::Influx::Embedded { .. })
+    if state.backend() == Backend::Postgres
+        && matches!(config.influx, config::Influx::Embedded { .. })
     {
         tracing::warn!(
             "the state database is shared, but telemetry goes to this instance's own embedded \
@@ -199,8 +200,10 @@ async fn main() -> anyhow::Result<()> {
         config.clone(),
         connection,
         service.clone(),
+        state.clone(),
     ));
     alerts::spawn_evaluator(service.clone(), alerts.clone(), config.alert_every);
+    iot_core::peers::spawn(service.clone(), state.clone(), instances.id.clone());
     let stopping = shutdown::Stopping::on_signals();
     tracing::info!("IoT Center on http://{}", listener.local_addr()?);
     warn_if_open(&config, listen);

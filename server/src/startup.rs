@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use influx_client::onboarding::{self, Onboarding};
 use influx_client::{Bucket, Client, ClientConfig, Tls};
 use iot_core::enrollment::Enrollment;
+use iot_core::state_db::StateDb;
 use iot_core::{Backend, Service, Settings};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -314,7 +315,12 @@ fn backoff(attempt: u32) -> std::time::Duration {
 /// the backend to `service`. Each failure is logged and shown on `/ready` and `/health` with
 /// what to fix; a fixed cause (InfluxDB back, a bucket created, a permission granted) is
 /// picked up by the next attempt.
-pub async fn connect_until_ready(config: Config, connection: Connection, service: Arc<Service>) {
+pub async fn connect_until_ready(
+    config: Config,
+    connection: Connection,
+    service: Arc<Service>,
+    state: StateDb,
+) {
     let mut attempt = 0;
     loop {
         match connect(&config, &connection).await {
@@ -322,12 +328,17 @@ pub async fn connect_until_ready(config: Config, connection: Connection, service
                 let enrollment = Enrollment::new(
                     config.device_registration,
                     config.provisioning_secret.as_deref(),
+                    state,
                 );
-                let backend = Arc::new(
+                let backend = backend
+                    .with_enrollment(enrollment)
+                    .with_gateway(config.gateway);
+                // Other instances share the state database: they hear what the fleet learns.
+                let backend = Arc::new(if config.state.shared() {
+                    backend.with_peers()
+                } else {
                     backend
-                        .with_enrollment(enrollment)
-                        .with_gateway(config.gateway),
-                );
+                });
                 iot_core::metrics::spawn_flusher(backend.clone());
                 iot_core::fleet::spawn_refresher(backend.clone());
                 service.connect(backend);

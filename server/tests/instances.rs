@@ -45,6 +45,14 @@ impl Shared {
         command
     }
 
+    /// Two instances, each with the admin token.
+    async fn two() -> (Shared, Server, Server) {
+        let shared = Shared::new().await;
+        let admin = token_add(shared.cli(), "admin", "admin");
+        let (a, b) = (shared.instance(&admin).await, shared.instance(&admin).await);
+        (shared, a, b)
+    }
+
     /// A new instance, ready; `token` is an admin token of the shared state (or empty).
     async fn instance(&self, token: &str) -> Server {
         self.instance_with(token, &[]).await
@@ -106,9 +114,7 @@ async fn refused_within(url: &str, cookie: &str, within: Duration) -> bool {
 
 #[tokio::test]
 async fn a_session_made_on_one_instance_holds_on_the_other_and_ends_on_both() {
-    let shared = Shared::new().await;
-    let admin = token_add(shared.cli(), "admin", "admin");
-    let (a, b) = (shared.instance(&admin).await, shared.instance(&admin).await);
+    let (shared, a, b) = Shared::two().await;
     user_add(shared.cli(), "alice", "operator", "alice-password");
 
     let cookie = sign_in(&a.url, "alice", "alice-password").await.unwrap();
@@ -150,9 +156,7 @@ async fn a_session_made_on_one_instance_holds_on_the_other_and_ends_on_both() {
 
 #[tokio::test]
 async fn failed_sign_ins_count_across_instances() {
-    let shared = Shared::new().await;
-    let admin = token_add(shared.cli(), "admin", "admin");
-    let (a, b) = (shared.instance(&admin).await, shared.instance(&admin).await);
+    let (shared, a, b) = Shared::two().await;
     user_add(shared.cli(), "bob", "viewer", "bob-password");
     // Five guesses, alternating: each instance saw only two or three of them.
     for n in 0..5 {
@@ -176,7 +180,7 @@ async fn two_instances_starting_at_once_on_an_empty_database_migrate_it_once() {
             .fetch_all(&db)
             .await
             .unwrap();
-    assert_eq!(applied, [1, 2, 3]);
+    assert_eq!(applied, [1, 2, 3, 4, 5]);
     // Both serve the accounts they share.
     user_add(shared.cli(), "carol", "admin", "carol-password");
     for s in [&a, &b] {
@@ -266,4 +270,123 @@ async fn one_instance_evaluates_and_another_takes_over_when_it_is_killed() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(hook.took().len(), 2, "each notification once");
     eprintln!("the alert evaluator moved in {took_over:?}");
+}
+
+#[tokio::test]
+async fn a_live_window_on_one_instance_gets_the_points_written_through_the_other() {
+    let (_shared, a, b) = Shared::two().await;
+    let write = device(&a, "live-1").await;
+    // Registered on A, known to B within 5 s (A tells it, and B reads the registry again).
+    let registered = Instant::now();
+    let mut stream = loop {
+        let r = b
+            .client()
+            .get(format!("{}/api/live/live-1", b.url))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::OK {
+            break r;
+        }
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(
+            registered.elapsed() < Duration::from_secs(6),
+            "B never knew live-1"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!(
+        "B knew a device registered on A after {:?}",
+        registered.elapsed()
+    );
+    // B says what it watches within a second; A relays from then on.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let sent = Instant::now();
+    write(format!(
+        "environment,clientId=live-1 Temperature=23.5 {}",
+        now()
+    ))
+    .await;
+    let mut seen = String::new();
+    while !seen.contains("23.5") {
+        let chunk = tokio::time::timeout(Duration::from_secs(3), stream.chunk())
+            .await
+            .expect("the point within 3 s")
+            .unwrap()
+            .expect("the stream goes on");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    eprintln!(
+        "a point written on A reached B's window in {:?}",
+        sent.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_buffered_upload_through_one_instance_is_last_seen_on_the_other_at_once() {
+    let (_shared, a, b) = Shared::two().await;
+    let write = device(&a, "late-1").await;
+    // An hour of readings a device kept through an outage, sent at once.
+    let hour_ago = now() - 3_600;
+    let lines: Vec<String> = (0..60)
+        .map(|m| {
+            format!(
+                "environment,clientId=late-1 Temperature=20 {}",
+                hour_ago + m * 60
+            )
+        })
+        .collect();
+    write(lines.join("\n")).await;
+    let newest = chrono::DateTime::from_timestamp(hour_ago + 59 * 60, 0).unwrap();
+    let sent = Instant::now();
+    loop {
+        // The device list reads B's fleet index, never InfluxDB.
+        let page = b
+            .call_json("find_devices", "query[prefix]=late-1&query[page]=0")
+            .await;
+        let late = page["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == "late-1");
+        let seen = late
+            .and_then(|d| d["last_seen"].as_str())
+            .map(|t| chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc());
+        if seen == Some(newest) {
+            break;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "B's last-seen of late-1 is {seen:?}, not {newest}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("B saw the upload through A after {:?}", sent.elapsed());
+}
+
+#[tokio::test]
+async fn a_device_that_asks_one_instance_is_approved_on_the_other() {
+    let shared = Shared::new().await;
+    let admin = token_add(shared.cli(), "admin", "admin");
+    let approve = [("DEVICE_REGISTRATION", "approve")];
+    let a = shared.instance_with(&admin, &approve).await;
+    let b = shared.instance_with(&admin, &approve).await;
+    let ask = |s: &Server| reqwest::get(format!("{}/api/env/plant-9", s.url));
+    assert_eq!(ask(&a).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let waiting = b.call_json("list_pending_devices", "").await;
+    assert_eq!(waiting["devices"][0]["id"], "plant-9", "{waiting}");
+    let approved = b.call("register_device", "id=plant-9").await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    let listed = a.call_json("list_pending_devices", "").await;
+    assert_eq!(
+        listed["devices"],
+        json!([]),
+        "approved on B, no longer waiting on A"
+    );
+    // A knows the registration at once (B told it), and hands the device its configuration.
+    let started = Instant::now();
+    while ask(&a).await.unwrap().status() != StatusCode::OK {
+        assert!(started.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

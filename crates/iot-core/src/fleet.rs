@@ -54,6 +54,8 @@ pub struct Known {
 #[derive(Default)]
 pub struct FleetIndex {
     state: RwLock<State>,
+    /// What this instance learnt that others on its state database should hear (`peers`).
+    told: std::sync::Mutex<Told>,
     /// One look at a time: a second caller waits for the first and finds it done.
     looking: tokio::sync::Mutex<()>,
     /// The last overview and when it was made; any change to the index drops it.
@@ -68,6 +70,23 @@ struct State {
     /// When the last look started; `None` until the first load.
     looked: Option<DateTime<Utc>>,
     loaded: Option<Instant>,
+}
+
+/// Registrations and last-seen times learnt here since the others were last told; kept only
+/// with other instances to tell, one entry per device at most.
+#[derive(Default)]
+struct Told {
+    kept: bool,
+    registry: bool,
+    seen: HashMap<String, DateTime<Utc>>,
+}
+
+/// What [`FleetIndex::take_told`] hands over.
+pub struct News {
+    /// Registrations or removals were made here: the others read the registry again.
+    pub registry: bool,
+    /// Devices seen here, with their new last-seen times.
+    pub seen: Vec<(String, DateTime<Utc>)>,
 }
 
 type TokenHash = [u8; 32];
@@ -356,15 +375,51 @@ impl FleetIndex {
         fields.insert(REGISTRY_KEY, key, now);
         fields.insert(REGISTRY_CREATED_AT, created_at, now);
         state.set_token(id.as_str(), (!key.is_empty()).then_some(token));
+        self.tell(|told| told.registry = true);
+    }
+
+    fn tell(&self, change: impl FnOnce(&mut Told)) {
+        let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
+        if told.kept {
+            change(&mut told);
+        }
+    }
+
+    /// An index that keeps what it learns for other instances (`take_told`).
+    pub fn telling_peers() -> FleetIndex {
+        let index = FleetIndex::default();
+        index.told.lock().unwrap_or_else(|e| e.into_inner()).kept = true;
+        index
+    }
+
+    /// What was learnt here since the last call, for the other instances.
+    pub fn take_told(&self) -> News {
+        let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
+        News {
+            registry: std::mem::take(&mut told.registry),
+            seen: told.seen.drain().collect(),
+        }
+    }
+
+    /// Another instance's gateway saw device `id` at `seen`.
+    pub fn seen_elsewhere(&self, id: &str, seen: DateTime<Utc>) {
+        if let Some(device) = self.write().devices.get_mut(id) {
+            device.last_seen = device.last_seen.max(Some(seen));
+        }
     }
 
     /// The gateway wrote points for a device, the newest stamped `newest`, received at
     /// `received`: seen then, or at `received` if its clock is ahead.
     pub fn note_seen(&self, id: &DeviceId, newest: DateTime<Utc>, received: DateTime<Utc>) {
+        let seen = newest.min(received);
         if let Some(device) = self.write().devices.get_mut(id.as_str()) {
-            device.last_seen = device.last_seen.max(Some(newest.min(received)));
+            device.last_seen = device.last_seen.max(Some(seen));
             device.clock_ahead = Some(newest - received).filter(|d| *d > CLOCK_TOLERANCE);
         }
+        self.tell(|told| {
+            let at = told.seen.entry(id.to_string()).or_insert(seen);
+            *at = (*at).max(seen);
+        });
     }
 
     /// A removal deleted the device's telemetry: it was never seen.
@@ -372,6 +427,7 @@ impl FleetIndex {
         if let Some(device) = self.write().devices.get_mut(id.as_str()) {
             (device.last_seen, device.clock_ahead) = (None, None);
         }
+        self.tell(|told| told.registry = true);
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {

@@ -31,6 +31,7 @@ pub mod layout;
 pub mod live;
 pub mod metrics;
 pub mod password_pool;
+pub mod peers;
 pub mod queries;
 pub mod read_cache;
 pub mod registry;
@@ -142,6 +143,15 @@ impl Backend {
 
     pub fn with_enrollment(self, enrollment: enrollment::Enrollment) -> Backend {
         Backend { enrollment, ..self }
+    }
+
+    /// Other instances share the state database: the fleet keeps what it learns for them
+    /// (`peers`).
+    pub fn with_peers(self) -> Backend {
+        Backend {
+            fleet: fleet::FleetIndex::telling_peers(),
+            ..self
+        }
     }
 
     pub fn with_gateway(self, bounds: gateway::Bounds) -> Backend {

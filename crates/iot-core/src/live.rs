@@ -2,15 +2,16 @@
 //! stored (HTTP or MQTT) to the hub once InfluxDB acknowledged it, and every watcher of that
 //! device gets its numeric values at once, without a query. Bounded: at most
 //! [`MAX_WATCHERS`] streams per server, [`BACKLOG`] writes waiting per stream (a watcher too
-//! slow misses the older ones and is told how many).
+//! slow misses the older ones and is told how many). With several instances on one
+//! PostgreSQL, points of devices watched on another instance go there too (`peers`).
 
 use crate::Error;
 use influxdb_line_protocol::{parse_lines, FieldValue};
 use iot_models::{DeviceId, LivePoint};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::{broadcast, mpsc};
 
 /// Streams open at once on one server.
 pub const MAX_WATCHERS: usize = 1_000;
@@ -24,6 +25,9 @@ pub type Batch = Arc<Vec<LivePoint>>;
 pub struct Live {
     devices: Mutex<HashMap<String, broadcast::Sender<Batch>>>,
     watchers: Arc<AtomicUsize>,
+    /// The devices other instances watch, and where their points go for them.
+    elsewhere: Mutex<HashSet<String>>,
+    relay: OnceLock<mpsc::Sender<(String, Batch)>>,
 }
 
 /// A page watching one device; dropping it ends the watch.
@@ -62,30 +66,71 @@ impl Live {
         })
     }
 
-    /// Whether anyone watches device `id` (so its points are worth reading).
+    /// Whether anyone watches device `id`, here or on another instance (so its points are
+    /// worth reading).
     pub fn watched(&self, id: &DeviceId) -> bool {
-        let devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
-        devices
-            .get(id.as_str())
+        self.sender(id.as_str())
             .is_some_and(|s| s.receiver_count() > 0)
+            || self.relayed(id)
+    }
+
+    /// Whether device `id`'s points go to another instance's watchers.
+    fn relayed(&self, id: &DeviceId) -> bool {
+        self.relay.get().is_some() && {
+            let watched = self.elsewhere.lock().unwrap_or_else(|e| e.into_inner());
+            watched.contains(id.as_str())
+        }
     }
 
     /// Hands device `id`'s stored lines (as the gateway wrote them: every line timed, in
-    /// nanoseconds per `unit_nanos`) to its watchers.
+    /// nanoseconds per `unit_nanos`) to its watchers, here and on other instances.
     pub fn publish(&self, id: &DeviceId, lines: &[u8], unit_nanos: i64) {
-        let Some(sender) = self
-            .devices
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(id.as_str())
-            .cloned()
-        else {
+        let here = self.sender(id.as_str());
+        let elsewhere = self.relay.get().filter(|_| self.relayed(id));
+        if here.is_none() && elsewhere.is_none() {
             return;
-        };
-        let points = points_of(lines, unit_nanos);
-        if !points.is_empty() {
-            let _ = sender.send(Arc::new(points));
         }
+        let points = points_of(lines, unit_nanos);
+        if points.is_empty() {
+            return;
+        }
+        let batch = Arc::new(points);
+        if let Some(sender) = here {
+            let _ = sender.send(batch.clone());
+        }
+        if let Some(relay) = elsewhere {
+            // A relay that cannot keep up drops, as a slow watcher does.
+            let _ = relay.try_send((id.to_string(), batch));
+        }
+    }
+
+    fn sender(&self, id: &str) -> Option<broadcast::Sender<Batch>> {
+        let devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        devices.get(id).cloned()
+    }
+
+    /// Points another instance stored, for this one's watchers of device `id`.
+    pub fn deliver(&self, id: &str, batch: Batch) {
+        if let Some(sender) = self.sender(id) {
+            let _ = sender.send(batch);
+        }
+    }
+
+    /// The devices watched on this instance.
+    pub fn watched_here(&self) -> Vec<String> {
+        let devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        let watched = devices.iter().filter(|(_, s)| s.receiver_count() > 0);
+        watched.map(|(id, _)| id.clone()).collect()
+    }
+
+    /// Sends the points of the devices other instances watch to `relay` from now on.
+    pub fn relay_to(&self, relay: mpsc::Sender<(String, Batch)>) {
+        let _ = self.relay.set(relay);
+    }
+
+    /// The devices other instances watch, as they last said.
+    pub fn watched_elsewhere(&self, devices: HashSet<String>) {
+        *self.elsewhere.lock().unwrap_or_else(|e| e.into_inner()) = devices;
     }
 }
 

@@ -28,6 +28,11 @@ pub enum StateLocation {
 }
 
 impl StateLocation {
+    /// Whether other instances may share it: PostgreSQL's.
+    pub fn shared(&self) -> bool {
+        matches!(self, StateLocation::Url(url) if url.starts_with("postgres"))
+    }
+
     /// What the start log and errors may print: the URL without its password.
     pub fn describe(&self) -> String {
         match self {
@@ -62,6 +67,8 @@ pub enum Backend {
 pub struct StateDb {
     pool: AnyPool,
     backend: Backend,
+    /// Where it is, for connections of their own (PostgreSQL's LISTEN).
+    url: std::sync::Arc<str>,
 }
 
 impl From<sqlx::Error> for Error {
@@ -92,6 +99,16 @@ fn migrator() -> Migrator {
             3,
             "instances",
             include_str!("../migrations/0003_instances.sql"),
+        ),
+        migration(
+            4,
+            "live watches",
+            include_str!("../migrations/0004_live_watches.sql"),
+        ),
+        migration(
+            5,
+            "pending devices",
+            include_str!("../migrations/0005_pending_devices.sql"),
         ),
     ])
 }
@@ -156,7 +173,11 @@ impl StateDb {
             .await
             .map_err(|e| fail(&e))?;
         migrator().run(&pool).await.map_err(|e| fail(&e))?;
-        let db = StateDb { pool, backend };
+        let db = StateDb {
+            pool,
+            backend,
+            url: url.into(),
+        };
         if let (StateLocation::DataDir(dir), true) = (location, created) {
             copy::take_in_legacy_files(&db, dir).await?;
         }
@@ -169,6 +190,17 @@ impl StateDb {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A connection that listens for PostgreSQL's notifications on `channel`; `None` for
+    /// SQLite, which has none (and no other instances).
+    pub async fn listen(&self, channel: &str) -> Result<Option<sqlx::postgres::PgListener>, Error> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url).await?;
+        listener.listen(channel).await?;
+        Ok(Some(listener))
     }
 
     /// The database's clock, in ms since the epoch: what every instance agrees on, however

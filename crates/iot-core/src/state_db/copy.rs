@@ -73,6 +73,15 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         "device_pages",
         &[("dashboard", Text), ("set_by", Text), ("set_at", Text)],
     ),
+    (
+        "pending_devices",
+        &[
+            ("id", Text),
+            ("first_request", Text),
+            ("last_request", Text),
+            ("requests", Int),
+        ],
+    ),
 ];
 
 /// The files of earlier versions and the tables each held.
@@ -163,6 +172,7 @@ pub(super) async fn take_in_legacy_files(to: &StateDb, dir: &Path) -> Result<(),
         let from = StateDb {
             pool: sqlx::AnyPool::connect(&url).await?,
             backend: super::Backend::Sqlite,
+            url: url.as_str().into(),
         };
         // A file from before a table was added lacks it.
         let present: Vec<String> =
