@@ -180,7 +180,7 @@ async fn two_instances_starting_at_once_on_an_empty_database_migrate_it_once() {
             .fetch_all(&db)
             .await
             .unwrap();
-    assert_eq!(applied, [1, 2, 3, 4, 5]);
+    assert_eq!(applied, [1, 2, 3, 4, 5, 6]);
     // Both serve the accounts they share.
     user_add(shared.cli(), "carol", "admin", "carol-password");
     for s in [&a, &b] {
@@ -236,6 +236,38 @@ async fn one_instance_evaluates_and_another_takes_over_when_it_is_killed() {
     .await;
     let fired = hook.wait_for(1, 20).await;
     assert_eq!(fired[0].0["state"], "firing");
+    // Acknowledged on the other instance: the evaluator shows it too.
+    let follower = &servers[1 - holder];
+    let started = Instant::now();
+    let firing = loop {
+        let alerts = get(follower, "/api/alerts").await;
+        if alerts[0]["state"] == "firing" {
+            break alerts;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the follower shows no firing"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let id = firing[0]["id"].as_str().unwrap().to_string();
+    let ack = json!({"note": "on it"});
+    let (status, _) = post(follower, &format!("/api/alerts/{id}/ack"), ack).await;
+    assert_eq!(status, StatusCode::OK);
+    let acked = |s: &Server| {
+        let s = s.client().get(format!("{}/api/alerts", s.url)).send();
+        async move { s.await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let started = Instant::now();
+    while acked(&servers[holder]).await[0]["acknowledged"]["note"] != "on it" {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the evaluator never saw the ack: {} / follower {}",
+            acked(&servers[holder]).await,
+            acked(follower).await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     // The evaluator dies mid-firing; the other takes over within 30 s, and does not send
     // the firing again.
@@ -251,6 +283,11 @@ async fn one_instance_evaluates_and_another_takes_over_when_it_is_killed() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let took_over = started.elapsed();
+    let alerts = get(&survivor, "/api/alerts").await;
+    assert_eq!(
+        alerts[0]["acknowledged"]["note"], "on it",
+        "kept through the takeover"
+    );
     let write = device(&survivor, "hot-1").await;
     write(format!(
         "environment,clientId=hot-1 Temperature=20 {}",

@@ -110,6 +110,11 @@ fn migrator() -> Migrator {
             "pending devices",
             include_str!("../migrations/0005_pending_devices.sql"),
         ),
+        migration(
+            6,
+            "alert acknowledgements",
+            include_str!("../migrations/0006_alert_acks.sql"),
+        ),
     ])
 }
 

@@ -205,7 +205,8 @@ impl Alerts {
 
     /// Another instance evaluates: the states are read as it wrote them.
     pub async fn follow(&self, b: &Backend) -> Result<(), Error> {
-        self.restore(b).await
+        self.restore(b).await?;
+        self.take_acknowledgements().await
     }
 
     /// This instance has become the evaluator: it reads the states back from InfluxDB
@@ -227,6 +228,20 @@ impl Alerts {
             }
         }
         Ok(unsent.len())
+    }
+
+    /// The acknowledgements any instance took, on the firings they are for.
+    async fn take_acknowledgements(&self) -> Result<(), Error> {
+        let acks = self.store.acknowledgements().await?;
+        let mut tracked = self.tracked();
+        for (key, (since, ack)) in acks {
+            if let Some(t) = tracked.get_mut(&key) {
+                if t.state == AlertState::Firing && t.since.timestamp_millis() == since {
+                    t.ack = Some(ack);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn tracked(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Tracked>> {
@@ -285,6 +300,7 @@ impl Alerts {
             self.restored
                 .store(true, std::sync::atomic::Ordering::SeqCst);
         }
+        self.take_acknowledgements().await?;
         let devices: Vec<DeviceSummary> = b
             .fleet
             .summaries(b)
@@ -407,6 +423,11 @@ impl Alerts {
             self.notifier.send(notice);
         }
         written?;
+        for (rule, device, was, ..) in &changes {
+            if *was == AlertState::Firing {
+                self.store.forget_acknowledgement(&rule.id, device).await?;
+            }
+        }
         Ok(Evaluation {
             rules: rules.len(),
             checked,
@@ -505,17 +526,23 @@ impl Alerts {
             .into_iter()
             .find(|r| r.id == rule_id)
             .ok_or_else(not_firing)?;
-        let mut tracked = self.tracked();
-        let t = tracked
-            .get_mut(&(rule_id.to_string(), device.to_string()))
-            .filter(|t| t.state == AlertState::Firing)
-            .ok_or_else(not_firing)?;
-        t.ack = Some(Acknowledgement {
+        let ack = Acknowledgement {
             by: by.to_string(),
             note: note.to_string(),
             at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-        });
-        Ok(alert(&rule, device, t))
+        };
+        let (since, acknowledged) = {
+            let mut tracked = self.tracked();
+            let t = tracked
+                .get_mut(&(rule_id.to_string(), device.to_string()))
+                .filter(|t| t.state == AlertState::Firing)
+                .ok_or_else(not_firing)?;
+            t.ack = Some(ack.clone());
+            (t.since.timestamp_millis(), alert(&rule, device, t))
+        };
+        // Kept where every instance, the evaluator among them, reads it.
+        self.store.acknowledge(rule_id, device, since, &ack).await?;
+        Ok(acknowledged)
     }
 }
 

@@ -3,7 +3,11 @@
 
 use crate::state_db::StateDb;
 use crate::Error;
-use iot_models::{AlertEndpoint, AlertRule, EndpointSpec, RuleSpec};
+use iot_models::{Acknowledgement, AlertEndpoint, AlertRule, EndpointSpec, RuleSpec};
+use std::collections::HashMap;
+
+/// Acknowledgements by (rule, device), with the start (ms) of the firing each is for.
+pub type Acknowledgements = HashMap<(String, String), (i64, Acknowledgement)>;
 use sqlx::{AssertSqlSafe, Row};
 
 /// Rules kept at most, and endpoints: bounds on what one evaluation and one list cost.
@@ -136,5 +140,55 @@ impl AlertStore {
             )));
         }
         self.delete("endpoints", id).await
+    }
+
+    /// Keeps `ack` for the firing of `rule` on `device` that started at `since` (ms).
+    pub async fn acknowledge(
+        &self,
+        rule: &str,
+        device: &str,
+        since: i64,
+        ack: &Acknowledgement,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO alert_acks (rule, device, since, by_name, note, at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (rule, device) DO UPDATE SET since = $3, by_name = $4, note = $5, at = $6",
+        )
+        .bind(rule)
+        .bind(device)
+        .bind(since)
+        .bind(&ack.by)
+        .bind(&ack.note)
+        .bind(&ack.at)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn acknowledgements(&self) -> Result<Acknowledgements, Error> {
+        let rows = sqlx::query("SELECT rule, device, since, by_name, note, at FROM alert_acks")
+            .fetch_all(self.db.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let ack = Acknowledgement {
+                    by: r.try_get(3)?,
+                    note: r.try_get(4)?,
+                    at: r.try_get(5)?,
+                };
+                Ok(((r.try_get(0)?, r.try_get(1)?), (r.try_get(2)?, ack)))
+            })
+            .collect()
+    }
+
+    /// The alert of `rule` on `device` resolved: its acknowledgement goes.
+    pub async fn forget_acknowledgement(&self, rule: &str, device: &str) -> Result<(), Error> {
+        sqlx::query("DELETE FROM alert_acks WHERE rule = $1 AND device = $2")
+            .bind(rule)
+            .bind(device)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
     }
 }
