@@ -32,6 +32,11 @@ test("the Health page shows InfluxDB healthy and charts the app's own metrics", 
   await expect(influx).toContainText("pass");
   await expect(influx).toContainText(/v2\.\d+/);
   await expect(page.getByTestId("health-status")).toContainText("All checks pass");
+  // Alone on its state database, this instance is the one that evaluates the alert rules.
+  const instances = page.getByTestId("instances");
+  await expect(instances.getByRole("row")).toHaveCount(2);
+  await expect(instances).toContainText("(this one)");
+  await expect(instances).toContainText("evaluates them");
   // The app writes its metrics every 10 s: within a few flushes the charts have points.
   await expect
     .poll(
