@@ -8,6 +8,9 @@ const port = Number(process.env.E2E_PORT ?? 5055);
 const freshPort = port + 1;
 const baseURL = `http://127.0.0.1:${port}`;
 export const freshURL = `http://127.0.0.1:${freshPort}`;
+const installPort = port + 2;
+/** The binary as installed: copied beside its site, started from an empty directory. */
+export const installURL = `http://127.0.0.1:${installPort}`;
 export const admin = { name: "admin", password: "e2e-admin-password" };
 /** The provisioning secret: a device sending it registers itself; others wait for approval. */
 export const deviceSecret = "e2e-fleet-secret";
@@ -62,6 +65,18 @@ export default defineConfig({
       command: `rm -rf target/e2e-fresh && ${serve("target/e2e-fresh", freshPort)}`,
       cwd: "..",
       url: `${freshURL}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      // No Leptos.toml and no repository where it starts: it finds `site/` beside itself.
+      command:
+        `rm -rf target/e2e-install && mkdir -p target/e2e-install/empty` +
+        ` && cp target/debug/iot-center target/e2e-install/ && cp -r target/site target/e2e-install/site` +
+        ` && cd target/e2e-install/empty && ../iot-center --listen 127.0.0.1:${installPort}` +
+        ` --tsdb-listen 127.0.0.1:0 --mqtt-listen off --data-dir ../data --config /nonexistent/config.ini`,
+      cwd: "..",
+      url: `${installURL}/health`,
       reuseExistingServer: false,
       timeout: 60_000,
     },

@@ -422,8 +422,42 @@ async fn a_device_that_asks_one_instance_is_approved_on_the_other() {
     );
     // A knows the registration at once (B told it), and hands the device its configuration.
     let started = Instant::now();
-    while ask(&a).await.unwrap().status() != StatusCode::OK {
+    let env: serde_json::Value = loop {
+        let r = ask(&a).await.unwrap();
+        if r.status() == StatusCode::OK {
+            break r.json().await.unwrap();
+        }
         assert!(started.elapsed() < Duration::from_secs(5));
         tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Its token works at B's gateway too, until it is removed on A.
+    let token = format!("Token {}", env["influx_token"].as_str().unwrap());
+    let write = |s: &Server| {
+        let url = format!(
+            "{}/api/v2/write?org=remote-org&bucket=iot_center&precision=s",
+            s.url
+        );
+        let line = format!("environment,clientId=plant-9 Temperature=20 {}", now());
+        let request = reqwest::Client::new()
+            .post(url)
+            .header("authorization", &token);
+        async move { request.body(line).send().await.unwrap().status() }
+    };
+    assert_eq!(write(&b).await, StatusCode::NO_CONTENT);
+    let removed = a
+        .call("remove_device", "id=plant-9&delete_telemetry=false")
+        .await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    let started = Instant::now();
+    while write(&b).await != StatusCode::UNAUTHORIZED {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "B still takes plant-9's writes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    eprintln!(
+        "B refused the removed device's token after {:?}",
+        started.elapsed()
+    );
 }
