@@ -45,11 +45,13 @@ def wait_for(url):
     sys.exit(f"{url} never answered")
 
 
-def wrk(url, token=None):
+def wrk(url, token=None, connections=16, threads=THREADS, script=None):
     """Requests per second and p50/p99 in ms, from wrk's report."""
-    args = ["wrk", f"-t{THREADS}", "-c16", f"-d{SECONDS}s", "--latency", url]
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{SECONDS}s", "--latency", url]
     if token:
         args[1:1] = ["-H", f"Authorization: Bearer {token}"]
+    if script:
+        args[1:1] = ["-s", script]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -106,17 +108,23 @@ def start_server(web, store):
     return data, admin, server, f"http://127.0.0.1:{web}"
 
 
+def seed(web, admin):
+    """Registers the 20 devices at `web` and writes a day of points for each through its
+    gateway, with the devices' own tokens."""
+    _, body = request(f"{web}/api/devices", admin, json.dumps(DEVICES).encode())
+    tokens = {t["id"]: t["token"] for t in json.loads(body)["registered"]}
+    for device in DEVICES:
+        r = urllib.request.Request(f"{web}/api/v2/write?bucket=iot_center&precision=s", day_of_points(device),
+                                   {"authorization": f"Token {tokens[device]}"})
+        assert urllib.request.urlopen(r, timeout=60).status == 204
+
+
 def main():
     data, admin, server, web = start_server(WEB, STORE)
     gunicorn = None
     try:
         wait_for(f"{web}/ready")
-        _, body = request(f"{web}/api/devices", admin, json.dumps(DEVICES).encode())
-        tokens = {t["id"]: t["token"] for t in json.loads(body)["registered"]}
-        for device in DEVICES:
-            r = urllib.request.Request(f"{web}/api/v2/write?bucket=iot_center&precision=s", day_of_points(device),
-                                       {"authorization": f"Token {tokens[device]}"})
-            assert urllib.request.urlopen(r, timeout=60).status == 204
+        seed(web, admin)
         operator = open(os.path.join(data, "operator-token")).read().strip()
         flask = dict(os.environ, INFLUX_URL=f"http://127.0.0.1:{STORE}", INFLUX_TOKEN=operator, INFLUX_ORG="iot-center",
                      INFLUX_BUCKET="iot_center", INFLUX_BUCKET_AUTH="iot_center_devices")

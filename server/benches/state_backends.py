@@ -14,10 +14,11 @@ both PostgreSQL instances at once (8 connections each, the rates added). Sign-in
 password, each a new session written to the state database) are loaded the same way.
 """
 
-import json, os, re, subprocess, sys, tempfile, time, urllib.request
+import os, subprocess, sys, tempfile, time
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pages_vs_flask import BIN, DEVICES, day_of_points, request, wait_for, wrk  # noqa: E402
+from pages_vs_flask import BIN, seed, wait_for, wrk  # noqa: E402
 
 SQLITE, STORE, PG_A, PG_B, POSTGRES = 18811, 18812, 18813, 18814, 18815
 PASSWORD = "bench-password"
@@ -61,15 +62,9 @@ def instance(port, env, *args):
 
 def both(urls_tokens, path):
     """wrk on several instances at once, 8 connections each: the rates added, the worst p99."""
-    runs = [subprocess.Popen(["wrk", "-t1", "-c8", "-d10s", "--latency", "-H", f"Authorization: Bearer {t}",
-                              f"{u}{path}"], stdout=subprocess.PIPE, text=True) for u, t in urls_tokens]
-    rates, p99s = [], []
-    for run in runs:
-        out = run.communicate()[0]
-        rates.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))
-        value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)$", out, re.M).groups()
-        p99s.append(float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit])
-    return sum(rates), max(p99s)
+    with ThreadPoolExecutor(len(urls_tokens)) as pool:
+        runs = list(pool.map(lambda ut: wrk(f"{ut[0]}{path}", ut[1], connections=8, threads=1), urls_tokens))
+    return sum(r[0] for r in runs), max(r[2] for r in runs)
 
 
 def sign_ins(url, user):
@@ -77,9 +72,7 @@ def sign_ins(url, user):
     script.write(f'wrk.method = "POST"\nwrk.body = "username={user}&password={PASSWORD}"\n'
                  'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n')
     script.close()
-    out = subprocess.run(["wrk", "-t2", "-c16", "-d10s", "--latency", "-s", script.name, f"{url}/login"],
-                         capture_output=True, text=True, check=True).stdout
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return wrk(f"{url}/login", script=script.name)[0]
 
 
 def main():
@@ -88,12 +81,7 @@ def main():
     try:
         p, sqlite, sqlite_admin, data = instance(SQLITE, {}, "--tsdb-listen", f"127.0.0.1:{STORE}")
         processes.append(p)
-        _, body = request(f"{sqlite}/api/devices", sqlite_admin, json.dumps(DEVICES).encode())
-        tokens = {t["id"]: t["token"] for t in json.loads(body)["registered"]}
-        for device in DEVICES:
-            r = urllib.request.Request(f"{sqlite}/api/v2/write?bucket=iot_center&precision=s", day_of_points(device),
-                                       {"authorization": f"Token {tokens[device]}"})
-            assert urllib.request.urlopen(r, timeout=60).status == 204
+        seed(sqlite, sqlite_admin)
         remote = {"DATABASE_URL": database, "INFLUX_URL": f"http://127.0.0.1:{STORE}",
                   "INFLUX_TOKEN": open(os.path.join(data, "operator-token")).read().strip(), "INFLUX_ORG": "iot-center"}
         pa, a, admin_a, _ = instance(PG_A, remote)
