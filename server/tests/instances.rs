@@ -100,16 +100,28 @@ async fn status_with(url: &str, cookie: &str) -> StatusCode {
     r.status()
 }
 
-/// Waits up to `within` for `url` to refuse `cookie`.
-async fn refused_within(url: &str, cookie: &str, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if status_with(url, cookie).await == StatusCode::UNAUTHORIZED {
-            return true;
+/// Tries `attempt` every 50 ms until it gives a value, failing the test with `what` past
+/// `limit`: the value, and how long it took.
+async fn eventually<T>(
+    limit: Duration,
+    what: &str,
+    mut attempt: impl AsyncFnMut() -> Option<T>,
+) -> (T, Duration) {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = attempt().await {
+            return (value, started.elapsed());
         }
+        assert!(started.elapsed() < limit, "{what} within {limit:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    false
+}
+
+/// Waits up to `within` for `url` to refuse `cookie`, failing the test past it.
+async fn refused_within(url: &str, cookie: &str, within: Duration) {
+    let refused =
+        async || (status_with(url, cookie).await == StatusCode::UNAUTHORIZED).then_some(());
+    eventually(within, "the cookie refused", refused).await;
 }
 
 #[tokio::test]
@@ -144,14 +156,14 @@ async fn a_session_made_on_one_instance_holds_on_the_other_and_ends_on_both() {
         .await
         .unwrap();
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
-    assert!(refused_within(&a.url, &cookie, Duration::from_secs(1)).await);
+    refused_within(&a.url, &cookie, Duration::from_secs(1)).await;
 
     // Removing a user on A ends their sessions on B within a second.
     let again = sign_in(&b.url, "alice", "alice-password").await.unwrap();
     assert_eq!(status_with(&a.url, &again).await, StatusCode::OK);
     let removed = a.call("remove_user", "name=alice").await;
     assert_eq!(removed.status(), StatusCode::OK);
-    assert!(refused_within(&b.url, &again, Duration::from_secs(1)).await);
+    refused_within(&b.url, &again, Duration::from_secs(1)).await;
 }
 
 #[tokio::test]
@@ -219,15 +231,9 @@ async fn one_instance_evaluates_and_another_takes_over_when_it_is_killed() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    let mut holder = None;
-    for _ in 0..100 {
-        holder = evaluator(&[&servers[0], &servers[1]]).await;
-        if holder.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let holder = holder.expect("an instance evaluates within 10 s");
+    let ten_s = Duration::from_secs(10);
+    let holding = async || evaluator(&[&servers[0], &servers[1]]).await;
+    let (holder, _) = eventually(ten_s, "an instance evaluates", holding).await;
     let write = device(&servers[holder], "hot-1").await;
     write(format!(
         "environment,clientId=hot-1 Temperature=35 {}",
@@ -238,18 +244,14 @@ async fn one_instance_evaluates_and_another_takes_over_when_it_is_killed() {
     assert_eq!(fired[0].0["state"], "firing");
     // Acknowledged on the other instance: the evaluator shows it too.
     let follower = &servers[1 - holder];
-    let started = Instant::now();
-    let firing = loop {
-        let alerts = get(follower, "/api/alerts").await;
-        if alerts[0]["state"] == "firing" {
-            break alerts;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(3),
-            "the follower shows no firing"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let shown =
+        async || Some(get(follower, "/api/alerts").await).filter(|a| a[0]["state"] == "firing");
+    let (firing, _) = eventually(
+        Duration::from_secs(3),
+        "the follower shows the firing",
+        shown,
+    )
+    .await;
     let id = firing[0]["id"].as_str().unwrap().to_string();
     let ack = json!({"note": "on it"});
     let (status, _) = post(follower, &format!("/api/alerts/{id}/ack"), ack).await;
@@ -258,31 +260,18 @@ async fn one_instance_evaluates_and_another_takes_over_when_it_is_killed() {
         let s = s.client().get(format!("{}/api/alerts", s.url)).send();
         async move { s.await.unwrap().json::<serde_json::Value>().await.unwrap() }
     };
-    let started = Instant::now();
-    while acked(&servers[holder]).await[0]["acknowledged"]["note"] != "on it" {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "the evaluator never saw the ack: {} / follower {}",
-            acked(&servers[holder]).await,
-            acked(follower).await
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let seen = async || {
+        (acked(&servers[holder]).await[0]["acknowledged"]["note"] == "on it").then_some(())
+    };
+    eventually(Duration::from_secs(5), "the evaluator shows the ack", seen).await;
 
     // The evaluator dies mid-firing; the other takes over within 30 s, and does not send
     // the firing again.
     let killed = servers.remove(holder).stop();
     drop(killed);
     let survivor = servers.pop().unwrap();
-    let started = Instant::now();
-    while evaluator(&[&survivor]).await != Some(0) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no takeover in 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let took_over = started.elapsed();
+    let taken = async || (evaluator(&[&survivor]).await == Some(0)).then_some(());
+    let (_, took_over) = eventually(Duration::from_secs(30), "a takeover", taken).await;
     let alerts = get(&survivor, "/api/alerts").await;
     assert_eq!(
         alerts[0]["acknowledged"]["note"], "on it",
@@ -314,28 +303,21 @@ async fn a_live_window_on_one_instance_gets_the_points_written_through_the_other
     let (_shared, a, b) = Shared::two().await;
     let write = device(&a, "live-1").await;
     // Registered on A, known to B within 5 s (A tells it, and B reads the registry again).
-    let registered = Instant::now();
-    let mut stream = loop {
+    let known = async || {
         let r = b
             .client()
             .get(format!("{}/api/live/live-1", b.url))
             .send()
             .await
             .unwrap();
-        if r.status() == StatusCode::OK {
-            break r;
+        if r.status() != StatusCode::OK {
+            assert_eq!(r.status(), StatusCode::NOT_FOUND);
+            return None;
         }
-        assert_eq!(r.status(), StatusCode::NOT_FOUND);
-        assert!(
-            registered.elapsed() < Duration::from_secs(6),
-            "B never knew live-1"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        Some(r)
     };
-    eprintln!(
-        "B knew a device registered on A after {:?}",
-        registered.elapsed()
-    );
+    let (mut stream, took) = eventually(Duration::from_secs(5), "B knows live-1", known).await;
+    eprintln!("B knew a device registered on A after {took:?}");
     // B says what it watches within a second; A relays from then on.
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     let sent = Instant::now();
@@ -421,15 +403,14 @@ async fn a_device_that_asks_one_instance_is_approved_on_the_other() {
         "approved on B, no longer waiting on A"
     );
     // A knows the registration at once (B told it), and hands the device its configuration.
-    let started = Instant::now();
-    let env: serde_json::Value = loop {
+    let served = async || {
         let r = ask(&a).await.unwrap();
-        if r.status() == StatusCode::OK {
-            break r.json().await.unwrap();
+        match r.status() {
+            StatusCode::OK => Some(r.json::<serde_json::Value>().await.unwrap()),
+            _ => None,
         }
-        assert!(started.elapsed() < Duration::from_secs(5));
-        tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    let (env, _) = eventually(Duration::from_secs(5), "A serves plant-9", served).await;
     // Its token works at B's gateway too, until it is removed on A.
     let token = format!("Token {}", env["influx_token"].as_str().unwrap());
     let write = |s: &Server| {
@@ -448,16 +429,7 @@ async fn a_device_that_asks_one_instance_is_approved_on_the_other() {
         .call("remove_device", "id=plant-9&delete_telemetry=false")
         .await;
     assert_eq!(removed.status(), StatusCode::OK);
-    let started = Instant::now();
-    while write(&b).await != StatusCode::UNAUTHORIZED {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "B still takes plant-9's writes"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    eprintln!(
-        "B refused the removed device's token after {:?}",
-        started.elapsed()
-    );
+    let refused = async || (write(&b).await == StatusCode::UNAUTHORIZED).then_some(());
+    let (_, took) = eventually(Duration::from_secs(5), "B refuses plant-9's token", refused).await;
+    eprintln!("B refused the removed device's token after {took:?}");
 }
