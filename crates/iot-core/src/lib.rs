@@ -104,7 +104,7 @@ pub struct Backend {
     pub charts: read_cache::ReadCache<telemetry::Charted>,
     /// Devices' latest values, for a second.
     pub latest: read_cache::ReadCache<Vec<iot_models::LastValue>>,
-    /// Pages of devices' records, for a second.
+    /// Pages of devices' records, while their window's step lasts.
     pub records: read_cache::ReadCache<iot_models::Measurements>,
     /// Comparisons while their window's step lasts.
     pub comparisons: read_cache::ReadCache<iot_models::Comparison>,
@@ -159,5 +159,13 @@ impl Backend {
             gateway: gateway::Gateway::new(bounds),
             ..self
         }
+    }
+
+    /// `device`'s telemetry was deleted: nothing read of it before is shown again.
+    pub(crate) fn forget_reads_of(&self, device: &str) {
+        self.latest.forget(device);
+        self.records.forget(device);
+        self.charts.forget(device);
+        self.field_stats.forget(device);
     }
 }

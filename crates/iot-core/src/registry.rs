@@ -358,6 +358,7 @@ pub async fn remove(b: &Backend, id: &DeviceId, delete_telemetry: bool) -> Resul
                 .await?;
         }
         b.fleet.forget_seen(id);
+        b.forget_reads_of(id.as_str());
     }
     Ok(true)
 }

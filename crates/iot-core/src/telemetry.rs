@@ -127,7 +127,6 @@ pub(crate) async fn latest_of(
         .collect())
 }
 
-/// How long a range is, in seconds, as of `now`.
 /// Which step of its chart windows a range is in at `now`: reads of one step are shared by
 /// every viewer (5 s for an hour, 2 min for a day).
 pub(crate) fn step_of(range: &TimeRange, now: chrono::DateTime<chrono::Utc>) -> i64 {
@@ -135,6 +134,7 @@ pub(crate) fn step_of(range: &TimeRange, now: chrono::DateTime<chrono::Utc>) -> 
     now.timestamp() / step
 }
 
+/// How long a range is, in seconds, as of `now`.
 pub(crate) fn range_seconds(window: &TimeRange, now: chrono::DateTime<chrono::Utc>) -> u64 {
     let (start, stop) = window.resolve(now);
     (stop - start).num_seconds().max(1) as u64

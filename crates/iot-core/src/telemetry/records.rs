@@ -1,7 +1,8 @@
 //! A device's records: a page of rows, newest first, paged by the store. Viewers of one
-//! page within a second share its read.
+//! page share its read while its window's step lasts (5 s for an hour, 2 min for a day), as
+//! a dashboard's charts are shared; the gateway's next points for the device end it sooner.
 
-use super::{last_values, rfc3339};
+use super::{last_values, rfc3339, step_of};
 use crate::{queries, Backend, Error};
 use influx_client::flux::TimeRange;
 use influx_client::FluxValue;
@@ -19,7 +20,7 @@ pub async fn measurements(
     let key = (
         id.to_string(),
         format!("{window:?} {page}"),
-        chrono::Utc::now().timestamp(),
+        step_of(window, chrono::Utc::now()),
     );
     b.records
         .get_or_read(key, || read(b, id, window, page))

@@ -5,9 +5,7 @@
 //! stored one.
 
 use super::series_blocks::{delete_from_blocks, merge_into_blocks, points_of};
-use super::series_index::{
-    field_key, lp_type_name, series_key, shared_tags, type_code, SeriesList,
-};
+use super::series_index::{field_key, lp_type_name, shared_tags, type_code, SeriesList};
 use super::{StorageError, Store};
 use crate::series::{ColType, FieldValue, Pick, SeriesMeta, Span};
 use rusqlite::params;
@@ -81,8 +79,7 @@ impl Store {
     pub fn write(&self, bucket_id: &str, points: &[Point]) -> Result<WriteOutcome, StorageError> {
         let mut conn = self.write_conn();
         let mut outcome = WriteOutcome::default();
-        let mut created: Vec<(String, SeriesMeta)> = Vec::new();
-        let mut local_ids: HashMap<String, (i64, ColType)> = HashMap::new();
+        let mut created: Vec<SeriesMeta> = Vec::new();
         let mut local_types: HashMap<String, ColType> = HashMap::new();
         let mut new_points: HashMap<i64, (ColType, Vec<(i64, FieldValue)>)> = HashMap::new();
         let tx = conn.transaction()?;
@@ -90,7 +87,8 @@ impl Store {
             let index = self.series.read().unwrap_or_else(|e| e.into_inner());
             let mut insert_series = tx.prepare_cached("INSERT INTO series(bucket_id, measurement, tags, field, type) VALUES (?1, ?2, ?3, ?4, ?5)")?;
             // Per-batch memos on borrowed keys: a batch of one device resolves each of its
-            // series once, not once per point.
+            // series once, not once per point, and a series created by this batch is found
+            // here (the index learns of it only once the batch commits).
             let mut series_memo: HashMap<SeriesRef, i64> = HashMap::new();
             let mut type_memo: HashMap<(&str, &str), ColType> = HashMap::new();
             for p in points {
@@ -128,12 +126,12 @@ impl Store {
                     let id = match series_memo.get(&memo_key) {
                         Some(id) => *id,
                         None => {
-                            let tags_json = serde_json::to_string(&p.tags)
-                                .map_err(|e| StorageError::Invalid(e.to_string()))?;
-                            let key = series_key(bucket_id, &p.measurement, &tags_json, field);
-                            let id = match local_ids.get(&key).or_else(|| index.ids.get(&key)) {
-                                Some((id, _)) => *id,
+                            let known = index.find(bucket_id, &p.measurement, &p.tags, field);
+                            let id = match known {
+                                Some((id, _)) => id,
                                 None => {
+                                    let tags_json = serde_json::to_string(&p.tags)
+                                        .map_err(|e| StorageError::Invalid(e.to_string()))?;
                                     insert_series.execute(params![
                                         bucket_id,
                                         p.measurement,
@@ -142,7 +140,6 @@ impl Store {
                                         type_code(ty)
                                     ])?;
                                     let id = tx.last_insert_rowid();
-                                    local_ids.insert(key, (id, ty));
                                     local_types
                                         .insert(field_key(bucket_id, &p.measurement, field), ty);
                                     let series = SeriesMeta {
@@ -153,7 +150,7 @@ impl Store {
                                         ty,
                                         span: Span::default(),
                                     };
-                                    created.push((tags_json.clone(), series));
+                                    created.push(series);
                                     id
                                 }
                             };
@@ -170,7 +167,7 @@ impl Store {
         // Spans widen before the points are visible, so no read skips a series it should see.
         {
             let index = self.series.read().unwrap_or_else(|e| e.into_inner());
-            let created = created.iter().map(|(_, s)| (s.id, s));
+            let created = created.iter().map(|s| (s.id, s));
             let created: HashMap<i64, &SeriesMeta> = created.collect();
             for (id, (_, points)) in &new_points {
                 let series = index.get(*id).or(created.get(id).copied());
