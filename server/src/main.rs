@@ -93,49 +93,15 @@ async fn setup_code(
     Ok(setup)
 }
 
-/// Large allocations go back to the system when freed. Each password hash takes 19 MiB;
-/// glibc's malloc otherwise raises its mmap threshold past that after the first one and
-/// keeps every hash's memory (measured: +19 MB resident per sign-in, ~200 MB held after a
-/// dozen). A fixed threshold keeps blocks of 16 MiB and more mapped only while in use.
-///
-/// And one heap arena per core, not glibc's eight: memory a thread freed in one arena is
-/// of no use to threads of the others, and the store's reads and writes run on many
-/// threads (measured with 100,000 devices: 450 MB resident → 330 MB, the device list
-/// faster; one arena for all was 295 MB at half the rate).
-fn tune_allocator() {
-    #[cfg(target_env = "gnu")]
-    {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        // SAFETY: mallopt only sets allocator parameters; glibc locks its arenas to do so.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 16 << 20);
-            libc::mallopt(libc::M_ARENA_MAX, cores as libc::c_int);
-        }
-    }
-}
-
-/// How often freed memory inside the heap goes back to the system.
-const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Gives the system back, every [`TRIM_EVERY`], the heap's free pages that glibc keeps
-/// between live blocks: a look over a fleet of 100,000 devices frees a hundred megabytes in
-/// small pieces, which `free` alone never returns (measured: 193 MB resident → 135 MB).
-fn trim_freed_memory() {
-    #[cfg(target_env = "gnu")]
-    tokio::spawn(async {
-        let mut every = tokio::time::interval(TRIM_EVERY);
-        loop {
-            every.tick().await;
-            // SAFETY: malloc_trim only returns free pages; glibc locks its arenas to do so.
-            tokio::task::spawn_blocking(|| unsafe { libc::malloc_trim(0) });
-        }
-    });
-}
+/// mimalloc, not glibc's malloc: page rendering allocates and frees many small blocks on
+/// every thread, and glibc's arenas spent a fifth of the server's time in `malloc`/`free`
+/// under load; mimalloc also gives freed memory back to the system by itself (glibc needed a
+/// fixed mmap threshold, fewer arenas and a periodic `malloc_trim` for that).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tune_allocator();
-    trim_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

@@ -159,6 +159,9 @@ impl StateDb {
         let pool = AnyPoolOptions::new()
             .max_connections(connections)
             .acquire_timeout(std::time::Duration::from_secs(10))
+            // A connection to a local SQLite file cannot drop; pinging it before each query
+            // was a second trip through its worker thread (a query costs a round trip each).
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     // A commit is durable at the next checkpoint, not each fsync: a session's
