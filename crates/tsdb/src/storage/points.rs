@@ -128,7 +128,7 @@ impl Store {
                         None => {
                             let known = index.find(bucket_id, &p.measurement, &p.tags, field);
                             let id = match known {
-                                Some((id, _)) => id,
+                                Some(id) => id,
                                 None => {
                                     let tags_json = serde_json::to_string(&p.tags)
                                         .map_err(|e| StorageError::Invalid(e.to_string()))?;

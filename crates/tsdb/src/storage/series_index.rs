@@ -91,20 +91,21 @@ pub(super) fn shared_tags(tags: &[(String, String)]) -> Box<[(Arc<str>, Arc<str>
         .collect()
 }
 
+/// How series sort in a bucket: by measurement, then tags (sorted), then field.
 pub(super) fn series_order(a: &SeriesMeta, b: &SeriesMeta) -> std::cmp::Ordering {
-    (&a.measurement, &a.tags, &a.field).cmp(&(&b.measurement, &b.tags, &b.field))
+    let tags = b.tags.iter().map(|(k, v)| (&**k, &**v));
+    order_against(a, &b.measurement, tags, &b.field)
 }
 
-/// How series `s` sorts against the one named by `measurement`, `tags` (sorted), `field`:
-/// [`series_order`] with the second one's names borrowed.
-fn order_against(
-    s: &SeriesMeta,
+/// How series `s` sorts against the one named by `measurement`, `tags` (sorted), `field`
+/// ([`series_order`], with the second one's names borrowed).
+fn order_against<'a>(
+    s: &'a SeriesMeta,
     measurement: &str,
-    tags: &[(String, String)],
+    tags: impl Iterator<Item = (&'a str, &'a str)>,
     field: &str,
 ) -> std::cmp::Ordering {
     let own_tags = s.tags.iter().map(|(k, v)| (&**k, &**v));
-    let tags = tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     (*s.measurement)
         .cmp(measurement)
         .then_with(|| own_tags.cmp(tags))
@@ -241,21 +242,22 @@ impl SeriesIndex {
             .unwrap_or_else(|| bucket.all.clone())
     }
 
-    /// The id and type of a bucket's series named by `measurement`, `tags` (sorted) and
-    /// `field`, if it has one: found in the bucket's ordered list, so the index keeps no
-    /// second map of every series by its name (at 300,000 series that map was ~50 MB).
+    /// The id of a bucket's series named by `measurement`, `tags` (sorted) and `field`, if
+    /// it has one: found in the bucket's ordered list, so the index keeps no second map of
+    /// every series by its name (at 300,000 series that map was ~50 MB).
     pub(super) fn find(
         &self,
         bucket_id: &str,
         measurement: &str,
         tags: &[(String, String)],
         field: &str,
-    ) -> Option<(i64, ColType)> {
+    ) -> Option<i64> {
         let all = &self.by_bucket.get(bucket_id)?.all;
+        let tags = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         let at = all
-            .binary_search_by(|s| order_against(s, measurement, tags, field))
+            .binary_search_by(|s| order_against(s, measurement, tags(), field))
             .ok()?;
-        Some((all[at].id, all[at].ty))
+        Some(all[at].id)
     }
 
     pub fn get(&self, id: i64) -> Option<&SeriesMeta> {
