@@ -78,13 +78,16 @@ pub fn format_ms(ms: i64) -> String {
 }
 
 /// A measured value with at most two decimals, without trailing zeros: `21.5`, `1013.25`, `400`.
+/// Rounded, then printed shortest: formatting to exactly two places (`{:.2}`) was a third of
+/// rendering a page of records.
 pub fn format_value(v: f64) -> String {
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".into()
+    let rounded = (v * 100.0).round() / 100.0;
+    if rounded == 0.0 {
+        "0".into() // not `-0`
+    } else if rounded.is_finite() {
+        rounded.to_string()
     } else {
-        s.into()
+        v.to_string() // too large to scale: already whole
     }
 }
 
@@ -170,6 +173,10 @@ mod tests {
         assert_eq!(format_value(1013.254), "1013.25");
         assert_eq!(format_value(400.0), "400");
         assert_eq!(format_value(-0.001), "0");
+        assert_eq!(format_value(20.299999999999997), "20.3");
+        assert_eq!(format_value(-3.14159), "-3.14");
+        assert_eq!(format_value(1e20), "100000000000000000000");
+        assert_eq!(format_value(f64::NAN), "NaN");
         let r = |every_seconds| Resolution {
             every_seconds,
             now_ms: 0,

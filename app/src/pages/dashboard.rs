@@ -100,10 +100,17 @@ fn DashboardBody(
     window_ms: Signal<Option<i64>>,
 ) -> impl IntoView {
     let fields = Memo::new(move |_| {
-        data.get()
-            .map(|r| r.map(|d| d.series.iter().map(|s| s.field.clone()).collect::<Vec<_>>()))
+        data.with(|r| {
+            r.as_ref().map(|r| match r {
+                Ok(d) => Ok(d.series.iter().map(|s| s.field.clone()).collect::<Vec<_>>()),
+                Err(e) => Err(e.clone()),
+            })
+        })
     });
-    let dashboard = Signal::derive(move || data.get().and_then(Result::ok));
+    // One copy of the data for every chart, tile and line to borrow: a derived signal would
+    // copy all its points for each of them (a 24 h page read it 14 times while rendering).
+    let dashboard: Signal<Option<Dashboard>> =
+        Memo::new(move |_| data.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned())).into();
     move || {
         fields.get().map(|r| match r {
             Err(error) => view! { <ErrorBanner error/> }.into_any(),
@@ -184,8 +191,9 @@ fn ActiveAlerts(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
 #[component]
 fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
     move || {
-        dashboard.get().map(|d| {
-            let a = d.activity;
+        dashboard.with(|d| {
+            d.as_ref().map(|d| {
+            let a = &d.activity;
             let resolution = format_duration(a.gap_resolution_seconds as i64);
             let gap_class = if a.gaps.is_empty() { "muted" } else { "gaps" };
             let empty = d.series.iter().all(|s| s.points.is_empty());
@@ -217,6 +225,7 @@ fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
                     {(!empty).then(|| view! { <p class=gap_class data-testid="gaps">{gaps}</p> })}
                 </div>
             }
+        })
         })
     }
 }
@@ -251,11 +260,11 @@ fn Tiles(dashboard: Signal<Option<Dashboard>>, feed: LiveFeed) -> impl IntoView 
         })
     });
     move || {
-        dashboard.get().map(|d| {
+        dashboard.with(|d| d.as_ref().map(|d| {
             let now_ms = clock.get().unwrap_or(d.resolution.now_ms);
             view! {
                 <div class="tiles" data-testid="last-values">
-                    {d.last_values.into_iter().map(|v| feed.points.with(|live| newest(v, live))).map(|v| {
+                    {d.last_values.iter().cloned().map(|v| feed.points.with(|live| newest(v, live))).map(|v| {
                         let age = chrono::DateTime::parse_from_rfc3339(&v.time)
                             .map(|t| (now_ms - t.timestamp_millis()).max(0) / 1000)
                             .ok();
@@ -274,6 +283,6 @@ fn Tiles(dashboard: Signal<Option<Dashboard>>, feed: LiveFeed) -> impl IntoView 
                     }).collect_view()}
                 </div>
             }
-        })
+        }))
     }
 }

@@ -3,6 +3,7 @@
 //! (rule, device) is ok, pending (the condition holds, not yet for long enough) or firing;
 //! a change is an event in InfluxDB, and a change to firing or back from it is notified.
 
+mod current;
 mod handover;
 
 use super::mail::Mailer;
@@ -16,8 +17,8 @@ use crate::{layout, telemetry, Backend, Error};
 use chrono::{DateTime, SecondsFormat, Utc};
 use influx_client::{Point, Precision};
 use iot_models::{
-    Acknowledgement, Alert, AlertEndpoint, AlertRule, AlertState, Condition, DeviceSummary,
-    EndpointKind, EndpointSpec, ThresholdOp,
+    Acknowledgement, AlertEndpoint, AlertRule, AlertState, Condition, DeviceSummary, EndpointKind,
+    EndpointSpec, ThresholdOp,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -165,6 +166,9 @@ pub struct Alerts {
     pub notifier: Notifier,
     /// The (rule, device) pairs that are not ok, or were not once: no entry is ok, always.
     tracked: Mutex<HashMap<(String, String), Tracked>>,
+    /// Whether some entry of `tracked` is pending or firing: while none is, a page's alerts
+    /// need no read of the rules.
+    any_active: std::sync::atomic::AtomicBool,
     /// Whether the last states were read back from InfluxDB (at the first evaluation since
     /// this instance became the evaluator).
     restored: std::sync::atomic::AtomicBool,
@@ -199,6 +203,7 @@ impl Alerts {
             store: AlertStore::new(db),
             notifier: Notifier::start(mailer, allowed, outbox.clone()),
             tracked: Mutex::default(),
+            any_active: Default::default(),
             restored: Default::default(),
             outbox,
             instances,
@@ -209,11 +214,20 @@ impl Alerts {
         self.tracked.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Keeps `any_active` true to `tracked`, after the states were replaced.
+    fn note_active(&self, tracked: &HashMap<(String, String), Tracked>) {
+        let active = tracked.values().any(|t| t.state != AlertState::Ok);
+        self.any_active
+            .store(active, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Looks at every rule for every device it names, once.
     pub async fn evaluate(&self, b: &Backend) -> Result<Evaluation, Error> {
         let rules = self.store.rules().await?;
         if rules.is_empty() {
-            self.tracked().clear();
+            let mut tracked = self.tracked();
+            tracked.clear();
+            self.note_active(&tracked);
             return Ok(Evaluation::default());
         }
         if !self.restored.load(std::sync::atomic::Ordering::SeqCst) {
@@ -286,6 +300,7 @@ impl Alerts {
             }
             // Rules removed and devices gone leave nothing behind.
             *tracked = kept;
+            self.note_active(&tracked);
         }
         let notices = changes
             .iter()
@@ -356,55 +371,6 @@ impl Alerts {
         })
     }
 
-    /// The alerts that are not ok, firing first, then by rule and device.
-    pub async fn current(&self) -> Result<Vec<Alert>, Error> {
-        let rules = self.store.rules().await?;
-        let tracked = self.tracked();
-        let alerts = tracked
-            .iter()
-            .filter(|(_, t)| t.state != AlertState::Ok)
-            .filter_map(|((rule, device), t)| {
-                let rule = rules.iter().find(|r| &r.id == rule)?;
-                Some(alert(rule, device, t))
-            })
-            .collect();
-        Ok(firing_first(alerts))
-    }
-
-    /// The alerts of `devices` that are not ok, firing first: a look-up per rule and device,
-    /// not a walk over every device's states (a page of the list, a device's page).
-    pub async fn current_of(&self, devices: &[&str]) -> Result<Vec<Alert>, Error> {
-        let rules = self.store.rules().await?;
-        let tracked = self.tracked();
-        let mut alerts = Vec::new();
-        for rule in &rules {
-            for device in devices {
-                match tracked.get(&(rule.id.clone(), device.to_string())) {
-                    Some(t) if t.state != AlertState::Ok => alerts.push(alert(rule, device, t)),
-                    _ => {}
-                }
-            }
-        }
-        Ok(firing_first(alerts))
-    }
-
-    /// Whether `device` may have alert events since `since`: some rule of `rules` is not ok
-    /// for it, or changed after `since` (no state: never changed). False saves a device's
-    /// page the look for them.
-    pub(super) fn changed_since(
-        &self,
-        rules: &[&AlertRule],
-        device: &str,
-        since: DateTime<Utc>,
-    ) -> bool {
-        let tracked = self.tracked();
-        rules.iter().any(|r| {
-            tracked
-                .get(&(r.id.clone(), device.to_string()))
-                .is_some_and(|t| t.state != AlertState::Ok || t.since >= since)
-        })
-    }
-
     /// Adds an endpoint that can send: e-mail needs the server's SMTP relay, a webhook a
     /// public address (or an allowed host).
     pub async fn add_endpoint(&self, spec: EndpointSpec) -> Result<AlertEndpoint, Error> {
@@ -433,63 +399,6 @@ impl Alerts {
             .ok_or_else(|| Error::NotFound(format!("there is no endpoint {id:?}")))?;
         let refused = self.notifier.test(endpoint).await.err();
         Ok(refused.map(|reason| format!("the endpoint {reason}")))
-    }
-
-    /// An operator acknowledges a firing alert (`rule-id:device-id`); it stays acknowledged
-    /// until it resolves.
-    pub async fn acknowledge(&self, id: &str, by: &str, note: &str) -> Result<Alert, Error> {
-        let not_firing = || Error::NotFound(format!("no firing alert {id:?}"));
-        let (rule_id, device) = id.split_once(':').ok_or_else(not_firing)?;
-        let rule = self
-            .store
-            .rules()
-            .await?
-            .into_iter()
-            .find(|r| r.id == rule_id)
-            .ok_or_else(not_firing)?;
-        let ack = Acknowledgement {
-            by: by.to_string(),
-            note: note.to_string(),
-            at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-        };
-        let (since, acknowledged) = {
-            let mut tracked = self.tracked();
-            let t = tracked
-                .get_mut(&(rule_id.to_string(), device.to_string()))
-                .filter(|t| t.state == AlertState::Firing)
-                .ok_or_else(not_firing)?;
-            t.ack = Some(ack.clone());
-            (t.since.timestamp_millis(), alert(&rule, device, t))
-        };
-        // Kept where every instance, the evaluator among them, reads it.
-        self.store.acknowledge(rule_id, device, since, &ack).await?;
-        Ok(acknowledged)
-    }
-}
-
-fn firing_first(mut alerts: Vec<Alert>) -> Vec<Alert> {
-    alerts.sort_by_key(|a| {
-        (
-            a.state != AlertState::Firing,
-            a.rule_name.clone(),
-            a.device.clone(),
-        )
-    });
-    alerts
-}
-
-fn alert(rule: &AlertRule, device: &str, t: &Tracked) -> Alert {
-    Alert {
-        id: format!("{}:{device}", rule.id),
-        rule: rule.id.clone(),
-        rule_name: rule.spec.name.clone(),
-        device: device.to_string(),
-        state: t.state,
-        level: rule.spec.level,
-        value: t.value,
-        message: t.message.clone(),
-        since: t.since.to_rfc3339_opts(SecondsFormat::Secs, true),
-        acknowledged: t.ack.clone(),
     }
 }
 

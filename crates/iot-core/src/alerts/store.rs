@@ -5,6 +5,8 @@ use crate::state_db::StateDb;
 use crate::Error;
 use iot_models::{Acknowledgement, AlertEndpoint, AlertRule, EndpointSpec, RuleSpec};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// Acknowledgements by (rule, device), with the start (ms) of the firing each is for.
 pub type Acknowledgements = HashMap<(String, String), (i64, Acknowledgement)>;
@@ -14,10 +16,24 @@ use sqlx::{AssertSqlSafe, Row};
 pub const MAX_RULES: usize = 1_000;
 pub const MAX_ENDPOINTS: usize = 100;
 
+/// How long the rules as last read serve: every device page draws their thresholds, and
+/// every look at alerts needs their names. This instance's own changes are seen at once,
+/// another instance's within this.
+const RULES_FRESH: Duration = Duration::from_secs(1);
+
 /// The store; cheap to clone.
 #[derive(Clone)]
 pub struct AlertStore {
     db: StateDb,
+    rules_read: Arc<Mutex<RulesRead>>,
+}
+
+/// The rules as last read, and how many changes this instance made to them: a read begun
+/// before a change is not kept after it.
+#[derive(Default)]
+struct RulesRead {
+    changes: u64,
+    read: Option<(Instant, Vec<AlertRule>)>,
 }
 
 /// A new id: 16 hex digits, like InfluxDB's.
@@ -31,7 +47,14 @@ fn stored(e: impl std::fmt::Display) -> Error {
 
 impl AlertStore {
     pub fn new(db: StateDb) -> AlertStore {
-        AlertStore { db }
+        AlertStore {
+            db,
+            rules_read: Arc::default(),
+        }
+    }
+
+    fn rules_read(&self) -> MutexGuard<'_, RulesRead> {
+        self.rules_read.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// `(id, spec)` of a table, oldest first.
@@ -82,9 +105,33 @@ impl AlertStore {
         Ok(deleted.rows_affected() > 0)
     }
 
+    /// The rules, oldest first, as read within [`RULES_FRESH`].
     pub async fn rules(&self) -> Result<Vec<AlertRule>, Error> {
+        let changes = {
+            let cached = self.rules_read();
+            match &cached.read {
+                Some((at, rules)) if at.elapsed() < RULES_FRESH => return Ok(rules.clone()),
+                _ => cached.changes,
+            }
+        };
+        let rules = self.read_rules().await?;
+        let mut cached = self.rules_read();
+        if cached.changes == changes {
+            cached.read = Some((Instant::now(), rules.clone()));
+        }
+        Ok(rules)
+    }
+
+    /// The rules as the database holds them now.
+    async fn read_rules(&self) -> Result<Vec<AlertRule>, Error> {
         let rules = self.specs::<RuleSpec>("rules").await?.into_iter();
         Ok(rules.map(|(id, spec)| AlertRule { id, spec }).collect())
+    }
+
+    fn rules_changed(&self) {
+        let mut cached = self.rules_read();
+        cached.changes += 1;
+        cached.read = None;
     }
 
     /// Adds a rule whose endpoints all exist.
@@ -100,11 +147,14 @@ impl AlertStore {
         }
         let json = serde_json::to_string(&spec).map_err(stored)?;
         let id = self.insert("rules", json, MAX_RULES, "rules").await?;
+        self.rules_changed();
         Ok(AlertRule { id, spec })
     }
 
     pub async fn remove_rule(&self, id: &str) -> Result<bool, Error> {
-        self.delete("rules", id).await
+        let removed = self.delete("rules", id).await?;
+        self.rules_changed();
+        Ok(removed)
     }
 
     /// Endpoints with their tokens, for sending.
@@ -129,7 +179,7 @@ impl AlertStore {
     /// Removes an endpoint no rule uses (a rule would lose its notifications unawares).
     pub async fn remove_endpoint(&self, id: &str) -> Result<bool, Error> {
         if let Some(rule) = self
-            .rules()
+            .read_rules()
             .await?
             .into_iter()
             .find(|r| r.spec.endpoints.iter().any(|e| e == id))
@@ -190,5 +240,37 @@ impl AlertStore {
             .execute(self.db.pool())
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state_db::each_backend;
+
+    fn spec(name: &str) -> RuleSpec {
+        let json =
+            format!(r#"{{"name":"{name}","devices":"*","kind":"silent","silent_seconds":600}}"#);
+        serde_json::from_str(&json).unwrap()
+    }
+
+    fn names(rules: &[AlertRule]) -> Vec<&str> {
+        rules.iter().map(|r| r.spec.name.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn rules_read_serve_a_second_and_this_stores_changes_show_at_once() {
+        for (db, _, _dir) in each_backend().await {
+            // Two instances on one database: each has its own rules as last read.
+            let (here, there) = (AlertStore::new(db.clone()), AlertStore::new(db));
+            assert!(here.rules().await.unwrap().is_empty());
+            assert!(there.rules().await.unwrap().is_empty());
+            let added = here.add_rule(spec("quiet")).await.unwrap();
+            assert_eq!(names(&here.rules().await.unwrap()), ["quiet"]);
+            tokio::time::sleep(RULES_FRESH).await;
+            assert_eq!(names(&there.rules().await.unwrap()), ["quiet"]);
+            assert!(here.remove_rule(&added.id).await.unwrap());
+            assert!(here.rules().await.unwrap().is_empty());
+        }
     }
 }

@@ -88,6 +88,7 @@ impl Alerts {
                 },
             );
         }
+        self.note_active(&tracked);
         Ok(())
     }
 }
