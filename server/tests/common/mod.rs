@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod alerts;
+pub mod dashboards;
 pub mod gateway;
 pub mod smtp;
 pub mod test_ca;
