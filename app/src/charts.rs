@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// Draws `values` over `times` (see [`columns`]) in `el`, with a dashed line at each of
+    /// Draws `values` over `times` (see [`Lines`]) in `el`, with a dashed line at each of
     /// `lines` and the time spans `[start, end, …]` (ms) shaded: makes the chart on the first
     /// call, redraws it in place after.
     #[wasm_bindgen(js_namespace = iotCharts)]
@@ -30,39 +30,67 @@ extern "C" {
     fn destroy(el: &web_sys::Element);
 }
 
-/// The rows as the chart takes them: the times (ms), then each line's values in turn, `NaN`
-/// where a line has no value (drawn as a gap).
-fn columns(rows: &[(i64, Vec<Option<f64>>)], lines: usize) -> (Vec<f64>, Vec<f64>) {
-    let times = rows.iter().map(|(t, _)| *t as f64).collect();
-    let values = (0..lines)
-        .flat_map(|i| {
-            rows.iter()
-                .map(move |(_, v)| v.get(i).copied().flatten().unwrap_or(f64::NAN))
-        })
-        .collect();
-    (times, values)
+/// What a chart draws, as uPlot takes it: the times (ms, oldest first), then each line's
+/// values in turn, `NaN` where a line has no value (drawn as a gap).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lines {
+    times: Vec<f64>,
+    values: Vec<f64>,
+}
+
+impl Lines {
+    /// One line of `(time, value)` points.
+    pub fn one(points: impl ExactSizeIterator<Item = (i64, f64)>) -> Lines {
+        let (mut times, mut values) = (
+            Vec::with_capacity(points.len()),
+            Vec::with_capacity(points.len()),
+        );
+        for (t, v) in points {
+            times.push(t as f64);
+            values.push(v);
+        }
+        Lines { times, values }
+    }
+
+    /// `lines` lines from rows of a time and each line's value.
+    pub fn aligned(rows: &[(i64, Vec<Option<f64>>)], lines: usize) -> Lines {
+        let times = rows.iter().map(|(t, _)| *t as f64).collect();
+        let values = (0..lines)
+            .flat_map(|i| {
+                rows.iter()
+                    .map(move |(_, v)| v.get(i).copied().flatten().unwrap_or(f64::NAN))
+            })
+            .collect();
+        Lines { times, values }
+    }
+
+    /// How many times the chart has.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
 }
 
 /// Lines across a chart (thresholds) and time spans shaded on it (alerts firing): `(values,
 /// [start, end, …])`, as a dashboard's `marks` hold them.
 pub type Marks = (Vec<f64>, Vec<f64>);
 
-/// A line chart of `rows` (time in ms, a value per name in `names`), with a legend when it
-/// draws more than one line, and `marks` over it.
+/// A line chart of `lines` (one per name in `names`), with a legend when it draws more
+/// than one, and `marks` over it.
 #[component]
 pub fn TimeChart(
     title: String,
     unit: &'static str,
     names: Vec<String>,
-    #[prop(into)] rows: Signal<Vec<(i64, Vec<Option<f64>>)>>,
+    #[prop(into)] lines: Signal<Lines>,
     #[prop(optional, into)] marks: Signal<Marks>,
 ) -> impl IntoView {
     let frame = NodeRef::<leptos::html::Div>::new();
     // Effects run in the browser only, once the frame is in the page; the chart lives in it.
     Effect::new(move |_| {
         let Some(el) = frame.get() else { return };
-        let (times, values) = rows.with(|rows| columns(rows, names.len()));
-        marks.with(|(lines, spans)| draw(&el, names.clone(), unit, &times, &values, lines, spans));
+        lines.with(|l| {
+            marks.with(|(at, spans)| draw(&el, names.clone(), unit, &l.times, &l.values, at, spans))
+        });
     });
     on_cleanup(move || {
         if let Some(el) = frame.try_get_untracked().flatten() {
@@ -70,7 +98,7 @@ pub fn TimeChart(
         }
     });
     view! {
-        <figure class="chart" data-points=move || rows.read().len()>
+        <figure class="chart" data-points=move || lines.with(Lines::len)>
             <figcaption>{title} " " <span class="unit">{unit}</span></figcaption>
             <div class="plot" node_ref=frame></div>
         </figure>
@@ -79,24 +107,33 @@ pub fn TimeChart(
 
 #[cfg(test)]
 mod tests {
-    use super::columns;
+    use super::Lines;
 
     #[test]
-    fn columns_put_each_line_after_the_other_with_gaps_as_nan() {
+    fn aligned_lines_come_one_after_the_other_with_gaps_as_nan() {
         let rows = vec![
             (1_000, vec![Some(1.0), None]),
             (2_000, vec![Some(2.0), Some(20.0)]),
         ];
-        let (times, values) = columns(&rows, 2);
-        assert_eq!(times, vec![1_000.0, 2_000.0]);
-        assert_eq!(&values[..2], &[1.0, 2.0]);
-        assert!(values[2].is_nan());
-        assert_eq!(values[3], 20.0);
+        let l = Lines::aligned(&rows, 2);
+        assert_eq!((l.len(), &l.times[..]), (2, &[1_000.0, 2_000.0][..]));
+        assert_eq!(&l.values[..2], &[1.0, 2.0]);
+        assert!(l.values[2].is_nan());
+        assert_eq!(l.values[3], 20.0);
     }
 
     #[test]
     fn a_row_short_of_values_leaves_gaps() {
-        let (_, values) = columns(&[(0, vec![])], 2);
-        assert!(values.iter().all(|v| v.is_nan()));
+        let l = Lines::aligned(&[(0, vec![])], 2);
+        assert!(l.values.iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn one_line_is_its_points() {
+        let l = Lines::one([(1_000, 1.5), (2_000, -2.0)].into_iter());
+        assert_eq!(
+            (l.times, l.values),
+            (vec![1_000.0, 2_000.0], vec![1.5, -2.0])
+        );
     }
 }

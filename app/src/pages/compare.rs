@@ -2,7 +2,7 @@
 //! field and the range are in the URL (`devices=a,b&field=CO2&range=1d`).
 
 use crate::api::compare_devices;
-use crate::charts::TimeChart;
+use crate::charts::{Lines, TimeChart};
 use crate::components::{resolution_text, show, Loading};
 use crate::device_picker::DevicePicker;
 use crate::models::{device_id, unit, AppError, DeviceSelection, FieldName, CHART_FIELDS};
@@ -104,7 +104,7 @@ pub fn Compare() -> impl IntoView {
                         let csv = c.export_href.clone();
                         let foot = resolution_text(&c.resolution);
                         view! {
-                            <TimeChart title=c.field.clone() unit=unit(&c.field) names=c.devices rows=Signal::stored(c.rows)/>
+                            <TimeChart title=c.field.clone() unit=unit(&c.field) lines=Signal::stored(Lines::aligned(&c.rows, c.devices.len())) names=c.devices/>
                             <p class="chart-foot muted">{foot} " · "
                                 <a href=csv rel="external" download data-testid="csv-download">"Download CSV"</a>
                             </p>

@@ -6,7 +6,7 @@
 
 use super::dashboard_live::LiveState;
 use crate::api::device_dashboard;
-use crate::charts::TimeChart;
+use crate::charts::{Lines, TimeChart};
 use crate::components::{
     format_age, format_duration, format_ms, format_value, resolution_text, run_every, ErrorBanner,
     Loading,
@@ -74,14 +74,14 @@ pub fn DeviceDashboardPanel(
     }
 }
 
-/// One field's rows: what was read, then the points pushed since that are newer, within the
+/// One field's line: what was read, then the points pushed since that are newer, within the
 /// live window (counted back from the newest point) when there is one.
-fn field_rows(
+fn field_line(
     d: Option<&Dashboard>,
     live: &[crate::models::LivePoint],
     field: &str,
     window_ms: Option<i64>,
-) -> Vec<(i64, Vec<Option<f64>>)> {
+) -> Lines {
     let mut rows: Vec<(i64, f64)> = d
         .iter()
         .flat_map(|d| &d.series)
@@ -89,7 +89,7 @@ fn field_rows(
         .flat_map(|s| s.points.iter().copied())
         .collect();
     crate::models::join_live(&mut rows, live, field, window_ms);
-    rows.into_iter().map(|(t, v)| (t, vec![Some(v)])).collect()
+    Lines::one(rows.into_iter())
 }
 
 /// Rebuilt only when what is charted changes; each chart and tile follows the data itself.
@@ -129,12 +129,12 @@ fn DashboardBody(
                 let charts = fields
                     .into_iter()
                     .map(|field| {
-                        let rows = {
+                        let lines = {
                             let field = field.clone();
                             Signal::derive(move || {
                                 let window = window_ms.get();
                                 dashboard.with(|d| {
-                                    feed.points.with(|live| field_rows(d.as_ref(), live, &field, window))
+                                    feed.points.with(|live| field_line(d.as_ref(), live, &field, window))
                                 })
                             })
                         };
@@ -147,7 +147,7 @@ fn DashboardBody(
                                 })
                             })
                         };
-                        view! { <TimeChart title=field.clone() unit=unit(&field) names=vec![field.clone()] rows marks/> }
+                        view! { <TimeChart title=field.clone() unit=unit(&field) names=vec![field.clone()] lines marks/> }
                     })
                     .collect_view();
                 view! {
@@ -231,7 +231,7 @@ fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
 }
 
 /// `v`, or the newest point pushed for its field since, if newer.
-fn newest(v: LastValue, live: &[crate::models::LivePoint]) -> LastValue {
+fn newest(v: &LastValue, live: &[crate::models::LivePoint]) -> LastValue {
     let read =
         chrono::DateTime::parse_from_rfc3339(&v.time).map_or(i64::MIN, |t| t.timestamp_millis());
     live.iter()
@@ -245,7 +245,7 @@ fn newest(v: LastValue, live: &[crate::models::LivePoint]) -> LastValue {
                 time: time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             })
         })
-        .unwrap_or(v)
+        .unwrap_or_else(|| v.clone())
 }
 
 /// The latest value of each field with its age, greyed once the device is late.
@@ -264,7 +264,7 @@ fn Tiles(dashboard: Signal<Option<Dashboard>>, feed: LiveFeed) -> impl IntoView 
             let now_ms = clock.get().unwrap_or(d.resolution.now_ms);
             view! {
                 <div class="tiles" data-testid="last-values">
-                    {d.last_values.iter().cloned().map(|v| feed.points.with(|live| newest(v, live))).map(|v| {
+                    {d.last_values.iter().map(|v| feed.points.with(|live| newest(v, live))).map(|v| {
                         let age = chrono::DateTime::parse_from_rfc3339(&v.time)
                             .map(|t| (now_ms - t.timestamp_millis()).max(0) / 1000)
                             .ok();

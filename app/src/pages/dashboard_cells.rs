@@ -5,7 +5,7 @@
 
 use super::dashboard_geo::geo;
 use super::field_stats::StatsTable;
-use crate::charts::TimeChart;
+use crate::charts::{Lines, TimeChart};
 use crate::components::{format_age, format_value};
 use crate::models::{align, unit, Band, CellData, CellKind, CellSpec, FieldName, Series};
 use crate::prose::prose;
@@ -112,9 +112,9 @@ fn body(
             let one_unit = fields
                 .iter()
                 .all(|f| unit(f.as_str()) == unit(fields[0].as_str()));
-            let rows = align(&series);
+            let lines = Lines::aligned(&align(&series), series.len());
             view! {
-                <TimeChart title unit=if one_unit { unit(fields[0].as_str()) } else { "" } names rows=Signal::stored(rows)/>
+                <TimeChart title unit=if one_unit { unit(fields[0].as_str()) } else { "" } names lines=Signal::stored(lines)/>
             }
             .into_any()
         }

@@ -3,7 +3,7 @@
 //! soon after InfluxDB goes away and green again when it is back.
 
 use crate::api::{app_health, app_metrics};
-use crate::charts::TimeChart;
+use crate::charts::{Lines, TimeChart};
 use crate::components::{format_duration, format_time, show, ticks, Loading};
 use crate::models::{CheckStatus, HealthReport, InstanceState, Series};
 use crate::pages::fleet::FleetStatus;
@@ -150,8 +150,8 @@ fn MetricCharts(series: Vec<Series>) -> impl IntoView {
         .into_iter()
         .filter_map(|(field, title, unit)| {
             let s = series.iter().find(|s| s.field == field)?;
-            let rows: Vec<_> = s.points.iter().map(|&(t, v)| (t, vec![Some(v)])).collect();
-            Some(view! { <TimeChart title=title.to_string() unit=unit names=vec![title.to_string()] rows=Signal::stored(rows)/> })
+            let lines = Lines::one(s.points.iter().copied());
+            Some(view! { <TimeChart title=title.to_string() unit=unit names=vec![title.to_string()] lines=Signal::stored(lines)/> })
         })
         .collect_view();
     view! { <div class="charts" data-testid="metric-charts">{charts}</div> }.into_any()
