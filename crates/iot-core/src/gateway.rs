@@ -317,6 +317,7 @@ impl Gateway {
         );
         b.latest.forget(id.as_str());
         b.records.forget(id.as_str());
+        b.cell_reads.forget(id.as_str());
         if let Some(lines) = watched {
             b.live.publish(id, &lines, precision.nanos());
         }

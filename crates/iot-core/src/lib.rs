@@ -167,5 +167,6 @@ impl Backend {
         self.records.forget(device);
         self.charts.forget(device);
         self.field_stats.forget(device);
+        self.cell_reads.forget(device);
     }
 }

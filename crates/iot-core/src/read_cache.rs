@@ -1,6 +1,8 @@
 //! Reads kept while their step lasts, keyed by (device, what, step number): a dashboard's
 //! charts while its window's step lasts (5 s for an hour, 2 min for a day), a device's latest
-//! values for a second (or until the gateway takes the device's next points). Many viewers
+//! values for a second; a device's records and the cells of dashboards users build while the
+//! step lasts too. The gateway ends what was read of a device when it takes its next points,
+//! so a page opened after a write shows it. Many viewers
 //! refreshing one dashboard cost one read per step, not one each; viewers that miss at once
 //! wait for the one read in flight.
 
@@ -13,7 +15,8 @@ use tokio::sync::OnceCell;
 /// Reads kept at most; past it, older steps go.
 const MAX_ENTRIES: usize = 1_024;
 
-/// (device, what was read, the step it was read in, counted since 1970).
+/// (the devices read, comma-separated, what was read of them, the step it was read in,
+/// counted since 1970).
 pub type Key = (String, String, i64);
 
 pub struct ReadCache<V> {
@@ -52,10 +55,11 @@ impl<V> ReadCache<V> {
         Ok(value.clone())
     }
 
-    /// New points of `device` arrived: what was read of it before is read again.
+    /// New points of `device` arrived: what was read of it before, alone or with other
+    /// devices, is read again.
     pub fn forget(&self, device: &str) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.retain(|k, _| k.0 != device);
+        entries.retain(|k, _| !k.0.split(',').any(|d| d == device));
     }
 }
 
@@ -95,5 +99,30 @@ mod tests {
             .get_or_read(("dev-2".into(), "1h".into(), 7), || async { Ok(7) })
             .await;
         assert!(retried.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_device_is_forgotten_alone_and_among_others() {
+        let cache = ReadCache::<u32>::default();
+        let reads = AtomicUsize::new(0);
+        let read = |devices: &str| {
+            let key = (devices.to_string(), "5m".to_string(), 1);
+            cache.get_or_read(key, || async {
+                reads.fetch_add(1, Ordering::SeqCst);
+                Ok(1)
+            })
+        };
+        for devices in ["dev-1", "dev-0,dev-1", "dev-10", "dev-2"] {
+            read(devices).await.unwrap();
+        }
+        cache.forget("dev-1");
+        for devices in ["dev-1", "dev-0,dev-1", "dev-10", "dev-2"] {
+            read(devices).await.unwrap();
+        }
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            4 + 2,
+            "dev-1's two reads again, not dev-10's"
+        );
     }
 }
