@@ -101,9 +101,10 @@ fn DashboardBody(
 ) -> impl IntoView {
     let fields = Memo::new(move |_| {
         data.with(|r| {
-            r.as_ref().map(|r| match r {
-                Ok(d) => Ok(d.series.iter().map(|s| s.field.clone()).collect::<Vec<_>>()),
-                Err(e) => Err(e.clone()),
+            r.as_ref().map(|r| {
+                let fields =
+                    |d: &Dashboard| d.series.iter().map(|s| s.field.clone()).collect::<Vec<_>>();
+                r.as_ref().map(fields).map_err(Clone::clone)
             })
         })
     });
@@ -192,7 +193,7 @@ fn ActiveAlerts(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
 fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
     move || {
         dashboard.with(|d| {
-            d.as_ref().map(|d| {
+            let d = d.as_ref()?;
             let a = &d.activity;
             let resolution = format_duration(a.gap_resolution_seconds as i64);
             let gap_class = if a.gaps.is_empty() { "muted" } else { "gaps" };
@@ -216,7 +217,7 @@ fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
                         .join("; ")
                 )
             };
-            view! {
+            Some(view! {
                 <div class="activity" data-testid="activity">
                     <p>
                         <strong>{a.points_last_hour}</strong> " points in the last hour · "
@@ -224,8 +225,7 @@ fn ActivityLine(dashboard: Signal<Option<Dashboard>>) -> impl IntoView {
                     </p>
                     {(!empty).then(|| view! { <p class=gap_class data-testid="gaps">{gaps}</p> })}
                 </div>
-            }
-        })
+            })
         })
     }
 }
@@ -260,9 +260,10 @@ fn Tiles(dashboard: Signal<Option<Dashboard>>, feed: LiveFeed) -> impl IntoView 
         })
     });
     move || {
-        dashboard.with(|d| d.as_ref().map(|d| {
+        dashboard.with(|d| {
+            let d = d.as_ref()?;
             let now_ms = clock.get().unwrap_or(d.resolution.now_ms);
-            view! {
+            Some(view! {
                 <div class="tiles" data-testid="last-values">
                     {d.last_values.iter().map(|v| feed.points.with(|live| newest(v, live))).map(|v| {
                         let age = chrono::DateTime::parse_from_rfc3339(&v.time)
@@ -282,7 +283,7 @@ fn Tiles(dashboard: Signal<Option<Dashboard>>, feed: LiveFeed) -> impl IntoView 
                         }
                     }).collect_view()}
                 </div>
-            }
-        }))
+            })
+        })
     }
 }

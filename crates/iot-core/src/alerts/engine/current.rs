@@ -7,9 +7,15 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use iot_models::{Acknowledgement, Alert, AlertRule, AlertState};
 
 impl Alerts {
+    /// Whether some rule is pending or firing for some device: while none is, what fires
+    /// is nothing, and the rules need no read.
+    fn any_active(&self) -> bool {
+        self.any_active.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// The alerts that are not ok, firing first, then by rule and device.
     pub async fn current(&self) -> Result<Vec<Alert>, Error> {
-        if !self.any_active.load(std::sync::atomic::Ordering::SeqCst) {
+        if !self.any_active() {
             return Ok(Vec::new());
         }
         let rules = self.store.rules().await?;
@@ -28,7 +34,7 @@ impl Alerts {
     /// The alerts of `devices` that are not ok, firing first: a look-up per rule and device,
     /// not a walk over every device's states (a page of the list, a device's page).
     pub async fn current_of(&self, devices: &[&str]) -> Result<Vec<Alert>, Error> {
-        if !self.any_active.load(std::sync::atomic::Ordering::SeqCst) {
+        if !self.any_active() {
             return Ok(Vec::new());
         }
         let rules = self.store.rules().await?;
